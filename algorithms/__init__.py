@@ -1,0 +1,1 @@
+"""Processing algorithms of the deepfeature provider (thin wrappers over ``core``)."""

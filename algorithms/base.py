@@ -1,0 +1,132 @@
+"""Shared plumbing for deepfeature algorithms: base class, feedback adapter, error mapping."""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from ..core import deps
+from ..core.errors import CanceledError, DeepFeatureError
+from ..core.progress import DEBUG, INFO, PROGRESS, WARNING, Event, Progress
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
+ICON_PATH = os.path.join(PLUGIN_DIR, "ui", "icon.svg")
+
+
+class FeedbackProgress(Progress):
+    """Adapts a ``QgsProcessingFeedback`` to the core progress protocol."""
+
+    def __init__(self, feedback: QgsProcessingFeedback | None):
+        self.feedback = feedback if feedback is not None else QgsProcessingFeedback()
+
+    def emit(self, event: Event) -> None:
+        if event.kind == PROGRESS and event.fraction is not None:
+            self.feedback.setProgress(100.0 * event.fraction)
+        elif event.kind == INFO:
+            self.feedback.pushInfo(event.text)
+        elif event.kind == WARNING:
+            self.feedback.reportError(event.text, False)
+        elif event.kind == DEBUG:
+            self.feedback.pushDebugInfo(event.text)
+
+    def is_canceled(self) -> bool:
+        return self.feedback.isCanceled()
+
+
+class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
+    """Base class: translation, instance creation, groups, icon and dependency checks.
+
+    Subclasses set ``NAME``, ``DISPLAY_NAME``, ``GROUP`` (a key of ``GROUPS``), ``HELP`` and
+    ``REQUIRES`` (a tuple from :mod:`deepfeature.core.deps`).
+    """
+
+    GROUPS = {
+        "labels": "1 · Label rasters",
+        "model": "2 · Model",
+        "classification": "3 · Classification",
+        "postprocessing": "4 · Post-processing",
+        "evaluation": "5 · Evaluation",
+    }
+    NAME = ""
+    DISPLAY_NAME = ""
+    GROUP = "labels"
+    HELP = ""
+    REQUIRES = deps.RASTER
+
+    def tr(self, string):
+        """Translate with the class name as context."""
+        return QCoreApplication.translate(type(self).__name__, string)
+
+    def createInstance(self):  # noqa: N802 - QGIS API
+        return type(self)()
+
+    def name(self):
+        return self.NAME
+
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr(self.DISPLAY_NAME)
+
+    def group(self):
+        return QCoreApplication.translate("DeepFeatureAlgorithm", self.GROUPS[self.GROUP])
+
+    def groupId(self):  # noqa: N802 - QGIS API
+        return self.GROUP
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(self.HELP)
+
+    def icon(self):
+        return QIcon(ICON_PATH)
+
+    def canExecute(self):  # noqa: N802 - QGIS API
+        missing = deps.describe_missing(self.REQUIRES)
+        if missing:
+            return False, self.tr(missing)
+        return True, ""
+
+    # Helpers for subclasses -------------------------------------------------------------------
+    def run_core(self, function, feedback, *args, **kwargs):
+        """Call a core function with a progress adapter; map core errors to QgsProcessingException.
+
+        Cancellation is not an error for QGIS: it returns ``None`` after telling the user.
+        """
+        ok, message = self.canExecute()
+        if not ok:
+            raise QgsProcessingException(message)
+        progress = FeedbackProgress(feedback)
+        try:
+            return function(*args, progress=progress, **kwargs)
+        except CanceledError as exc:
+            if feedback is not None:
+                feedback.reportError(self.tr("Canceled: {}").format(str(exc)), False)
+            raise QgsProcessingException(self.tr("Canceled by the user. {}").format(str(exc)))
+        except DeepFeatureError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        except MemoryError as exc:
+            raise QgsProcessingException(
+                self.tr("Out of memory. Use smaller tiles or batches, or close other programs.")
+            ) from exc
+
+    @staticmethod
+    def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
+        """The CRS as WKT (empty string for an invalid CRS)."""
+        if crs is None or not crs.isValid():
+            return ""
+        return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED)
+
+    @staticmethod
+    def layer_path(layer) -> str:
+        """The local file path of a raster layer ('' if it is not file-based)."""
+        if layer is None:
+            return ""
+        source = layer.source()
+        path = source.split("|")[0]
+        return path if os.path.exists(path) else ""

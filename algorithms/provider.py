@@ -1,0 +1,43 @@
+"""The deepfeature Processing provider."""
+
+from __future__ import annotations
+
+import importlib
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from .base import ICON_PATH
+
+#: One module per algorithm, each exposing exactly one DeepFeatureAlgorithm subclass as ``ALGORITHM``.
+ALGORITHM_MODULES = (
+)
+
+
+def algorithm_classes():
+    """The algorithm classes, in toolbox order."""
+    return [importlib.import_module("." + name, __package__).ALGORITHM for name in ALGORITHM_MODULES]
+
+
+class DeepFeatureProvider(QgsProcessingProvider):
+    """Provider id ``deepfeature``."""
+
+    def id(self):
+        return "deepfeature"
+
+    def name(self):
+        return QCoreApplication.translate("DeepFeatureProvider", "Deep Feature Extraction")
+
+    def longName(self):  # noqa: N802 - QGIS API
+        return self.name()
+
+    def icon(self):
+        return QIcon(ICON_PATH)
+
+    def svgIconPath(self):  # noqa: N802 - QGIS API
+        return ICON_PATH
+
+    def loadAlgorithms(self):  # noqa: N802 - QGIS API
+        for cls in algorithm_classes():
+            self.addAlgorithm(cls())

@@ -1,0 +1,84 @@
+"""Styles applied to output layers when Processing loads them."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsColorRampShader,
+    QgsPalettedRasterRenderer,
+    QgsProcessingContext,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsRasterLayer,
+    QgsRasterShader,
+    QgsSingleBandPseudoColorRenderer,
+)
+from qgis.PyQt.QtGui import QColor
+
+#: Class colours (background first), cycled for many classes.
+PALETTE = [
+    "#000000", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#ffff33",
+    "#a65628", "#f781bf", "#999999", "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3",
+]
+
+
+def class_color(class_id: int) -> QColor:
+    """A stable colour for a class id."""
+    if class_id == 0:
+        return QColor(0, 0, 0, 0)
+    return QColor(PALETTE[1 + (class_id - 1) % (len(PALETTE) - 1)])
+
+
+def paletted_renderer(layer: QgsRasterLayer, band: int, classes: dict[int, str], ignore=None):
+    """A paletted renderer for a class band: 0 transparent, classes coloured, ignore grey."""
+    items = []
+    for value, label in sorted(classes.items()):
+        items.append(QgsPalettedRasterRenderer.Class(value, class_color(value), label))
+    if ignore is not None:
+        items.append(QgsPalettedRasterRenderer.Class(int(ignore), QColor(128, 128, 128, 160), "ignore"))
+    return QgsPalettedRasterRenderer(layer.dataProvider(), band, items)
+
+
+def activation_renderer(layer: QgsRasterLayer, band: int = 1):
+    """ENVI-like colour slice: transparent below 0.5, warm ramp from 0.5 to 1."""
+    ramp = QgsColorRampShader(0.0, 1.0)
+    ramp.setColorRampType(QgsColorRampShader.Discrete)
+    stops = [
+        (0.5, QColor(0, 0, 0, 0), "< 0.5"),
+        (0.6, QColor("#fee391"), "0.5 – 0.6"),
+        (0.7, QColor("#fec44f"), "0.6 – 0.7"),
+        (0.8, QColor("#fe9929"), "0.7 – 0.8"),
+        (0.9, QColor("#ec7014"), "0.8 – 0.9"),
+        (1.0001, QColor("#cc4c02"), "0.9 – 1.0"),
+    ]
+    ramp.setColorRampItemList([QgsColorRampShader.ColorRampItem(v, c, t) for v, c, t in stops])
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(ramp)
+    return QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
+
+
+class LayerStyler(QgsProcessingLayerPostProcessorInterface):
+    """Applies ``style(layer)`` to an output layer once Processing has loaded it."""
+
+    # Keep post-processors alive until they run (QGIS holds them weakly).
+    _alive: list = []
+
+    def __init__(self, style):
+        super().__init__()
+        self._style = style
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+        if layer is None or not layer.isValid():
+            return
+        self._style(layer)
+        layer.triggerRepaint()
+
+    @classmethod
+    def attach(cls, context: QgsProcessingContext, layer_id: str, style, name: str | None = None):
+        """Style the output ``layer_id`` (a path) when it is loaded on completion."""
+        if not context.willLoadLayerOnCompletion(layer_id):
+            return
+        details = context.layerToLoadOnCompletionDetails(layer_id)
+        if name:
+            details.name = name
+        styler = cls(style)
+        cls._alive.append(styler)
+        details.setPostProcessor(styler)
