@@ -107,7 +107,7 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
         except CanceledError as exc:
             if feedback is not None:
                 feedback.reportError(self.tr("Canceled: {}").format(str(exc)), False)
-            raise QgsProcessingException(self.tr("Canceled by the user. {}").format(str(exc)))
+            raise QgsProcessingException(self.tr("Canceled by the user. {}").format(str(exc))) from exc
         except DeepFeatureError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except MemoryError as exc:

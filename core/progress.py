@@ -33,7 +33,7 @@ class Event:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Event":
+    def from_dict(cls, data: dict) -> Event:
         """Inverse of :meth:`to_dict`."""
         return cls(kind=data["kind"], fraction=data.get("fraction"), text=data.get("text", ""))
 
@@ -74,7 +74,7 @@ class Progress:
         if self.is_canceled():
             raise CanceledError("Canceled by the user.")
 
-    def sub(self, start: float, end: float) -> "Progress":
+    def sub(self, start: float, end: float) -> Progress:
         """A reporter for a sub-range of this one."""
         return _SubProgress(self, start, end)
 
