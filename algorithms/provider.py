@@ -12,6 +12,15 @@ from .base import ICON_PATH
 
 #: One module per algorithm, each exposing exactly one DeepFeatureAlgorithm subclass as ``ALGORITHM``.
 ALGORITHM_MODULES = (
+    "label_raster_from_vector",
+    "label_raster_from_classification",
+    "initialize_model",
+    "train_model",
+    "classify",
+    "activation_to_classification",
+    "activation_to_polygons",
+    "activation_to_points",
+    "evaluate",
 )
 
 

@@ -53,9 +53,10 @@ def bakerlake():
     return scenes, data_path(base, "BakerLake_2017_clipped.gpkg")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture()
 def provider(qgis_app, qgis_processing):
-    """The deepfeature provider registered in the Processing registry."""
+    """The deepfeature provider registered in the Processing registry (registered again if a test
+    unloaded the plugin)."""
     from qgis.core import QgsApplication
 
     from deepfeature.algorithms.provider import DeepFeatureProvider
@@ -66,7 +67,11 @@ def provider(qgis_app, qgis_processing):
         return existing
     prov = DeepFeatureProvider()
     assert registry.addProvider(prov)
+    _PROVIDERS.append(prov)  # keep the Python wrapper alive as long as the registry uses it
     return prov
+
+
+_PROVIDERS: list = []
 
 
 @pytest.fixture()
@@ -84,3 +89,21 @@ def run_alg(provider):
         )
 
     return _run
+
+
+# QGIS's shutdown (pytest-qgis calls exitQgis in pytest_unconfigure) crashes with a segfault once
+# TensorFlow's threads are alive. Every result is reported by then, so leave the process directly with
+# pytest's own exit status before that teardown runs.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config):
+    if _EXIT_STATUS and "keras" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])

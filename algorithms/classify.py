@@ -1,0 +1,160 @@
+"""deepfeature:classify — Classify Raster with Model (activation raster, optional classification)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..core import deps
+from .base import DeepFeatureAlgorithm
+from .styling import LayerStyler, activation_renderer, paletted_renderer
+
+
+class ClassifyAlgorithm(DeepFeatureAlgorithm):
+    """Classify Raster with Model: the per-class activation (probability) raster of a trained model."""
+
+    NAME = "classify"
+    DISPLAY_NAME = "Classify Raster with Model"
+    GROUP = "classification"
+    REQUIRES = deps.DEEP_LEARNING
+    HELP = (
+        "Runs a trained model over a raster and writes the <b>class activation raster</b>: one float "
+        "band per feature class, values 0–1 (the probability of the class), on the same grid and CRS as "
+        "the input (tiled, compressed GeoTIFF with overviews). It is shown like ENVI's colour slice: "
+        "transparent below 0.5, a warm ramp above.\n\n"
+        "The raster is processed by overlapping tiles; each tile keeps the model's full field of view as "
+        "context and tiles are blended with a smooth window, so there are no seams and the result does "
+        "not depend on the tile size. Raster edges are padded by reflection, so every pixel gets a "
+        "value; NoData input pixels stay NoData. Memory stays flat whatever the raster size.\n\n"
+        "<b>Tile size</b>: pixels per tile side (larger is faster, uses more memory; at least the model's "
+        "field of view plus a little). <b>Batch size</b>: tiles per model call. <b>Device</b>: auto, "
+        "CPU or GPU. <b>Extent</b>: classify only this area. <b>Flip TTA</b>: average the predictions "
+        "of the flipped tiles (4x slower, a little smoother).\n\n"
+        "The image must have the bands the model was trained on; the model's normalization statistics "
+        "are applied. Optional output: the classification (class ids: activation >= 0.5, or the most "
+        "probable class), paletted with the class names. Refine with 'Activation to Classification', "
+        "'Activation to Polygons' or 'Activation to Points'."
+    )
+
+    INPUT = "INPUT"
+    MODEL = "MODEL"
+    TILE_SIZE = "TILE_SIZE"
+    BATCH_SIZE = "BATCH_SIZE"
+    DEVICE = "DEVICE"
+    EXTENT = "EXTENT"
+    TTA = "TTA"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CLASSIFICATION = "OUTPUT_CLASSIFICATION"
+    DEVICE_KEYS = ("auto", "cpu", "gpu")
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input raster")))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
+                fileFilter=self.tr("Keras model (*.keras)"),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent (empty: whole raster)"), optional=True)
+        )
+        advanced = [
+            QgsProcessingParameterNumber(
+                self.TILE_SIZE, self.tr("Tile size (pixels)"), type=QgsProcessingParameterNumber.Integer,
+                defaultValue=512, minValue=16, maxValue=8192,
+            ),
+            QgsProcessingParameterNumber(
+                self.BATCH_SIZE, self.tr("Batch size (tiles per model call)"),
+                type=QgsProcessingParameterNumber.Integer, defaultValue=4, minValue=1, maxValue=256,
+            ),
+            QgsProcessingParameterEnum(
+                self.DEVICE, self.tr("Device"),
+                options=[self.tr("Automatic"), self.tr("CPU"), self.tr("GPU")],
+                defaultValue=0,
+            ),
+            QgsProcessingParameterBoolean(
+                self.TTA, self.tr("Flip test-time augmentation (4x slower)"), defaultValue=False
+            ),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Class activation raster"))
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_CLASSIFICATION, self.tr("Classification raster"), optional=True,
+                createByDefault=False,
+            )
+        )
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        from ..core.errors import DeepFeatureError
+        from ..core.model import read_metadata
+
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        model = self.parameterAsFile(parameters, self.MODEL, context)
+        try:
+            spec = read_metadata(model).spec
+        except DeepFeatureError as exc:
+            return False, str(exc)
+        if layer is not None and layer.bandCount() != spec.bands:
+            return False, self.tr(
+                "The model expects {} bands but the raster '{}' has {}. Classify an image with the same "
+                "bands as the label rasters the model was trained on."
+            ).format(spec.bands, layer.name(), layer.bandCount())
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        from ..core.classify import classify_raster
+
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        source = self.layer_path(layer)
+        if not source:
+            raise QgsProcessingException(self.tr("The input raster must be a file on disk."))
+        model = self.parameterAsFile(parameters, self.MODEL, context)
+        extent = None
+        if parameters.get(self.EXTENT) not in (None, ""):
+            rect = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
+            if not rect.isNull() and not rect.isEmpty():
+                extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        classification = None
+        if parameters.get(self.OUTPUT_CLASSIFICATION) not in (None, ""):
+            classification = self.parameterAsOutputLayer(
+                parameters, self.OUTPUT_CLASSIFICATION, context) or None
+        result = self.run_core(
+            classify_raster, feedback, source, model, output,
+            classification_path=classification,
+            tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
+            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
+            device=self.DEVICE_KEYS[self.parameterAsEnum(parameters, self.DEVICE, context)],
+            extent=extent,
+            tta=self.parameterAsBool(parameters, self.TTA, context),
+        )
+        classes = {int(k): v for k, v in result["classes"].items()}
+        LayerStyler.attach(context, output, lambda lyr: lyr.setRenderer(activation_renderer(lyr, 1)),
+                           self.tr("Class activation"))
+        outputs = {self.OUTPUT: output}
+        if classification:
+            LayerStyler.attach(context, classification,
+                               lambda lyr: lyr.setRenderer(paletted_renderer(lyr, 1, classes)),
+                               self.tr("Classification"))
+            outputs[self.OUTPUT_CLASSIFICATION] = classification
+        return outputs
+
+
+ALGORITHM = ClassifyAlgorithm

@@ -1,0 +1,216 @@
+"""deepfeature:initializemodel — build an untrained U-Net / Res-UNet and save it as a model file."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..core import deps
+from ..core.errors import DeepFeatureError
+from .base import DeepFeatureAlgorithm
+
+
+class InitializeModelAlgorithm(DeepFeatureAlgorithm):
+    """Initialize Model: architecture, size and classes -> an untrained ``.keras`` model file."""
+
+    NAME = "initializemodel"
+    DISPLAY_NAME = "Initialize Model"
+    GROUP = "model"
+    REQUIRES = deps.DEEP_LEARNING
+    HELP = (
+        "Creates an untrained deep-learning model for pixel classification and saves it as a model "
+        "file (.keras) to train with 'Train Model'.\n\n"
+        "<b>Architecture</b>: 'ENVINet5-like U-Net' is a 5-level encoder-decoder U-Net that classifies "
+        "every pixel; 'Res-UNet' uses residual blocks, as Segmentation Gym's Res-UNet.\n"
+        "<b>Base filters</b> is the size knob: the number of filters doubles at every level "
+        "(16 gives a small fast model, 32-64 a larger one).\n"
+        "<b>Patch size</b>: the side of the square training patches. It must be a multiple of 16 for "
+        "5 levels (2^(levels-1)); it should be at least the model's field of view.\n"
+        "<b>Template</b>: a label raster; the number of bands (and the class names when 'Class names' "
+        "is empty) are taken from it. Without template, give the number of bands.\n"
+        "<b>Class names</b>: comma-separated, background excluded. One class gives a sigmoid "
+        "feature/background model, several a softmax model with a background class.\n\n"
+        "The model file carries its metadata: architecture and arguments, patch size, bands, class "
+        "names and the contextual field of view (and, after training, the normalization statistics "
+        "and the training configuration). Loading a model never executes code.\n\n"
+        "Outputs: the number of parameters and the contextual field of view (pixels), computed from "
+        "the model's actual layers; the log also lists the valid patch sizes."
+    )
+
+    TEMPLATE = "TEMPLATE"
+    ARCHITECTURE = "ARCHITECTURE"
+    BANDS = "BANDS"
+    CLASSES = "CLASSES"
+    PATCH_SIZE = "PATCH_SIZE"
+    BASE_FILTERS = "BASE_FILTERS"
+    DROPOUT = "DROPOUT"
+    DEPTH = "DEPTH"
+    SEED = "SEED"
+    OUTPUT = "OUTPUT"
+    PARAMETERS = "PARAMETERS"
+    FIELD_OF_VIEW = "FIELD_OF_VIEW"
+    VALID_PATCH_SIZES = "VALID_PATCH_SIZES"
+
+    #: Enum index -> core architecture key.
+    ARCHITECTURE_KEYS = ("unet5", "resunet")
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.ARCHITECTURE,
+                self.tr("Architecture"),
+                options=[self.tr("ENVINet5-like U-Net"), self.tr("Res-UNet (Segmentation Gym)")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.TEMPLATE, self.tr("Template label raster (gives bands and class names)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BANDS,
+                self.tr("Number of image bands (ignored with a template)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=3,
+                minValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CLASSES,
+                self.tr("Class names, comma-separated (empty: from the template, else 'feature')"),
+                defaultValue="",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PATCH_SIZE,
+                self.tr("Patch size (pixels)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=256,
+                minValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BASE_FILTERS,
+                self.tr("Base filters (doubles at every level)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=16,
+                minValue=1,
+                maxValue=1024,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.DROPOUT,
+                self.tr("Dropout rate (0 = none)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.0,
+                minValue=0.0,
+                maxValue=0.95,
+            )
+        )
+        advanced = [
+            QgsProcessingParameterNumber(
+                self.DEPTH,
+                self.tr("Levels (5 = ENVINet5-like)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=5,
+                minValue=1,
+                maxValue=8,
+            ),
+            QgsProcessingParameterNumber(
+                self.SEED,
+                self.tr("Random seed for the initial weights (empty: random)"),
+                type=QgsProcessingParameterNumber.Integer,
+                optional=True,
+                minValue=0,
+            ),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, self.tr("Model file"), fileFilter=self.tr("Keras model (*.keras)")
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.PARAMETERS, self.tr("Number of parameters")))
+        self.addOutput(QgsProcessingOutputNumber(self.FIELD_OF_VIEW, self.tr("Field of view (pixels)")))
+        self.addOutput(QgsProcessingOutputString(self.VALID_PATCH_SIZES, self.tr("Valid patch sizes")))
+
+    # Parameters -> plain values ----------------------------------------------------------------
+    def _spec_and_template(self, parameters, context):
+        from ..core.model import ModelSpec, parse_class_names
+
+        index = self.parameterAsEnum(parameters, self.ARCHITECTURE, context)
+        layer = self.parameterAsRasterLayer(parameters, self.TEMPLATE, context)
+        template = self.layer_path(layer) if layer is not None else ""
+        if layer is not None and not template:
+            raise QgsProcessingException(
+                self.tr("The template '{}' is not a label raster file. Choose a label raster built with "
+                        "'Build Label Raster from Vector Layers'.").format(layer.name())
+            )
+        spec = ModelSpec(
+            architecture=self.ARCHITECTURE_KEYS[index],
+            bands=self.parameterAsInt(parameters, self.BANDS, context),
+            classes=parse_class_names(self.parameterAsString(parameters, self.CLASSES, context)),
+            patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context),
+            base_filters=self.parameterAsInt(parameters, self.BASE_FILTERS, context),
+            depth=self.parameterAsInt(parameters, self.DEPTH, context),
+            dropout=self.parameterAsDouble(parameters, self.DROPOUT, context),
+        )
+        return spec, template or None
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        from ..core.model import resolve_spec
+
+        try:
+            spec, template = self._spec_and_template(parameters, context)
+            resolve_spec(spec, template)
+        except (DeepFeatureError, QgsProcessingException) as exc:
+            return False, str(exc)
+        except ImportError as exc:  # rasterio absent: canExecute() reports it
+            return False, str(exc)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        if output and not output.lower().endswith(".keras"):
+            return False, self.tr("The model file '{}' must end with '.keras'.").format(output)
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        from ..core.model import initialize_model
+
+        spec, template = self._spec_and_template(parameters, context)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        seed = parameters.get(self.SEED)
+        seed = self.parameterAsInt(parameters, self.SEED, context) if seed not in (None, "") else None
+        result = self.run_core(initialize_model, feedback, spec, output, seed=seed, template=template)
+        sizes = result.valid_patch_sizes
+        feedback.pushInfo(
+            self.tr("{} parameters; field of view {} pixels.").format(result.parameters, result.field_of_view)
+        )
+        return {
+            self.OUTPUT: result.path,
+            self.PARAMETERS: result.parameters,
+            self.FIELD_OF_VIEW: result.field_of_view,
+            self.VALID_PATCH_SIZES: ", ".join(str(s) for s in sizes),
+        }
+
+
+ALGORITHM = InitializeModelAlgorithm

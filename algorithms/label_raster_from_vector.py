@@ -1,0 +1,297 @@
+"""Processing algorithm: Build Label Raster from Vector Layers (thin wrapper over core.labels)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsRasterLayer,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+
+from ..core import deps
+from ..core.io import same_file
+from ..core.labelraster import DEFAULT_IGNORE
+from .base import DeepFeatureAlgorithm
+from .styling import LayerStyler, paletted_renderer
+
+_KINDS = {
+    QgsWkbTypes.PointGeometry: "point",
+    QgsWkbTypes.LineGeometry: "line",
+    QgsWkbTypes.PolygonGeometry: "polygon",
+}
+
+
+def style_label_raster(
+    context, output_path: str, classes: dict, ignore_value: int, mask_band: int, name: str
+) -> None:
+    """Load the label raster with its mask band paletted (background transparent, ignore grey).
+
+    One layer cannot show the image as RGB under its own mask, so the layer shows the mask band only
+    at 60 % opacity: the input image (usually already in the project) stays visible below it.
+    """
+    classes = {int(k): str(v) for k, v in classes.items()}
+
+    def style(layer):
+        renderer = paletted_renderer(layer, mask_band, {0: "background", **classes}, ignore_value)
+        renderer.setOpacity(0.6)
+        layer.setRenderer(renderer)
+
+    LayerStyler.attach(context, output_path, style, name)
+
+
+def _python_value(value):
+    """A field value as a plain python value (None for NULL; other types unchanged)."""
+    if value is None:
+        return None
+    is_null = getattr(value, "isNull", None)
+    if callable(is_null) and type(value).__name__ == "QVariant" and is_null():
+        return None
+    return value
+
+
+class LabelRasterFromVector(DeepFeatureAlgorithm):
+    """Burn point, line and polygon layers into a label raster on the image grid."""
+
+    NAME = "labelrasterfromvector"
+    DISPLAY_NAME = "Build Label Raster from Vector Layers"
+    GROUP = "labels"
+    REQUIRES = deps.RASTER
+    HELP = (
+        "Builds a label raster for training: the input image's bands plus a final mask band "
+        "(0 background, 1..K classes, the ignore value for unknown pixels), on exactly the image grid.\n\n"
+        "Label layers: points, lines or polygons in any CRS (reprojected to the image CRS; invalid "
+        "geometries are repaired). Polygons burn the pixels whose centre is inside; lines and points "
+        "burn every pixel they touch (solid and blur distances are applied at training time). Burn "
+        "order: polygons, lines, points, then features marked 'ignore'.\n\n"
+        "Class field (optional): whole numbers are class ids (0 background, 1..254); text values are "
+        "numbered 1..K in sorted order. A value equal to the ignore value marks unknown pixels. Without "
+        "a class field every feature is class 1, or with several layers the layer order gives classes "
+        "1..K.\n\n"
+        "Area of interest (optional): the area that is completely labelled; pixels outside it get the "
+        "ignore value, so training learns only where labels are complete. Image NoData pixels (any "
+        "band equal to NoData) also get the ignore value.\n\n"
+        "The output loads with its mask band shown in class colours over the image."
+    )
+
+    INPUT = "INPUT"
+    LABELS = "LABELS"
+    CLASS_FIELD = "CLASS_FIELD"
+    IGNORE_VALUE = "IGNORE_VALUE"
+    AOI = "AOI"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input image")))
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.LABELS, self.tr("Label layers (points, lines or polygons)"), QgsProcessing.TypeVector
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CLASS_FIELD, self.tr("Class field (optional; in every label layer)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.IGNORE_VALUE, self.tr("Ignore value (unknown pixels)"),
+                QgsProcessingParameterNumber.Integer, DEFAULT_IGNORE, False, 1, 255,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.AOI, self.tr("Area of interest (completely labelled area)"),
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Label raster")))
+
+    # ------------------------------------------------------------------------------------------
+    def _check(self, parameters, context):
+        """Cheap checks shared by checkParameterValues and processAlgorithm: '' or a message."""
+        raster = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        if raster is None or not isinstance(raster, QgsRasterLayer):
+            return self.tr("The input image could not be loaded as a raster layer.")
+        image_path = self.layer_path(raster)
+        if not image_path:
+            return self.tr("The input image must be a raster file on disk (it is '{}').").format(
+                raster.source()
+            )
+        if not raster.crs().isValid():
+            return self.tr(
+                "The input image '{}' has no coordinate reference system. Assign its CRS (Raster > "
+                "Projections > Assign Projection) and try again."
+            ).format(image_path)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if output and same_file(output, image_path):
+            return self.tr(
+                "The output '{}' is the input image. Choose another file name: inputs are never "
+                "overwritten."
+            ).format(output)
+        layers = self.parameterAsLayerList(parameters, self.LABELS, context)
+        if not layers:
+            return self.tr("Choose at least one label layer.")
+        field = (self.parameterAsString(parameters, self.CLASS_FIELD, context) or "").strip()
+        for layer in layers:
+            if not isinstance(layer, QgsVectorLayer):
+                return self.tr("The label layer '{}' is not a vector layer.").format(layer.name())
+            if layer.geometryType() not in _KINDS:
+                return self.tr(
+                    "The label layer '{}' has no point, line or polygon geometries (it is a table or an "
+                    "unsupported geometry type). Choose a point, line or polygon layer."
+                ).format(layer.name())
+            if field and layer.fields().indexOf(field) < 0:
+                return self.tr(
+                    "The label layer '{}' has no field '{}'. Its fields are: {}. Choose a field that "
+                    "every label layer has, or leave the class field empty."
+                ).format(layer.name(), field, ", ".join(layer.fields().names()))
+        return ""
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        message = self._check(parameters, context)
+        return (False, message) if message else (True, "")
+
+    def _features(self, layer, field, raster_crs, raster_extent, context, feedback):
+        """(wkb list, values list or None, feature ids) of one layer, in the raster CRS."""
+        transform = QgsCoordinateTransform(layer.crs(), raster_crs, context.transformContext())
+        request = QgsFeatureRequest()
+        index = layer.fields().indexOf(field) if field else -1
+        if index >= 0:
+            request.setSubsetOfAttributes([index])
+        else:
+            request.setNoAttributes()
+        if layer.crs().isValid():
+            try:
+                request.setFilterRect(
+                    transform.transformBoundingBox(raster_extent, QgsCoordinateTransform.ReverseTransform)
+                )
+            except QgsCsException:
+                pass  # no filter: every feature is read and placed by core
+        else:
+            feedback.pushWarning(
+                self.tr("The layer '{}' has no CRS; it is assumed to be in the image CRS.").format(
+                    layer.name()
+                )
+            )
+        wkbs, values, ids = [], [], []
+        skipped = failed = 0
+        kind = layer.geometryType()
+        for feature in layer.getFeatures(request):
+            if feedback.isCanceled():
+                raise QgsProcessingException(self.tr("Canceled by the user."))
+            geometry = feature.geometry()
+            if geometry is None or geometry.isNull() or geometry.isEmpty():
+                skipped += 1
+                continue
+            abstract = geometry.constGet().clone()
+            abstract.dropZValue()
+            abstract.dropMValue()
+            geometry = QgsGeometry(abstract)
+            if not transform.isShortCircuited():
+                try:
+                    geometry.transform(transform)
+                except QgsCsException:
+                    failed += 1
+                    continue
+            if not geometry.isGeosValid():
+                geometry = geometry.makeValid()
+                if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
+                    geometry.convertGeometryCollectionToSubclass(kind)
+            if geometry.isEmpty():
+                skipped += 1
+                continue
+            wkbs.append(geometry.asWkb().data())
+            values.append(_python_value(feature.attribute(index)) if index >= 0 else None)
+            ids.append(feature.id())
+        if skipped:
+            feedback.pushInfo(
+                self.tr("{}: {} features without geometry were skipped.").format(layer.name(), skipped)
+            )
+        if failed:
+            feedback.pushWarning(
+                self.tr("{}: {} features could not be reprojected to the image CRS and were skipped.").format(
+                    layer.name(), failed
+                )
+            )
+        return wkbs, (values if index >= 0 else None), ids
+
+    @staticmethod
+    def _has_geometries(layer) -> bool:
+        request = QgsFeatureRequest().setNoAttributes()
+        return any(not f.geometry().isEmpty() for f in layer.getFeatures(request))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        from ..core.labels import LabelLayer, build_label_raster_from_shapes
+
+        message = self._check(parameters, context)
+        if message:
+            raise QgsProcessingException(message)
+        raster = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        image_path = self.layer_path(raster)
+        raster_crs = raster.crs()
+        field = (self.parameterAsString(parameters, self.CLASS_FIELD, context) or "").strip()
+        ignore_value = self.parameterAsInt(parameters, self.IGNORE_VALUE, context)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        label_layers = []
+        for layer in self.parameterAsLayerList(parameters, self.LABELS, context):
+            wkbs, values, ids = self._features(layer, field, raster_crs, raster.extent(), context, feedback)
+            if not wkbs and self._has_geometries(layer):
+                raise QgsProcessingException(
+                    self.tr(
+                        "None of the features of the label layer '{}' overlaps the input image. Check that "
+                        "the labels and the image show the same place and that the layer's CRS is right."
+                    ).format(layer.name())
+                )
+            label_layers.append(LabelLayer(layer.name(), _KINDS[layer.geometryType()], wkbs, values, ids))
+        aoi_wkb = None
+        source = self.parameterAsSource(parameters, self.AOI, context)
+        if source is not None:
+            transform = QgsCoordinateTransform(source.sourceCrs(), raster_crs, context.transformContext())
+            aoi_wkb = []
+            for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
+                geometry = feature.geometry()
+                if geometry is None or geometry.isEmpty():
+                    continue
+                abstract = geometry.constGet().clone()
+                abstract.dropZValue()
+                abstract.dropMValue()
+                geometry = QgsGeometry(abstract)
+                try:
+                    geometry.transform(transform)
+                except QgsCsException:
+                    continue
+                if not geometry.isGeosValid():
+                    geometry = geometry.makeValid()
+                aoi_wkb.append(geometry.asWkb().data())
+        result = self.run_core(
+            build_label_raster_from_shapes, feedback, image_path, output, label_layers, aoi_wkb, ignore_value
+        )
+        if result is None:
+            return {}
+        feedback.pushInfo(
+            self.tr("Classes: {}").format(
+                ", ".join("{} = {}".format(k, v) for k, v in result.classes.items())
+            )
+        )
+        style_label_raster(
+            context, output, result.classes, ignore_value, result.image_bands + 1, self.tr("Label raster")
+        )
+        return {self.OUTPUT: output}
+
+
+ALGORITHM = LabelRasterFromVector

@@ -1,0 +1,251 @@
+"""Benchmark 'Classify Raster with Model': CPU and GPU throughput, ONNX Runtime comparison, peak memory.
+
+Prints one table. Usage (from the plugin folder, environment sourced)::
+
+    .venv/bin/python bench/bench_classify.py                 # full: 20,000 x 20,000 x 4 memory run
+    .venv/bin/python bench/bench_classify.py --size 4000     # smaller memory run
+    KERAS_BACKEND=jax python bench/bench_classify.py         # GPU row when a CUDA GPU is visible
+
+Rows:
+
+- CPU MP/s: ``classify_raster`` on a generated ``--bench-size``² 4-band uint16 raster with the default
+  model (ENVINet5-like U-Net, 5 levels, 16 base filters), whole pipeline (read, tile, infer, blend, write).
+- ONNX Runtime MP/s: the same network exported to ONNX (tf2onnx) run on the same tiles (same tile size,
+  count and batch), inference only for both, when onnxruntime and tf2onnx import; else "n/a".
+- Peak memory: a subprocess classifies a generated ``--size``² x 4 raster and reports ``ru_maxrss``
+  (target < 2 GB for 20,000²). It uses a small model (3 levels, 8 filters) so that the CPU run ends in
+  reasonable time: memory is flat in the raster size by design (one row of tiles is held).
+- GPU MP/s (when Keras sees a GPU): the same pipeline on the GPU, with the model's FLOPs per pixel
+  (counted from its convolution layers) and the measured bf16 matrix throughput of the device; the target
+  is >= 50 % of (bf16 FLOP/s / FLOPs per pixel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PLUGINS = HERE.parent / ".venv" / "plugins"
+if PLUGINS.exists() and str(PLUGINS) not in sys.path:
+    sys.path.insert(0, str(PLUGINS))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def make_raster(path: Path, size: int, bands: int = 4, block: int = 1024) -> None:
+    """A realistic-looking uint16 raster written by windows (memory does not depend on ``size``)."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(200, 3000, (bands, 64, 64)).astype("float32")
+    with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=bands, dtype="uint16",
+                       crs="EPSG:3857", transform=from_origin(0, size, 1, 1), tiled=True, blockxsize=512,
+                       blockysize=512, compress="deflate", BIGTIFF="IF_SAFER") as dst:
+        for r in range(0, size, block):
+            for c in range(0, size, block):
+                h, w = min(block, size - r), min(block, size - c)
+                reps = (1, -(-h // 64), -(-w // 64))
+                tile = np.tile(base, reps)[:, :h, :w] + rng.integers(0, 50, (bands, h, w))
+                dst.write(tile.astype("uint16"), window=Window(c, r, w, h))
+
+
+def make_model(path: Path, bands: int = 4, depth: int = 5, filters: int = 16) -> Path:
+    from deepfeature.core.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+
+    spec = ModelSpec(architecture="unet5", bands=bands, classes=("feature",),
+                     patch_size=2 ** (depth - 1) * 16, base_filters=filters, depth=depth)
+    model = build_model(spec, seed=0)
+    norm = {"mean": [1500.0] * bands, "std": [800.0] * bands}
+    save_model(model, ModelMetadata(spec=spec, field_of_view=field_of_view(model), normalization=norm), path)
+    return path
+
+
+def flops_per_pixel(model, bands: int, size: int = 256) -> float:
+    """Multiply-adds x 2 of the convolution layers per input pixel (BN/ReLU/pooling neglected)."""
+    import keras
+
+    fixed = keras.models.clone_model(
+        model, input_tensors=keras.Input(shape=(size, size, bands), batch_size=1))
+    total = 0.0
+    for layer in fixed.layers:
+        if isinstance(layer, keras.layers.Conv2DTranspose):
+            k = layer.kernel.shape
+            total += 2.0 * k[0] * k[1] * k[2] * k[3] * layer.input.shape[1] * layer.input.shape[2]
+        elif isinstance(layer, keras.layers.Conv2D):
+            k = layer.kernel.shape
+            total += 2.0 * k[0] * k[1] * k[2] * k[3] * layer.output.shape[1] * layer.output.shape[2]
+    return total / (size * size)
+
+
+def bf16_matmul_flops(seconds: float = 2.0, n: int = 8192) -> float:
+    """Measured bf16 matrix-multiply throughput (FLOP/s) of the default Keras device."""
+    import keras
+
+    a = keras.ops.ones((n, n), dtype="bfloat16")
+    b = keras.ops.ones((n, n), dtype="bfloat16")
+    keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b)))
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        c = keras.ops.matmul(a, b)
+        count += 1
+    keras.ops.convert_to_numpy(keras.ops.sum(c))
+    return 2.0 * n ** 3 * count / (time.perf_counter() - start)
+
+
+def onnx_row(model_path: Path, raster: Path, tile: int, batch: int):
+    """(keras MP/s, onnxruntime MP/s) on the same tiles, or None when onnxruntime/tf2onnx are absent."""
+    try:
+        import onnxruntime as ort
+        import tf2onnx  # noqa: F401
+    except ImportError:
+        return None
+    import numpy as np
+    import rasterio
+    import tensorflow as tf
+
+    from deepfeature.core.classify import make_grid, read_reflected
+    from deepfeature.core.model import load_model, normalize, receptive_field
+
+    model, meta = load_model(model_path)
+    with rasterio.open(raster) as src:
+        grid = make_grid((0, 0, src.width, src.height), tile, receptive_field(model).margin,
+                         meta.spec.size_factor)
+        tiles = [normalize(np.moveaxis(read_reflected(src, x, y, grid.tile, grid.tile)[0], 0, -1),
+                           meta.normalization) for y in grid.ys for x in grid.xs]
+    batches = [np.stack(tiles[i:i + batch]) for i in range(0, len(tiles), batch)]
+    batches = [np.concatenate([b, np.zeros((batch - len(b),) + b.shape[1:], b.dtype)]) for b in batches]
+    pixels = raster_size(raster) ** 2
+    model.predict_on_batch(batches[0])
+    start = time.perf_counter()
+    for b in batches:
+        model.predict_on_batch(b)
+    keras_mps = pixels / 1e6 / (time.perf_counter() - start)
+    import tf2onnx
+
+    spec = (tf.TensorSpec((None, None, None, meta.spec.bands), tf.float32, name="image"),)
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    session.run(None, {name: batches[0]})
+    start = time.perf_counter()
+    for b in batches:
+        session.run(None, {name: b})
+    return keras_mps, pixels / 1e6 / (time.perf_counter() - start)
+
+
+def raster_size(path: Path) -> int:
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return src.width
+
+
+def memory_child(raster: str, model: str, out: str, tile: int, batch: int) -> None:
+    """Run in a subprocess: classify and print the peak resident memory as JSON."""
+    from deepfeature.core.classify import classify_raster
+
+    res = classify_raster(raster, model, out, tile_size=tile, batch_size=batch, overviews=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"peak_bytes": peak, "seconds": res["seconds"], "mps": res["megapixels_per_second"]}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=20000, help="side of the memory-test raster (pixels)")
+    parser.add_argument("--bench-size", type=int, default=1024, help="side of the throughput raster")
+    parser.add_argument("--tile", type=int, default=512)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--filters", type=int, default=16, help="base filters of the throughput model")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        memory_child(args.child[0], args.child[1], args.child[2], int(args.child[3]), int(args.child[4]))
+        return
+
+    import keras
+
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.model import load_model
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="deepfeature-bench-") as tmp:
+        tmp = Path(tmp)
+        model_path = make_model(tmp / "bench.keras", filters=args.filters)
+        raster = tmp / "bench.tif"
+        make_raster(raster, args.bench_size)
+        model, _ = load_model(model_path)
+        fpp = flops_per_pixel(model, 4)
+        for run in range(2):  # first run compiles
+            res = classify_raster(raster, model_path, tmp / "cpu{}.tif".format(run), tile_size=args.tile,
+                                  batch_size=args.batch, device="cpu", overviews=False)
+        cpu_mps = res["megapixels_per_second"]
+        rows.append(("CPU classification ({} x {}, tile {}, batch {}, {} filters)".format(
+            args.bench_size, args.bench_size, args.tile, args.batch, args.filters),
+            "{:.3f} MP/s".format(cpu_mps), "", "tiles {}, margin {}, step {}".format(
+                res["tiles"], res["margin"], res["step"])))
+        onnx = onnx_row(model_path, raster, args.tile, args.batch)
+        if onnx is None:
+            rows.append(("ONNX Runtime, same network and tiles (CPU)", "n/a (onnxruntime not installed)",
+                         ">= 1.0x", ""))
+        else:
+            ratio = onnx[0] / onnx[1]
+            rows.append(("Keras vs ONNX Runtime, inference only (CPU)", "{:.3f} vs {:.3f} MP/s".format(*onnx),
+                         ">= 1.0x", "{:.2f}x {}".format(ratio, "OK" if ratio >= 1.0 else "below target")))
+        rows.append(("Model FLOPs per pixel (conv layers)", "{:,.0f}".format(fpp), "", ""))
+        try:
+            gpus = keras.distribution.list_devices("gpu")
+        except Exception:
+            gpus = []
+        if gpus:
+            for run in range(2):
+                res = classify_raster(raster, model_path, tmp / "gpu{}.tif".format(run), tile_size=args.tile,
+                                      batch_size=args.batch, device="gpu", overviews=False)
+            gpu_mps = res["megapixels_per_second"]
+            peak = bf16_matmul_flops()
+            target = 0.5 * peak / fpp / 1e6
+            rows.append(("GPU classification ({}, {})".format(gpus[0], keras.backend.backend()),
+                         "{:.1f} MP/s".format(gpu_mps), "{:.0f} MP/s".format(target),
+                         "bf16 matmul {:.1f} TFLOP/s; {:.1f} % of target".format(
+                             peak / 1e12, 100 * gpu_mps / target)))
+        else:
+            rows.append(("GPU classification", "n/a (no GPU visible to Keras backend '{}')".format(
+                keras.backend.backend()), "", ""))
+        if not args.skip_memory:
+            big = tmp / "big.tif"
+            t0 = time.perf_counter()
+            make_raster(big, args.size)
+            small_model = make_model(tmp / "small.keras", depth=3, filters=8)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", str(big), str(small_model), str(tmp / "big_act.tif"),
+                 str(args.tile), str(args.batch)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                rows.append(("Peak memory", "failed", "< 2 GB", proc.stderr[-300:]))
+            else:
+                data = json.loads(proc.stdout.strip().splitlines()[-1])
+                gb = data["peak_bytes"] / 2 ** 30
+                rows.append(("Peak memory, {0} x {0} x 4 raster (subprocess ru_maxrss)".format(args.size),
+                             "{:.2f} GB".format(gb), "< 2 GB",
+                             "{} ({:.0f} s, {:.2f} MP/s, small model; generation {:.0f} s)".format(
+                                 "OK" if gb < 2 else "ABOVE TARGET", data["seconds"], data["mps"],
+                                 time.perf_counter() - t0 - data["seconds"])))
+    widths = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "notes")]) for i in range(4)]
+    line = " | ".join("{:<" + str(w) + "}" for w in widths)
+    print(line.format("measure", "value", "target", "notes"))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(line.format(*row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The network architectures: an ENVINet5-like U-Net and a Segmentation Gym-like Res-UNet.
+
+Only ``keras.layers`` are used (no backend-specific API, no Lambda layer, no custom layer), so the
+models run on the TensorFlow, JAX and PyTorch backends, save as plain ``.keras`` files and load in safe
+mode. Everything is channels-last; convolutions followed by batch normalisation carry no bias.
+Keras is imported inside the functions: importing this module never needs it.
+
+Layer names (stable, used in logs and tests):
+
+- ``image`` input, ``enc{L}_*`` encoder level ``L`` (``enc{L}_pool`` / strided ``enc{L}_conv1``
+  halves the resolution), ``bottleneck_*`` the deepest level, ``dec{L}_up`` the up-sampling towards
+  level ``L``, ``dec{L}_concat`` the skip connection, ``dec{L}_*`` the decoder block,
+  ``*_dropout`` the dropout layers, ``logits`` the final 1x1 convolution and ``probabilities`` its
+  float32 sigmoid/softmax.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+    from .model import ModelSpec
+
+
+class _Initializers:
+    """Kernel initializers: ``he_normal``, deterministic (one distinct seed per layer) if seeded."""
+
+    def __init__(self, seed: int | None):
+        self.seed = seed
+        self.count = 0
+
+    def __call__(self):
+        if self.seed is None:
+            return "he_normal"
+        import keras
+
+        self.count += 1
+        return keras.initializers.HeNormal(seed=int(self.seed) * 1000 + self.count)
+
+
+def _level_name(level: int, depth: int, prefix: str = "enc") -> str:
+    return "bottleneck" if prefix == "enc" and level == depth - 1 else "{}{}".format(prefix, level)
+
+
+def _conv_bn_relu(x, filters: int, name: str, init: _Initializers, strides: int = 1, relu: bool = True):
+    from keras import layers
+
+    x = layers.Conv2D(
+        filters, 3, strides=strides, padding="same", use_bias=False, kernel_initializer=init(),
+        name=name + "_conv",
+    )(x)
+    x = layers.BatchNormalization(name=name + "_bn")(x)
+    if relu:
+        x = layers.ReLU(name=name + "_relu")(x)
+    return x
+
+
+def _double_conv(x, filters: int, name: str, init: _Initializers):
+    """U-Net block: (3x3 conv, batch norm, ReLU) twice."""
+    x = _conv_bn_relu(x, filters, name + "_1", init)
+    return _conv_bn_relu(x, filters, name + "_2", init)
+
+
+def _residual_block(x, filters: int, name: str, init: _Initializers, strides: int = 1):
+    """Res-UNet block: conv-BN-ReLU-conv-BN plus a 1x1 conv-BN shortcut, added, then ReLU.
+
+    With ``strides`` 2 the first 3x3 conv is strided and the shortcut average-pools first.
+    """
+    from keras import layers
+
+    if strides > 1:
+        # ResNet-D shortcut (average pool, then 1x1 conv) rather than a strided 1x1 conv: it keeps
+        # every input pixel, and TensorFlow 2.21's oneDNN CPU kernel for the input gradient of a
+        # strided 1x1 convolution corrupts memory (the process aborts during training).
+        x_short = layers.AveragePooling2D(strides, name=name + "_shortcut_pool")(x)
+    else:
+        x_short = x
+    shortcut = layers.Conv2D(
+        filters, 1, use_bias=False, kernel_initializer=init(), name=name + "_shortcut",
+    )(x_short)
+    shortcut = layers.BatchNormalization(name=name + "_shortcut_bn")(shortcut)
+    y = _conv_bn_relu(x, filters, name + "_1", init, strides=strides)
+    y = _conv_bn_relu(y, filters, name + "_2", init, relu=False)
+    y = layers.Add(name=name + "_add")([shortcut, y])
+    return layers.ReLU(name=name + "_relu")(y)
+
+
+def _head(x, spec: ModelSpec, init: _Initializers):
+    """1x1 convolution to ``n_outputs`` logits and a float32 sigmoid (one class) or softmax."""
+    from keras import layers
+
+    x = layers.Conv2D(spec.n_outputs, 1, kernel_initializer=init(), name="logits")(x)
+    activation = "sigmoid" if spec.n_outputs == 1 else "softmax"
+    return layers.Activation(activation, dtype="float32", name="probabilities")(x)
+
+
+def _maybe_dropout(x, rate: float, name: str):
+    from keras import layers
+
+    return layers.Dropout(rate, name=name + "_dropout")(x) if rate > 0 else x
+
+
+def build_unet5(spec: ModelSpec, seed: int | None = None) -> keras.Model:
+    """ENVINet5-like U-Net: ``depth`` levels of double convolutions, max-pool down, 2x2 transposed
+    convolution up, skip concatenation, final 1x1 convolution."""
+    import keras
+    from keras import layers
+
+    init = _Initializers(seed)
+    inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
+    x = inputs
+    skips = []
+    for level in range(spec.depth):
+        name = _level_name(level, spec.depth)
+        if level > 0:
+            x = layers.MaxPooling2D(2, name=name + "_pool")(x)
+        x = _double_conv(x, spec.base_filters * 2**level, name, init)
+        if level < spec.depth - 1:
+            skips.append(x)
+    x = _maybe_dropout(x, spec.dropout, "bottleneck")
+    for level in reversed(range(spec.depth - 1)):
+        filters = spec.base_filters * 2**level
+        name = "dec{}".format(level)
+        x = layers.Conv2DTranspose(
+            filters, 2, strides=2, padding="same", kernel_initializer=init(), name=name + "_up"
+        )(x)
+        x = layers.Concatenate(name=name + "_concat")([x, skips[level]])
+        x = _double_conv(x, filters, name, init)
+        if level > 0:
+            x = _maybe_dropout(x, spec.dropout, name)
+    return keras.Model(inputs, _head(x, spec, init), name="deepfeature_unet5")
+
+
+def build_resunet(spec: ModelSpec, seed: int | None = None) -> keras.Model:
+    """Res-UNet (as in Segmentation Gym): residual blocks, strided convolutions down, nearest
+    up-sampling up, skip concatenation, final 1x1 convolution."""
+    import keras
+    from keras import layers
+
+    init = _Initializers(seed)
+    inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
+    x = inputs
+    skips = []
+    for level in range(spec.depth):
+        name = _level_name(level, spec.depth)
+        x = _residual_block(x, spec.base_filters * 2**level, name, init, strides=1 if level == 0 else 2)
+        if level < spec.depth - 1:
+            skips.append(x)
+    x = _maybe_dropout(x, spec.dropout, "bottleneck")
+    for level in reversed(range(spec.depth - 1)):
+        name = "dec{}".format(level)
+        x = layers.UpSampling2D(2, interpolation="nearest", name=name + "_up")(x)
+        x = layers.Concatenate(name=name + "_concat")([x, skips[level]])
+        x = _residual_block(x, spec.base_filters * 2**level, name, init)
+        if level > 0:
+            x = _maybe_dropout(x, spec.dropout, name)
+    return keras.Model(inputs, _head(x, spec, init), name="deepfeature_resunet")
+
+
+BUILDERS = {"unet5": build_unet5, "resunet": build_resunet}

@@ -1,0 +1,356 @@
+"""deepfeature:classify — streamed, seamless, tile-size independent classification on real rasters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.realdata
+
+TILE = 128  # small tiles keep the tests fast (tiny depth-3 models: margin 23, stride 4)
+
+
+def digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def burn_buildings(image, gpkg):
+    """The building mask (uint8 0/1) of the Massachusetts tile, rasterized independently here."""
+    import rasterio
+    import rasterio.features
+    from osgeo import ogr
+    from shapely import wkb as swkb
+
+    ds = ogr.Open(str(gpkg))
+    layer = ds.GetLayer(0)
+    shapes = [(swkb.loads(bytes(f.GetGeometryRef().ExportToWkb())), 1) for f in layer]
+    with rasterio.open(image) as src:
+        return rasterio.features.rasterize(shapes, out_shape=(src.height, src.width), transform=src.transform,
+                                           dtype="uint8")
+
+
+@pytest.fixture(scope="session")
+def mass_labels(massachusetts, tmp_path_factory):
+    """(mask array, label raster path) of the Massachusetts tile (class 1 = building)."""
+    import rasterio
+
+    from deepfeature.core.labelraster import label_tags
+
+    image, gpkg = massachusetts
+    mask = burn_buildings(image, gpkg)
+    path = tmp_path_factory.mktemp("labels") / "mass_labels.tif"
+    with rasterio.open(image) as src:
+        profile = src.profile
+        data = src.read()
+    profile.update(count=4, dtype="uint8", tiled=True, blockxsize=256, blockysize=256, compress="deflate")
+    profile.pop("nodata", None)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, [1, 2, 3])
+        dst.write(mask, 4)
+        dst.update_tags(**label_tags({1: "building"}, 255, 3, None))
+    return mask, path
+
+
+def save_tiny_model(path, bands, normalization, classes=("building",), seed=1, base_filters=4):
+    from deepfeature.core.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+
+    spec = ModelSpec(architecture="unet5", bands=bands, classes=tuple(classes), patch_size=64,
+                     base_filters=base_filters, depth=3)
+    model = build_model(spec, seed=seed)
+    metadata = ModelMetadata(spec=spec, field_of_view=field_of_view(model), normalization=normalization)
+    save_model(model, metadata, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(massachusetts, mass_labels, tmp_path_factory):
+    """A tiny U-Net trained (CPU, ~20 s) on the upper two thirds of the Massachusetts tile."""
+    import keras
+    import rasterio
+
+    from deepfeature.core.model import (
+        ModelMetadata,
+        ModelSpec,
+        build_model,
+        field_of_view,
+        normalize,
+        save_model,
+    )
+
+    image, _ = massachusetts
+    mask, _ = mass_labels
+    with rasterio.open(image) as src:
+        data = np.moveaxis(src.read(), 0, -1).astype("float32")
+    top = 600  # rows 0..600 train; the lower third (601..) is held back
+    train_img, train_mask = data[:top], mask[:top]
+    flat = train_img.reshape(-1, 3)
+    norm = {"mean": flat.mean(0).tolist(), "std": flat.std(0).tolist()}
+    rng = np.random.default_rng(0)
+    size, n = 64, 384
+    rows = rng.integers(0, top - size, n)
+    cols = rng.integers(0, data.shape[1] - size, n)
+    x = np.stack([normalize(train_img[r:r + size, c:c + size], norm) for r, c in zip(rows, cols)])
+    y = np.stack([train_mask[r:r + size, c:c + size, None] for r, c in zip(rows, cols)]).astype("float32")
+    x = np.concatenate([x, x[:, ::-1], x[:, :, ::-1]])
+    y = np.concatenate([y, y[:, ::-1], y[:, :, ::-1]])
+    keras.utils.set_random_seed(0)
+    spec = ModelSpec(architecture="unet5", bands=3, classes=("building",), patch_size=size, base_filters=8,
+                     depth=3)
+    model = build_model(spec, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
+    model.fit(x, y, batch_size=16, epochs=6, verbose=0)
+    path = tmp_path_factory.mktemp("model") / "buildings.keras"
+    save_model(model, ModelMetadata(spec=spec, field_of_view=field_of_view(model), normalization=norm,
+                                    training={"rows": [0, top], "epochs": 6}), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def lower_third_activation(massachusetts, trained_model, tmp_path_factory):
+    """The activation of the held-back lower third (core call with EXTENT), and its window."""
+    import rasterio
+
+    from deepfeature.core.classify import classify_raster
+
+    image, _ = massachusetts
+    with rasterio.open(image) as src:
+        t = src.transform
+        extent = (t.c, t.f + 901 * t.e, t.c + src.width * t.a, t.f + 601 * t.e)
+    out = tmp_path_factory.mktemp("act") / "lower_third.tif"
+    result = classify_raster(image, trained_model, out, tile_size=TILE, extent=extent)
+    return out, result
+
+
+def test_classify_lower_third_with_trained_model(run_alg, massachusetts, trained_model, mass_labels,
+                                                 tmp_path):
+    import rasterio
+
+    image, _ = massachusetts
+    mask, _ = mass_labels
+    before = digest(image), digest(trained_model)
+    with rasterio.open(image) as src:
+        t, crs = src.transform, src.crs
+    extent = "{},{},{},{} [EPSG:26986]".format(t.c, t.c + 1182 * t.a, t.f + 901 * t.e, t.f + 601 * t.e)
+    out, cls = tmp_path / "act.tif", tmp_path / "cls.tif"
+    res = run_alg("classify", {"INPUT": str(image), "MODEL": str(trained_model), "EXTENT": extent,
+                               "TILE_SIZE": TILE, "OUTPUT": str(out), "OUTPUT_CLASSIFICATION": str(cls)})
+    assert res["OUTPUT"] == str(out) and res["OUTPUT_CLASSIFICATION"] == str(cls)
+    assert (digest(image), digest(trained_model)) == before
+    with rasterio.open(out) as act:
+        assert (act.width, act.height, act.count, act.dtypes[0]) == (1182, 300, 1, "float32")
+        assert act.crs == crs
+        assert act.transform.f == pytest.approx(t.f + 601 * t.e)
+        assert act.profile["tiled"] and act.compression.value.lower() == "deflate"
+        assert act.overviews(1), "overviews expected"
+        assert act.tags()["DEEPFEATURE_CLASSES"] == '{"1": "building"}'
+        a = act.read(1)
+    assert a.min() >= 0 and a.max() <= 1, "every pixel gets a value (reflection padding), no NoData border"
+    with rasterio.open(cls) as c:
+        ids = c.read(1)
+    np.testing.assert_array_equal(ids, (a >= 0.5).astype("uint8"))
+    # The model learned buildings: F1 on the held-back third, against the independently burned mask.
+    ref = mask[601:901].astype(bool)
+    pred = a >= 0.5
+    tp = np.sum(pred & ref)
+    f1 = 2 * tp / (pred.sum() + ref.sum())
+    assert f1 > 0.45, f1
+
+
+def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, trained_model, tmp_path,
+                                                                lower_third_activation):
+    import rasterio
+
+    from deepfeature.core.classify import classify_raster
+
+    image, _ = massachusetts
+    outs = []
+    for tile in (100, 256):
+        out = tmp_path / "act_{}.tif".format(tile)
+        classify_raster(image, trained_model, out, tile_size=tile, batch_size=3)
+        with rasterio.open(out) as src:
+            outs.append(src.read(1))
+    assert np.abs(outs[0] - outs[1]).max() < 1e-4
+    # EXTENT gives the same values as the matching window of the whole raster (same padding, same grid).
+    with rasterio.open(lower_third_activation[0]) as src:
+        part = src.read(1)
+    assert np.abs(part - outs[1][601:901]).max() < 1e-4
+
+
+def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
+    import rasterio
+
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.errors import CanceledError
+    from deepfeature.core.progress import RecordingProgress
+
+    image, _ = massachusetts
+    with rasterio.open(image) as src:
+        t = src.transform
+    extent = (t.c, t.f + 200 * t.e, t.c + 200 * t.a, t.f)
+    plain, tta = tmp_path / "plain.tif", tmp_path / "tta.tif"
+    classify_raster(image, trained_model, plain, tile_size=TILE, extent=extent)
+    classify_raster(image, trained_model, tta, tile_size=TILE, extent=extent, tta=True)
+    with rasterio.open(plain) as a, rasterio.open(tta) as b:
+        pa, pb = a.read(1), b.read(1)
+    assert pa.shape == pb.shape == (200, 200)
+    assert 0 < np.abs(pa - pb).mean() < 0.2
+    rec = RecordingProgress(cancel_after=1)
+    out = tmp_path / "canceled.tif"
+    with pytest.raises(CanceledError):
+        classify_raster(image, trained_model, out, tile_size=TILE, progress=rec)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["plain.tif", "tta.tif"]
+
+
+def test_nodata_stays_nodata_on_spacenet(spacenet, tmp_path):
+    import rasterio
+
+    from deepfeature.core.classify import classify_raster
+
+    image, _ = spacenet
+    norm = {"mean": [800, 800, 800, 200], "std": [400, 400, 400, 100]}
+    model = save_tiny_model(tmp_path / "sn.keras", 4, norm)
+    out = tmp_path / "act.tif"
+    res = classify_raster(image, model, out, tile_size=TILE)
+    with rasterio.open(image) as src:
+        valid = (src.read(1) != 0) & (src.read(2) != 0) & (src.read(3) != 0) & (src.read(4) != 0)
+    with rasterio.open(out) as act:
+        a = act.read(1)
+        assert act.nodata == -1.0
+    assert (~valid).sum() > 1000, "the SpaceNet clip has NoData"
+    assert np.all(a[~valid] == -1.0)
+    assert np.all((a[valid] >= 0) & (a[valid] <= 1))
+    assert res["valid_pixels"] == int(valid.sum())
+
+
+def test_uint16_copy_gives_the_same_activation(massachusetts, trained_model, tmp_path):
+    import rasterio
+    from rasterio.windows import Window
+
+    from deepfeature.core.classify import classify_raster
+
+    image, _ = massachusetts
+    crops = {}
+    for dtype in ("uint8", "uint16"):
+        path = tmp_path / "crop_{}.tif".format(dtype)
+        with rasterio.open(image) as src:
+            win = Window(300, 300, 240, 180)
+            profile = dict(src.profile, width=240, height=180, dtype=dtype,
+                           transform=src.window_transform(win))
+            data = src.read(window=win).astype(dtype)
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(data)
+        out = tmp_path / "act_{}.tif".format(dtype)
+        classify_raster(path, trained_model, out, tile_size=TILE)
+        with rasterio.open(out) as act:
+            crops[dtype] = act.read(1)
+    assert np.abs(crops["uint8"] - crops["uint16"]).max() < 1e-6
+
+
+def test_raster_smaller_than_a_tile_works(massachusetts, trained_model, tmp_path):
+    import rasterio
+    from rasterio.windows import Window
+
+    from deepfeature.core.classify import classify_raster
+
+    image, _ = massachusetts
+    small = tmp_path / "small.tif"
+    with rasterio.open(image) as src:
+        win = Window(10, 10, 23, 17)
+        profile = dict(src.profile, width=23, height=17, transform=src.window_transform(win))
+        data = src.read(window=win)
+    with rasterio.open(small, "w", **profile) as dst:
+        dst.write(data)
+    out = tmp_path / "act.tif"
+    classify_raster(small, trained_model, out, tile_size=512)
+    with rasterio.open(out) as act:
+        a = act.read(1)
+    assert a.shape == (17, 23) and a.min() >= 0 and a.max() <= 1
+
+
+def _lambda_model(path):
+    import keras
+
+    inp = keras.Input((None, None, 3))
+    out = keras.layers.Lambda(lambda t: t * 0 + 1.0)(keras.layers.Conv2D(1, 1)(inp))
+    keras.Model(inp, out).save(str(path))
+    with zipfile.ZipFile(path, "a") as zf:  # pretend to be a deepfeature model
+        zf.writestr("deepfeature.json", json.dumps({
+            "spec": {"architecture": "unet5", "bands": 3, "classes": ["b"], "patch_size": 64,
+                     "base_filters": 4, "depth": 3},
+            "field_of_view": 47, "normalization": {"mean": [0, 0, 0], "std": [1, 1, 1]}}))
+    return path
+
+
+def _foreign_model(path):
+    import keras
+
+    inp = keras.Input((None, None, 3))
+    keras.Model(inp, keras.layers.Conv2D(1, 1)(inp)).save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("case", ["bands", "corrupt", "foreign", "lambda", "untrained", "all_nodata",
+                                  "unwritable", "extent_outside"])
+def test_bad_inputs_give_clear_errors_and_no_output(case, run_alg, massachusetts, spacenet, trained_model,
+                                                     tmp_path):
+    import rasterio
+    from qgis.core import QgsProcessingException
+
+    image, _ = massachusetts
+    model = trained_model
+    params = {"TILE_SIZE": TILE}
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    expect = ""
+    if case == "bands":
+        image = spacenet[0]
+        expect = "expects 3 bands"
+    elif case == "corrupt":
+        model = tmp_path / "corrupt.keras"
+        model.write_bytes(b"PK\x03\x04 this is not a model" * 10)
+        expect = "damaged"
+    elif case == "foreign":
+        model = _foreign_model(tmp_path / "foreign.keras")
+        expect = "not a deepfeature model"
+    elif case == "lambda":
+        model = _lambda_model(tmp_path / "lambda.keras")
+        expect = "Lambda"
+    elif case == "untrained":
+        model = save_tiny_model(tmp_path / "untrained.keras", 3, None)
+        expect = "never trained"
+    elif case == "all_nodata":
+        image = tmp_path / "empty.tif"
+        with rasterio.open(massachusetts[0]) as src:
+            profile = dict(src.profile, width=90, height=70, nodata=0)
+        with rasterio.open(image, "w", **profile) as dst:
+            dst.write(np.zeros((3, 70, 90), dtype="uint8"))
+        expect = "no valid pixels"
+    elif case == "unwritable":
+        if os.geteuid() == 0:  # root writes anywhere: use a folder that cannot exist (under a file)
+            blocker = tmp_path / "file.txt"
+            blocker.write_text("x")
+            params["OUTPUT"] = str(blocker / "act.tif")
+            expect = "does not exist"
+        else:
+            out_dir.chmod(0o555)
+            expect = "not writable"
+    elif case == "extent_outside":
+        params["EXTENT"] = "0,10,0,10 [EPSG:26986]"
+        expect = "does not overlap"
+    before = {str(p): digest(p) for p in (image, model)}
+    params.update({"INPUT": str(image), "MODEL": str(model)})
+    params.setdefault("OUTPUT", str(out_dir / "act.tif"))
+    try:
+        with pytest.raises(QgsProcessingException, match=expect):
+            run_alg("classify", params)
+        assert list(out_dir.iterdir()) == []
+    finally:
+        out_dir.chmod(0o755)
+    assert {str(p): digest(p) for p in (image, model)} == before
+    assert os.path.exists(model)

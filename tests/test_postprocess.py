@@ -1,0 +1,248 @@
+"""Activation -> classification / polygons / points: windowed objects checked against whole-array numpy."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from .test_classify import (  # noqa: F401 - session fixtures shared with the classification tests
+    TILE,
+    lower_third_activation,
+    mass_labels,
+    trained_model,
+)
+
+PIXEL = 0.5  # metres
+
+
+def digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_activation(path, bands, classes=None, nodata=-1.0, tagged=True):
+    """A float32 activation raster in EPSG:3857 with 0.5 m pixels."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.postprocess import activation_tags
+
+    bands = np.asarray(bands, dtype="float32")
+    if bands.ndim == 2:
+        bands = bands[None]
+    with rasterio.open(path, "w", driver="GTiff", width=bands.shape[2], height=bands.shape[1],
+                       count=bands.shape[0], dtype="float32", crs="EPSG:3857", nodata=nodata,
+                       transform=from_origin(500000, 4000000, PIXEL, PIXEL)) as dst:
+        dst.write(bands)
+        if tagged:
+            dst.update_tags(**activation_tags(classes or {i + 1: "c{}".format(i + 1)
+                                                          for i in range(bands.shape[0])}))
+    return path
+
+
+def blobs(shape=(300, 260), seed=3):
+    """Realistic activations: smooth random blobs (sigmoid of smoothed noise), some crossing strips."""
+    rng = np.random.default_rng(seed)
+    field = ndimage.gaussian_filter(rng.normal(size=shape), 4)
+    field = field / field.std()
+    act = 1 / (1 + np.exp(-3 * (field - 1.0)))
+    act[40:44, :] = 0.9  # a long thin object crossing every column
+    act[100:230, 120:124] = 0.95  # a tall one crossing several strips
+    return act.astype("float32")
+
+
+@pytest.fixture()
+def small_strips(monkeypatch):
+    """Force many strips so objects cross strip borders."""
+    from deepfeature.core import postprocess
+
+    monkeypatch.setattr(postprocess, "STRIP_ROWS", 16)
+
+
+def numpy_objects(cls, min_px):
+    """Independent whole-array objects: per class 4-connected components with >= min_px pixels."""
+    out = []
+    for c in np.unique(cls):
+        if c in (0, 255):
+            continue
+        lab, n = ndimage.label(cls == c)
+        sizes = np.bincount(lab.ravel())
+        out += [(int(c), int(s)) for s in sizes[1:] if s >= min_px]
+    return sorted(out)
+
+
+def test_classification_min_area_matches_whole_array(tmp_path, small_strips):
+    import rasterio
+
+    from deepfeature.core.postprocess import activation_to_classification
+
+    act = blobs()
+    act[0:5, 0:5] = -1.0  # NoData corner
+    src = write_activation(tmp_path / "act.tif", act, {1: "tree"})
+    before = digest(src)
+    res = activation_to_classification(src, tmp_path / "cls.tif", threshold=0.5, min_area=30 * PIXEL ** 2)
+    with rasterio.open(tmp_path / "cls.tif") as ds:
+        cls = ds.read(1)
+        assert ds.nodata == 255 and ds.tags()["DEEPFEATURE_CLASSES"] == '{"1": "tree"}'
+    expected = (act >= 0.5).astype("uint8")
+    lab, _ = ndimage.label(expected)
+    sizes = np.bincount(lab.ravel())
+    expected[(lab > 0) & (sizes[lab] < 30)] = 0
+    expected[0:5, 0:5] = 255
+    np.testing.assert_array_equal(cls, expected)
+    assert res["objects"] == len(numpy_objects(expected, 1)) > 5
+    assert res["removed"] > 0 and digest(src) == before
+
+
+def test_otsu_and_multiclass_argmax(tmp_path):
+    import rasterio
+
+    from deepfeature.core.postprocess import (
+        activation_to_classification,
+        otsu_threshold,
+        read_activation_info,
+    )
+
+    rng = np.random.default_rng(0)
+    bimodal = np.where(rng.random((120, 100)) < 0.3, rng.normal(0.8, 0.05, (120, 100)),
+                       rng.normal(0.2, 0.05, (120, 100))).clip(0, 1)
+    path = write_activation(tmp_path / "bi.tif", bimodal)
+    t = otsu_threshold(read_activation_info(path))
+    assert 0.35 < t < 0.65
+    res = activation_to_classification(path, tmp_path / "bi_cls.tif", threshold=None)
+    assert res["threshold"] == pytest.approx(t)
+    # Three classes: arg-max where the best activation reaches the minimum probability.
+    probs = rng.dirichlet([1, 1, 1, 1], size=(80, 90)).transpose(2, 0, 1)[1:].astype("float32")
+    path = write_activation(tmp_path / "multi.tif", probs, {1: "water", 2: "forest", 3: "road"})
+    activation_to_classification(path, tmp_path / "multi_cls.tif", threshold=0.4)
+    with rasterio.open(tmp_path / "multi_cls.tif") as ds:
+        cls = ds.read(1)
+    expected = np.where(probs.max(0) >= 0.4, probs.argmax(0) + 1, 0)
+    np.testing.assert_array_equal(cls, expected)
+
+
+def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
+    from shapely import from_wkb
+
+    from deepfeature.core.postprocess import activation_to_polygons
+
+    act = blobs()
+    src = write_activation(tmp_path / "act.tif", act, {1: "building"})
+    for smooth in (0.0, 1.5):
+        feats = []
+        res = activation_to_polygons(src, lambda w, a, out=feats: out.append((from_wkb(w), a)),
+                                     threshold=0.5, min_area=10 * PIXEL ** 2, smooth=smooth)
+        expected = numpy_objects((act >= 0.5).astype("uint8"), 10)
+        assert res["features"] == len(feats) == len(expected)
+        assert all(g.is_valid and not g.is_empty for g, _ in feats)
+        assert sorted((a["class_id"], a["pixels"]) for _, a in feats) == expected
+        assert all(a["class_name"] == "building" and 0.5 <= a["mean_activation"] <= a["max_activation"] <= 1
+                   for _, a in feats)
+        areas = np.array([g.area for g, _ in feats])
+        pixel_areas = np.array([a["pixels"] * PIXEL ** 2 for _, a in feats])
+        if smooth == 0:
+            np.testing.assert_allclose(areas, pixel_areas)
+        else:  # smoothing moves boundaries by well under a pixel on average
+            assert abs(areas.sum() / pixel_areas.sum() - 1) < 0.1
+            assert sum(len(g.exterior.coords) if g.geom_type == "Polygon" else 0 for g, _ in feats) > 0
+
+
+def test_fill_holes(tmp_path):
+    from shapely import from_wkb
+
+    from deepfeature.core.postprocess import activation_to_polygons
+
+    ring = np.zeros((40, 40), dtype="float32")
+    ring[5:35, 5:35] = 0.9
+    ring[15:25, 15:25] = 0.1
+    src = write_activation(tmp_path / "ring.tif", ring)
+    for fill, holes in ((False, 1), (True, 0)):
+        feats = []
+        activation_to_polygons(src, lambda w, a, out=feats: out.append(from_wkb(w)), smooth=0,
+                               fill_holes=fill)
+        assert len(feats) == 1 and len(feats[0].interiors) == holes
+
+
+def test_points_count_objects_and_split_touching(tmp_path, small_strips):
+    from shapely import from_wkb
+
+    from deepfeature.core.postprocess import activation_to_points
+
+    act = blobs()
+    src = write_activation(tmp_path / "act.tif", act)
+    pts = []
+    res = activation_to_points(src, lambda w, a: pts.append((from_wkb(w), a)), min_area=10 * PIXEL ** 2)
+    assert res["points"] == len(pts) == len(numpy_objects((act >= 0.5).astype("uint8"), 10))
+    # Two touching round objects (cars): one component, two maxima.
+    yy, xx = np.mgrid[0:40, 0:60]
+    two = np.maximum(np.exp(-((yy - 20) ** 2 + (xx - 20) ** 2) / 60),
+                     np.exp(-((yy - 20) ** 2 + (xx - 36) ** 2) / 60))
+    src2 = write_activation(tmp_path / "two.tif", two)
+    for method, count in (("components", 1), ("maxima", 2)):
+        pts = []
+        activation_to_points(src2, lambda w, a, out=pts: out.append((from_wkb(w), a)), threshold=0.3,
+                             method=method, min_distance=5)
+        assert len(pts) == count, method
+    xs = sorted(p.x for p, _ in pts)
+    assert xs[0] == pytest.approx(500000 + 20.5 * PIXEL, abs=1.5)
+    assert xs[1] == pytest.approx(500000 + 36.5 * PIXEL, abs=1.5)
+    assert all(a["score"] > 0.9 and a["area"] > 0 for _, a in pts)
+
+
+def test_real_activation_polygons_match_classification(lower_third_activation, tmp_path):  # noqa: F811
+    import rasterio
+    from shapely import from_wkb
+
+    from deepfeature.core.postprocess import activation_to_classification, activation_to_polygons
+
+    act_path, _ = lower_third_activation
+    cls_path = tmp_path / "cls.tif"
+    activation_to_classification(act_path, cls_path, threshold=0.5, min_area=20.0)
+    with rasterio.open(cls_path) as ds:
+        cls = ds.read(1)
+        px = abs(ds.transform.a * ds.transform.e)
+    feats = []
+    activation_to_polygons(act_path, lambda w, a: feats.append((from_wkb(w), a)), threshold=0.5,
+                           min_area=20.0, smooth=0)
+    lab, n = ndimage.label(cls == 1)
+    assert len(feats) == n > 10
+    assert all(g.is_valid for g, _ in feats)
+    assert sum(g.area for g, _ in feats) == pytest.approx((cls == 1).sum() * px, rel=1e-9)
+
+
+def test_algorithms_write_styled_outputs(run_alg, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    act = blobs()
+    src = write_activation(tmp_path / "act.tif", act, {1: "car"})
+    res = run_alg("activationtoclassification", {"INPUT": str(src), "THRESHOLD": 0.5, "MIN_AREA": 2.5,
+                                                 "OUTPUT": str(tmp_path / "cls.tif")})
+    assert Path(res["OUTPUT"]).exists() and res["USED_THRESHOLD"] == 0.5
+    res = run_alg("activationtopolygons", {"INPUT": str(src), "THRESHOLD_METHOD": 1, "MIN_AREA": 2.5,
+                                           "SMOOTH": 1.0, "OUTPUT": str(tmp_path / "poly.gpkg")})
+    layer = QgsVectorLayer(res["OUTPUT"], "p", "ogr")
+    assert layer.isValid() and layer.featureCount() == res["COUNT"] > 0
+    assert layer.crs().authid() == "EPSG:3857"
+    assert [f.name() for f in layer.fields()][-6:] == ["class_id", "class_name", "pixels", "area",
+                                                       "mean_activation", "max_activation"]
+    assert all(f.geometry().isGeosValid() and f["class_name"] == "car" for f in layer.getFeatures())
+    res = run_alg("activationtopoints", {"INPUT": str(src), "METHOD": 1, "MIN_DISTANCE": 4,
+                                         "OUTPUT": str(tmp_path / "pts.gpkg")})
+    points = QgsVectorLayer(res["OUTPUT"], "q", "ogr")
+    assert points.isValid() and points.featureCount() == res["COUNT"] > 0
+
+
+@pytest.mark.parametrize("alg", ["activationtoclassification", "activationtopolygons", "activationtopoints"])
+def test_values_outside_0_1_are_refused(alg, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = write_activation(tmp_path / "dn.tif", blobs() * 255, tagged=False)
+    before = digest(src)
+    out = tmp_path / "out" / ("o.tif" if alg.endswith("classification") else "o.gpkg")
+    out.parent.mkdir()
+    with pytest.raises(QgsProcessingException, match="outside 0–1"):
+        run_alg(alg, {"INPUT": str(src), "OUTPUT": str(out)})
+    assert list(out.parent.iterdir()) == [] and digest(src) == before

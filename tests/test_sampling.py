@@ -1,0 +1,389 @@
+"""Patch sampling, targets and normalization statistics (core only, no QGIS, no keras)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepfeature.core.errors import LabelError, RasterError
+from deepfeature.core.labelraster import label_tags
+from deepfeature.core.sampling import (
+    LabelSource,
+    PatchSampler,
+    Region,
+    augment,
+    cell_size,
+    grid_windows,
+    holdout_regions,
+)
+from deepfeature.core.targets import IGNORE, expand_solid, make_targets, schedule_value, soft_targets
+
+# -- helpers shared by the training tests --------------------------------------------------------------
+
+
+def write_label_raster(
+    path, image, mask, classes=None, ignore=255, nodata=None, dtype=None, crs="EPSG:26986"
+):
+    """A label raster as the builders write it: tiled GeoTIFF, image bands + mask band, tags."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    image = np.asarray(image)
+    bands, h, w = image.shape
+    dtype = dtype or image.dtype
+    classes = classes or {1: "building"}
+    profile = dict(
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=bands + 1,
+        dtype=dtype,
+        crs=crs,
+        transform=from_origin(230000.0, 900000.0, 1.0, 1.0),
+        tiled=True,
+        blockxsize=64,
+        blockysize=64,
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(image.astype(dtype), list(range(1, bands + 1)))
+        dst.write(np.asarray(mask).astype(dtype), bands + 1)
+        dst.update_tags(**label_tags(classes, ignore, bands, nodata))
+        dst.set_band_description(bands + 1, "mask")
+    return str(path)
+
+
+def synthetic_scene(h=160, w=160, seed=0, n_buildings=14):
+    """A small realistic scene: textured ground, a road, bright rectangular roofs with shadows.
+
+    Returns (image uint8 (3, h, w), mask uint8 (h, w)) with 1 = building.
+    """
+    rng = np.random.default_rng(seed)
+    from scipy import ndimage
+
+    ground = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), 3) * 18
+    image = np.stack([90 + ground, 110 + ground * 1.2, 70 + ground * 0.8]).astype(np.float64)
+    image += rng.normal(0, 4, image.shape)
+    mask = np.zeros((h, w), np.uint8)
+    road = slice(h // 2 - 3, h // 2 + 3)
+    image[:, road, :] = np.array([128, 126, 122])[:, None, None] + rng.normal(0, 3, (3, 6, w))
+    for _ in range(n_buildings):
+        bh, bw = rng.integers(8, 20, 2)
+        r, c = rng.integers(2, h - bh - 4), rng.integers(2, w - bw - 4)
+        if abs(r + bh / 2 - h / 2) < bh / 2 + 5:
+            continue
+        tone = rng.uniform(170, 230)
+        image[:, r + bh : r + bh + 3, c + 2 : c + bw + 2] *= 0.55  # shadow
+        image[:, r : r + bh, c : c + bw] = tone + rng.normal(0, 5, (3, bh, bw))
+        mask[r : r + bh, c : c + bw] = 1
+    return np.clip(image, 0, 255).astype(np.uint8), mask
+
+
+def digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def burn_polygons(gpkg, shape, transform, field=None, crs_wkt=None):
+    """Rasterize the polygons of a GeoPackage (read with osgeo.ogr) onto a grid: class values uint8."""
+    from osgeo import ogr, osr
+    from rasterio.features import rasterize
+    from shapely import wkb
+
+    ds = ogr.Open(str(gpkg))
+    layer = ds.GetLayer(0)
+    transform_geom = None
+    if crs_wkt:
+        target = osr.SpatialReference()
+        target.ImportFromWkt(crs_wkt)
+        target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        source = layer.GetSpatialRef()
+        source.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        if not source.IsSame(target):
+            transform_geom = osr.CoordinateTransformation(source, target)
+    shapes = []
+    for feat in layer:
+        geom = feat.GetGeometryRef()
+        if geom is None:
+            continue
+        geom = geom.Clone()
+        if transform_geom is not None:
+            geom.Transform(transform_geom)
+        value = int(feat.GetField(field)) if field else 1
+        shapes.append((wkb.loads(bytes(geom.ExportToWkb())), value))
+    # Burn 255 (ignore) last so it wins over classes it overlaps.
+    shapes.sort(key=lambda s: s[1] == 255)
+    return rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
+
+
+def massachusetts_label_rasters(folder, massachusetts):
+    """(training, validation) label rasters: upper two thirds / lower third of the Massachusetts tile."""
+    import rasterio
+    from rasterio.windows import Window
+
+    image_path, gpkg = massachusetts
+    folder = Path(folder)
+    out = []
+    with rasterio.open(image_path) as src:
+        image = src.read()
+        mask = burn_polygons(gpkg, (src.height, src.width), src.transform, crs_wkt=src.crs.to_wkt())
+        cut = src.height * 2 // 3
+        for name, rows in (("train", (0, cut)), ("val", (cut, src.height))):
+            path = folder / "mass_{}.tif".format(name)
+            win = Window(0, rows[0], src.width, rows[1] - rows[0])
+            profile = dict(
+                driver="GTiff",
+                width=src.width,
+                height=rows[1] - rows[0],
+                count=4,
+                dtype="uint8",
+                crs=src.crs,
+                transform=src.window_transform(win),
+                tiled=True,
+                blockxsize=256,
+                blockysize=256,
+            )
+            with rasterio.open(path, "w", **profile) as dst:
+                dst.write(image[:, rows[0] : rows[1]], [1, 2, 3])
+                dst.write(mask[rows[0] : rows[1]], 4)
+                dst.update_tags(**label_tags({1: "building"}, 255, 3, None))
+            out.append(str(path))
+    return out[0], out[1]
+
+
+def bakerlake_label_rasters(folder, bakerlake):
+    """One label raster per Baker Lake scene (4 classes, 255 = ignore)."""
+    import rasterio
+
+    scenes, gpkg = bakerlake
+    classes = {1: "water", 2: "forest", 3: "road", 4: "building"}
+    out = []
+    for i, scene in enumerate(scenes):
+        with rasterio.open(scene) as src:
+            image = src.read()
+            mask = burn_polygons(
+                gpkg, (src.height, src.width), src.transform, "Quatreclasses", src.crs.to_wkt()
+            )
+            path = Path(folder) / "baker_{}.tif".format(i + 1)
+            profile = dict(
+                driver="GTiff",
+                width=src.width,
+                height=src.height,
+                count=4,
+                dtype="uint8",
+                crs=src.crs,
+                transform=src.transform,
+                tiled=True,
+                blockxsize=64,
+                blockysize=64,
+            )
+            with rasterio.open(path, "w", **profile) as dst:
+                dst.write(image[:3], [1, 2, 3])
+                dst.write(mask, 4)
+                dst.update_tags(**label_tags(classes, 255, 3, None))
+        out.append(str(path))
+    return out
+
+
+def prepared(paths, patch=32, classes=("building",), bands=3, stats=True):
+    """Sources + sampler + normalization as train.py prepares them."""
+    sources = [LabelSource(p, bands, classes) for p in paths]
+    scans = [s.scan(cell_size(s.region), stats) for s in sources]
+    n = sum(r.valid for r in scans)
+    mean = sum(r.sums for r in scans) / n
+    std = np.sqrt(np.maximum(sum(r.sumsq for r in scans) / n - mean**2, 0))
+    for s in sources:
+        s.set_normalization(mean, std)
+    sampler = PatchSampler(sources, [r.counts for r in scans], [cell_size(s.region) for s in sources], patch)
+    return sources, sampler, mean, std
+
+
+# -- tests ---------------------------------------------------------------------------------------------
+
+
+def test_class_weight_moves_feature_fraction_from_biased_to_true_ratio(tmp_path):
+    image, mask = synthetic_scene(seed=1)
+    path = write_label_raster(tmp_path / "l.tif", image, mask)
+    sources, sampler, _, _ = prepared([path])
+    true_ratio = mask.mean()
+    assert sampler.feature_fraction(0.0) == pytest.approx(true_ratio, rel=1e-6)
+    rng = np.random.default_rng(0)
+    epochs, cw_max, cw_min = 5, 2.0, 0.0
+    measured = []
+    for epoch in range(epochs):
+        cw = schedule_value(epoch, epochs, cw_max, cw_min)
+        wins = sampler.draw(4000, cw, rng)
+        half = sampler.patch // 2
+        on_feature = np.mean([mask[r + half, c + half] > 0 for _, r, c in wins])
+        # Centres are clipped into the raster; the window centre is on a feature about as often as drawn.
+        measured.append(on_feature)
+    assert measured[0] > 0.55 and measured[0] > 2.5 * true_ratio
+    assert all(a > b for a, b in zip(measured, measured[1:]))
+    assert measured[-1] == pytest.approx(true_ratio, abs=0.04)
+
+
+def test_draws_are_reproducible_and_respect_region(tmp_path):
+    image, mask = synthetic_scene(seed=2)
+    path = write_label_raster(tmp_path / "l.tif", image, mask)
+    src = LabelSource(path, 3, ("building",), region=Region(0, 100, 20, 160))
+    scan = src.scan(2, stats=False)
+    assert scan.counts.shape == (50, 70, 2)
+    assert scan.counts.sum() == 100 * 140
+    sampler = PatchSampler([src], [scan.counts], [2], 32)
+    a = sampler.draw(500, 1.0, np.random.default_rng(7))
+    b = sampler.draw(500, 1.0, np.random.default_rng(7))
+    assert a == b
+    assert all(0 <= r <= 100 - 32 and 20 <= c <= 160 - 32 for _, r, c in a)
+
+
+def test_solid_distance_widens_a_line_by_the_radius():
+    mask = np.zeros((41, 41), np.uint8)
+    mask[20, 5:36] = 1  # a 1-pixel line
+    for radius in (1, 2, 3):
+        grown = expand_solid(mask, radius)
+        column = grown[:, 20]
+        assert column.sum() == 2 * radius + 1
+        assert grown[20 - radius, 20] == 1 and grown[20 - radius - 1, 20] == 0
+    # Ignore pixels stay ignored, multi-class takes the nearest class.
+    mask[0:5, :] = IGNORE
+    mask[30, 20] = 2
+    grown = expand_solid(mask, 2)
+    assert (grown[0:5] == IGNORE).all()
+    assert grown[31, 20] == 2 and grown[22, 20] == 1
+    assert expand_solid(mask, 0) is mask
+
+
+def test_blur_softens_edges_early_and_not_late():
+    mask = np.zeros((32, 32), np.uint8)
+    mask[10:20, 10:20] = 1
+    epochs = 4
+    early = schedule_value(0, epochs, 4.0, 0.0)
+    late = schedule_value(epochs - 1, epochs, 4.0, 0.0)
+    assert (early, late) == (4.0, 0.0)
+    t_early = make_targets(mask, 1, 1, blur=early)[..., 0]
+    t_late = make_targets(mask, 1, 1, blur=late)[..., 0]
+    assert set(np.unique(t_late)) == {0.0, 1.0}
+    soft = (t_early > 0) & (t_early < 1)
+    assert soft.sum() > 100
+    # The edge decays outward: 1 - d / (blur + 1).
+    assert t_early[15, 20] == pytest.approx(0.8) and t_early[15, 23] == pytest.approx(0.2)
+    assert t_early[15, 25] == 0.0 and (t_early[mask == 1] == 1).all()
+    probs = soft_targets(mask, 1, 4.0)
+    assert np.allclose(probs.sum(-1), 1.0)
+
+
+def test_targets_weights_ignore_and_loss_weight():
+    mask = np.zeros((8, 8), np.uint8)
+    mask[2:4, 2:4] = 2
+    mask[6:, :] = IGNORE
+    y = make_targets(mask, 2, 3, loss_weight=2.0)
+    assert y.shape == (8, 8, 4)
+    assert (y[6:, :, 3] == 0).all()
+    assert (y[2:4, 2:4, 3] == 3.0).all() and y[0, 0, 3] == 1.0
+    assert (y[2:4, 2:4, 2] == 1).all() and y[0, 0, 0] == 1
+
+
+def test_normalization_excludes_nodata_and_ignore_and_ignores_dtype_range(tmp_path):
+    image, mask = synthetic_scene(seed=3)
+    mask = mask.copy()
+    mask[:10] = 255  # ignore
+    image16 = image.astype(np.uint16)
+    image16[:, -5:, :] = 9999  # NoData
+    mask[-5:, :] = 0  # (the builder would mark them ignore; NoData must be excluded anyway)
+    image8 = image.copy()
+    mask8 = mask.copy()
+    mask8[-5:, :] = 255
+    p16 = write_label_raster(tmp_path / "u16.tif", image16, mask, nodata=9999, dtype="uint16")
+    p8 = write_label_raster(tmp_path / "u8.tif", image8, mask8, dtype="uint8")
+    s16, _, mean16, std16 = prepared([p16])
+    s8, _, mean8, std8 = prepared([p8])
+    valid = mask8 != 255
+    expected = image[:, valid].astype(np.float64)
+    assert np.allclose(mean16, expected.mean(axis=1)) and np.allclose(mean8, mean16)
+    assert np.allclose(std16, expected.std(axis=1), rtol=1e-6) and np.allclose(std8, std16)
+    a_img, a_mask = s16[0].read(20, 20, 64, 64)
+    b_img, b_mask = s8[0].read(20, 20, 64, 64)
+    assert np.array_equal(a_mask, b_mask) and np.allclose(a_img, b_img, atol=1e-5)
+    img, msk = s16[0].read(150, 0, 16, 16)  # over the NoData rows and past the bottom edge
+    assert (msk[5:] == IGNORE).all() and (img[5:] == 0).all()
+    assert abs(float(a_img[a_mask != IGNORE].mean())) < 1.0
+
+
+def test_windowed_reads_match_cached_reads(tmp_path):
+    image, mask = synthetic_scene(seed=4)
+    path = write_label_raster(tmp_path / "l.tif", image, mask)
+    sources, _, _, _ = prepared([path])
+    src = sources[0]
+    direct = src.read(-8, 100, 48, 80)
+    assert src.cache(10**9) > 0 and src.cached
+    cached = src.read(-8, 100, 48, 80)
+    assert np.array_equal(direct[0], cached[0]) and np.array_equal(direct[1], cached[1])
+    assert (cached[1][:8] == IGNORE).all()
+    src.close()
+
+
+def test_bad_label_rasters_are_refused_with_clear_messages(tmp_path):
+    image, mask = synthetic_scene(seed=5)
+    path = write_label_raster(tmp_path / "l.tif", image, mask)
+    with pytest.raises(LabelError, match="has 3 image bands but the model expects 4"):
+        LabelSource(path, 4, ("building",))
+    with pytest.raises(LabelError, match="do not match the model's classes"):
+        LabelSource(write_label_raster(tmp_path / "c.tif", image, mask, classes={7: "tree"}), 3, ("a", "b"))
+    empty = write_label_raster(tmp_path / "e.tif", image, np.zeros_like(mask))
+    with pytest.raises(LabelError, match="no feature pixels"):
+        prepared([empty])
+    nan_img = image.astype(np.float32)
+    nan_img[0, 5, 5] = np.nan
+    nanp = write_label_raster(tmp_path / "n.tif", nan_img, mask, dtype="float32")
+    before = digest(nanp)
+    with pytest.raises(RasterError, match="NaN"):
+        prepared([nanp])
+    assert digest(nanp) == before
+    # NaN declared as NoData is fine and excluded.
+    okp = write_label_raster(tmp_path / "nn.tif", nan_img, mask, dtype="float32", nodata=float("nan"))
+    src = prepared([okp])[0][0]
+    _, m = src.read(0, 0, 10, 10)
+    assert m[5, 5] == IGNORE
+
+
+def test_class_mapping_by_name(tmp_path):
+    image, mask = synthetic_scene(seed=6)
+    mask = mask * 3  # class id 3 named "building"
+    path = write_label_raster(tmp_path / "l.tif", image, mask, classes={3: "building", 5: "water"})
+    src = LabelSource(path, 3, ("water", "building"))
+    assert src.class_map == {3: 2, 5: 1}
+    _, m = src.read(0, 0, 160, 160)
+    assert set(np.unique(m)) <= {0, 2}
+
+
+def test_holdout_and_grid_windows(tmp_path):
+    train, val = holdout_regions(1182, 601, 64)
+    assert val is not None and train.col1 == val.col0 and val.width == round(1182 * 0.2)
+    train, val = holdout_regions(100, 300, 64)
+    assert (train.row1, val.row0, val.row1) == (236, 236, 300)
+    assert holdout_regions(100, 100, 64)[1] is None
+    image, mask = synthetic_scene(seed=7, h=100, w=150)
+    path = write_label_raster(tmp_path / "l.tif", image, mask)
+    src = LabelSource(path, 3, ("building",))
+    wins = grid_windows(src, 32)
+    covered = np.zeros((100, 150), bool)
+    for r, c in wins:
+        covered[r : r + 32, c : c + 32] = True
+    assert covered.all() and len(wins) == 4 * 5
+
+
+def test_augment_keeps_image_and_mask_aligned():
+    rng = np.random.default_rng(0)
+    _, mask = synthetic_scene(seed=8, h=64, w=64)
+    image = np.repeat(mask[..., None].astype(np.float32), 3, axis=-1)
+    changed = 0
+    for _ in range(20):
+        img, msk = augment(image, mask, rng)
+        valid = msk != IGNORE
+        # Radiometric jitter is affine per band: building pixels stay brighter than ground.
+        band = img[..., 0][valid]
+        agree = (img[..., 0] > (band.min() + band.max()) / 2) == (msk == 1)
+        assert agree[valid].mean() > 0.95
+        changed += not np.array_equal(msk, mask)
+    assert changed >= 15
