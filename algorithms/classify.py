@@ -70,11 +70,11 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         advanced = [
             QgsProcessingParameterNumber(
                 self.TILE_SIZE, self.tr("Tile size (pixels)"), type=QgsProcessingParameterNumber.Integer,
-                defaultValue=512, minValue=16, maxValue=8192,
+                defaultValue=1024, minValue=16, maxValue=8192,
             ),
             QgsProcessingParameterNumber(
                 self.BATCH_SIZE, self.tr("Batch size (tiles per model call)"),
-                type=QgsProcessingParameterNumber.Integer, defaultValue=4, minValue=1, maxValue=256,
+                type=QgsProcessingParameterNumber.Integer, defaultValue=2, minValue=1, maxValue=256,
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"),

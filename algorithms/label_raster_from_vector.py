@@ -78,7 +78,8 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         "Class field (optional): whole numbers are class ids (0 background, 1..254); text values are "
         "numbered 1..K in sorted order. A value equal to the ignore value marks unknown pixels. Without "
         "a class field every feature is class 1, or with several layers the layer order gives classes "
-        "1..K.\n\n"
+        "1..K. A label layer with no feature over the image adds no labels (a warning names it); the "
+        "algorithm fails only when no label layer overlaps the image.\n\n"
         "Area of interest (optional): the area that is completely labelled; pixels outside it get the "
         "ignore value, so training learns only where labels are complete. Image NoData pixels (any "
         "band equal to NoData) also get the ignore value.\n\n"
@@ -247,17 +248,21 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         field = (self.parameterAsString(parameters, self.CLASS_FIELD, context) or "").strip()
         ignore_value = self.parameterAsInt(parameters, self.IGNORE_VALUE, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        label_layers = []
+        label_layers, outside = [], []
         for layer in self.parameterAsLayerList(parameters, self.LABELS, context):
             wkbs, values, ids = self._features(layer, field, raster_crs, raster.extent(), context, feedback)
             if not wkbs and self._has_geometries(layer):
-                raise QgsProcessingException(
-                    self.tr(
-                        "None of the features of the label layer '{}' overlaps the input image. Check that "
-                        "the labels and the image show the same place and that the layer's CRS is right."
-                    ).format(layer.name())
-                )
+                outside.append(layer.name())
+            # a layer without overlapping features stays in the list (it keeps its class number in
+            # layer order); core warns about it and fails only when no layer overlaps the image
             label_layers.append(LabelLayer(layer.name(), _KINDS[layer.geometryType()], wkbs, values, ids))
+        if outside and not any(layer.wkb for layer in label_layers):
+            raise QgsProcessingException(
+                self.tr(
+                    "None of the features of the label layers {} overlaps the input image. Check that "
+                    "the labels and the image show the same place and that the layers' CRS are right."
+                ).format(", ".join("'{}'".format(name) for name in outside))
+            )
         aoi_wkb = None
         source = self.parameterAsSource(parameters, self.AOI, context)
         if source is not None:

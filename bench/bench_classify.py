@@ -34,7 +34,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PLUGINS = HERE.parent / ".venv" / "plugins"
-if PLUGINS.exists() and str(PLUGINS) not in sys.path:
+if not (PLUGINS / "deepfeature").exists():  # a checkout without scripts/setup.sh (e.g. a GPU box)
+    PLUGINS = Path(tempfile.mkdtemp())
+    (PLUGINS / "deepfeature").symlink_to(HERE.parent)
+if str(PLUGINS) not in sys.path:
     sys.path.insert(0, str(PLUGINS))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -103,15 +106,17 @@ def bf16_matmul_flops(seconds: float = 2.0, n: int = 8192) -> float:
 
 
 def onnx_row(model_path: Path, raster: Path, tile: int, batch: int):
-    """(keras MP/s, onnxruntime MP/s) on the same tiles, or None when onnxruntime/tf2onnx are absent."""
+    """(keras MP/s, onnxruntime MP/s) on the same tiles, or None when onnxruntime is absent.
+
+    The network is exported with tf2onnx when it imports, else with Keras' own ``model.export(format=
+    "onnx")`` (the torch backend exports through torch.onnx).
+    """
     try:
         import onnxruntime as ort
-        import tf2onnx  # noqa: F401
     except ImportError:
         return None
     import numpy as np
     import rasterio
-    import tensorflow as tf
 
     from deepfeature.core.classify import make_grid, read_reflected
     from deepfeature.core.model import load_model, normalize, receptive_field
@@ -130,11 +135,7 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int):
     for b in batches:
         model.predict_on_batch(b)
     keras_mps = pixels / 1e6 / (time.perf_counter() - start)
-    import tf2onnx
-
-    spec = (tf.TensorSpec((None, None, None, meta.spec.bands), tf.float32, name="image"),)
-    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec)
-    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(_onnx_bytes(model, batches[0].shape), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     session.run(None, {name: batches[0]})
     start = time.perf_counter()
@@ -143,11 +144,85 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int):
     return keras_mps, pixels / 1e6 / (time.perf_counter() - start)
 
 
+def _onnx_bytes(model, shape) -> bytes:
+    """The model as an ONNX graph for inputs of ``shape``."""
+    try:
+        import tensorflow as tf
+        import tf2onnx
+    except ImportError:
+        import keras
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.onnx"
+            spec = [keras.InputSpec(shape=(None,) + tuple(shape[1:]), dtype="float32")]
+            model.export(str(path), format="onnx", input_signature=spec, verbose=False)
+            return path.read_bytes()
+    spec = (tf.TensorSpec((None, None, None, shape[-1]), tf.float32, name="image"),)
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec)
+    return proto.SerializeToString()
+
+
 def raster_size(path: Path) -> int:
     import rasterio
 
     with rasterio.open(path) as src:
         return src.width
+
+
+def model_only(tile: int, batch: int, filters: int, seconds: float = 8.0) -> list[tuple]:
+    """GPU/CPU model throughput with the classifier's tiling geometry, without raster I/O (no rasterio
+    needed): output MP/s counts each tile's steady-state contribution (``step``² pixels)."""
+    import keras
+    import numpy as np
+
+    from deepfeature.core.classify import make_grid
+    from deepfeature.core.model import ModelSpec, build_model, receptive_field
+
+    rows = []
+    for policy in ("float32", "mixed_bfloat16"):
+        keras.config.set_dtype_policy(policy)
+        spec = ModelSpec(architecture="unet5", bands=4, classes=("feature",), patch_size=256,
+                         base_filters=filters, depth=5)
+        model = build_model(spec, seed=0)
+        fpp = flops_per_pixel(model, 4)
+        grid = make_grid((0, 0, 100000, 100000), tile, receptive_field(model).margin, spec.size_factor)
+        x = np.random.default_rng(0).normal(size=(batch, grid.tile, grid.tile, 4)).astype("float32")
+        for _ in range(3):
+            model.predict_on_batch(x)
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            np.asarray(model.predict_on_batch(x))
+            count += 1
+        elapsed = time.perf_counter() - start
+        out_mps = count * batch * grid.step ** 2 / elapsed / 1e6
+        in_mps = count * batch * grid.tile ** 2 / elapsed / 1e6
+        rows.append((policy, out_mps, in_mps, fpp, grid.tile, grid.step))
+    keras.config.set_dtype_policy("float32")
+    return rows
+
+
+def model_only_main(args) -> None:
+    import keras
+
+    peak = bf16_matmul_flops()
+    rows = [("bf16 matmul throughput ({})".format(keras.backend.backend()),
+             "{:.1f} TFLOP/s".format(peak / 1e12), "", "")]
+    for policy, out_mps, in_mps, fpp, tile, step in model_only(args.tile, args.batch, args.filters):
+        target = 0.5 * peak / fpp / 1e6
+        rows.append(("Model only, {} (tile {}, step {}, batch {})".format(policy, tile, step, args.batch),
+                     "{:.1f} MP/s out ({:.1f} in)".format(out_mps, in_mps), "{:.0f} MP/s".format(target),
+                     "FLOPs/pixel {:,.0f}; {:.1f} % of target (input pixels: {:.1f} %)".format(
+                         fpp, 100 * out_mps / target, 100 * in_mps / target)))
+    print_table(rows)
+
+
+def print_table(rows) -> None:
+    widths = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "notes")]) for i in range(4)]
+    line = " | ".join("{:<" + str(w) + "}" for w in widths)
+    print(line.format("measure", "value", "target", "notes"))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(line.format(*row))
 
 
 def memory_child(raster: str, model: str, out: str, tile: int, batch: int) -> None:
@@ -163,12 +238,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=20000, help="side of the memory-test raster (pixels)")
     parser.add_argument("--bench-size", type=int, default=1024, help="side of the throughput raster")
-    parser.add_argument("--tile", type=int, default=512)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--tile", type=int, default=1024)
+    parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--filters", type=int, default=16, help="base filters of the throughput model")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-cpu", action="store_true", help="skip the CPU and ONNX Runtime rows")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--model-only", action="store_true",
+                        help="model throughput with the tiling geometry only (no raster I/O, no rasterio)")
     args = parser.parse_args()
+    if args.model_only:
+        model_only_main(args)
+        return
     if args.child:
         memory_child(args.child[0], args.child[1], args.child[2], int(args.child[3]), int(args.child[4]))
         return
@@ -186,16 +267,19 @@ def main() -> None:
         make_raster(raster, args.bench_size)
         model, _ = load_model(model_path)
         fpp = flops_per_pixel(model, 4)
-        for run in range(2):  # first run compiles
+        for run in range(0 if args.skip_cpu else 2):  # first run compiles
             res = classify_raster(raster, model_path, tmp / "cpu{}.tif".format(run), tile_size=args.tile,
                                   batch_size=args.batch, device="cpu", overviews=False)
-        cpu_mps = res["megapixels_per_second"]
-        rows.append(("CPU classification ({} x {}, tile {}, batch {}, {} filters)".format(
-            args.bench_size, args.bench_size, args.tile, args.batch, args.filters),
-            "{:.3f} MP/s".format(cpu_mps), "", "tiles {}, margin {}, step {}".format(
-                res["tiles"], res["margin"], res["step"])))
-        onnx = onnx_row(model_path, raster, args.tile, args.batch)
-        if onnx is None:
+            cpu_mps = res["megapixels_per_second"]
+        if not args.skip_cpu:
+            rows.append(("CPU classification ({} x {}, tile {}, batch {}, {} filters)".format(
+                args.bench_size, args.bench_size, args.tile, args.batch, args.filters),
+                "{:.3f} MP/s".format(cpu_mps), "", "tiles {}, margin {}, step {}".format(
+                    res["tiles"], res["margin"], res["step"])))
+        onnx = None if args.skip_cpu else onnx_row(model_path, raster, args.tile, args.batch)
+        if args.skip_cpu:
+            pass
+        elif onnx is None:
             rows.append(("ONNX Runtime, same network and tiles (CPU)", "n/a (onnxruntime not installed)",
                          ">= 1.0x", ""))
         else:
@@ -239,12 +323,7 @@ def main() -> None:
                              "{} ({:.0f} s, {:.2f} MP/s, small model; generation {:.0f} s)".format(
                                  "OK" if gb < 2 else "ABOVE TARGET", data["seconds"], data["mps"],
                                  time.perf_counter() - t0 - data["seconds"])))
-    widths = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "notes")]) for i in range(4)]
-    line = " | ".join("{:<" + str(w) + "}" for w in widths)
-    print(line.format("measure", "value", "target", "notes"))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(line.format(*row))
+    print_table(rows)
 
 
 if __name__ == "__main__":

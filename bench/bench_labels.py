@@ -1,19 +1,30 @@
 """Benchmark: label raster creation from polygons vs ``gdal_rasterize`` (wall time and peak memory).
 
-Generates (once per size, in a temporary folder) a tiled RGB uint8 raster of SIZE x SIZE pixels and a
-GeoPackage of N building-like polygons (rotated rectangles of 4..40 px) spread over it, then runs each
-contender in its own subprocess and reads that child's peak RSS with ``os.wait4``:
+Generates (once per size, in a temporary folder or ``--workdir``) a tiled RGB uint8 raster of SIZE x SIZE
+pixels and a GeoPackage of N building-like polygons (rotated rectangles of 4..40 px) spread over it, then
+runs each contender in its own subprocess (best of ``--repeat`` runs) and reads that child's peak RSS with
+``os.wait4``:
 
-- ``gdal_rasterize``: burns the polygons into a new 1-band Byte raster on the same grid (default
-  creation options: an uncompressed striped GeoTIFF), and again with our creation options;
-- ``deepfeature``: :func:`deepfeature.core.labels.build_label_raster_from_shapes` (reads the polygons
-  as WKB, burns them window by window and copies the 3 image bands: 4-band output), with the feature
-  reading time reported separately;
-- ``deepfeature mask only``: the same burning with the image copy skipped (``copy_image=False``).
+- ``gdal_rasterize (same options)``: burns the polygons' ``class`` into a new 1-band Byte raster on the
+  same grid with exactly the GeoTIFF creation options of our output (tiled 256, ZSTD 1 or DEFLATE 1):
+  the like-for-like reference;
+- ``gdal_rasterize (default GTiff)``: the same with GDAL's defaults (uncompressed, striped), for context;
+- ``deepfeature mask only``: :func:`deepfeature.core.labels.build_label_raster_from_shapes` with
+  ``copy_image=False`` (1-band Byte output): the like-for-like contender;
+- ``deepfeature label raster``: the real output (3 image bands copied + the mask band);
+- with ``--fallback``: the mask only through the rasterio fallback (no ``osgeo``), for comparison;
+- with ``--uncompressed``: ``gdal_rasterize`` and our mask only both writing tiled uncompressed GeoTIFFs.
+
+Timing columns: ``start s`` is process start-up (``gdal_rasterize --version`` for GDAL; Python start-up
+and imports for ours), ``read s`` reading the GeoPackage into WKB (ours only: the core takes WKB in
+memory, as the QGIS algorithm hands it over; gdal_rasterize reads the file inside its ``work s``),
+``work s`` the rest (gdal: wall - start; ours: the core call). ``vs gdal`` = work / work of
+``gdal_rasterize (same options)`` of the same size; ``+read vs gdal`` also counts our reading.
+``same px``: the share of our mask band's pixels equal to ``gdal_rasterize``'s output.
 
 Usage (from the plugin folder, environment sourced)::
 
-    .venv/bin/python bench/bench_labels.py --size 2000,10000 --polygons 100000
+    .venv/bin/python bench/bench_labels.py --size 5000,10000 --polygons 100000 --repeat 3
 
 Prints one table. No QGIS needed.
 """
@@ -95,22 +106,57 @@ def generate(folder: Path, size: int, polygons: int, seed: int = 0) -> tuple[Pat
 
 OURS = r"""
 import json, sys, time
-sys.path.insert(0, {plugins!r})
 t0 = time.perf_counter()
-from osgeo import ogr
+sys.path.insert(0, {plugins!r})
+import numpy, shapely, rasterio
+from osgeo import gdal, ogr
+from deepfeature.core import labels
+if {fallback!r}:
+    labels._osgeo = lambda: None
+if {options!r}:
+    labels._gdal_creation_options = lambda: tuple({options!r})
+t1 = time.perf_counter()
 ds = ogr.Open({vector!r})
 layer = ds.GetLayer(0)
 wkb, values = [], []
-for feature in layer:
-    wkb.append(bytes(feature.GetGeometryRef().ExportToWkb()))
-    values.append(feature.GetField("class"))
-ds = None
-t1 = time.perf_counter()
-from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
-layers = [LabelLayer("polygons", "polygon", wkb, values)]
-result = build_label_raster_from_shapes({image!r}, {output!r}, layers, copy_image={copy!r})
+if hasattr(layer, "GetArrowStreamAsNumPy"):  # GDAL >= 3.6: bulk read
+    for batch in layer.GetArrowStreamAsNumPy(options=["USE_MASKED_ARRAYS=NO"]):
+        wkb += batch[layer.GetGeometryColumn()].tolist()
+        values += batch["class"].tolist()
+else:
+    for feature in layer:
+        wkb.append(bytes(feature.GetGeometryRef().ExportToWkb()))
+        values.append(feature.GetField("class"))
+ds = layer = None
 t2 = time.perf_counter()
-print(json.dumps(dict(read=t1 - t0, core=t2 - t1, counts=result.pixel_counts)))
+if {output!r}:
+    layers = [labels.LabelLayer("polygons", "polygon", wkb, values)]
+    result = labels.build_label_raster_from_shapes({image!r}, {output!r}, layers, copy_image={copy!r})
+    counts = result.pixel_counts
+else:
+    counts = {{}}
+t3 = time.perf_counter()
+print(json.dumps(dict(imports=t1 - t0, read=t2 - t1, core=t3 - t2, counts=counts)))
+"""
+
+SAME = r"""
+import numpy, rasterio
+from rasterio.windows import Window
+with rasterio.open({ours!r}) as ours, rasterio.open({gdal!r}) as gdal:
+    same = 0
+    for row in range(0, ours.height, 1024):
+        window = Window(0, row, ours.width, min(1024, ours.height - row))
+        same += int((ours.read(ours.count, window=window) == gdal.read(1, window=window)).sum())
+    print(same / (ours.width * ours.height))
+"""
+
+UNCOMPRESSED = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER"]
+
+OPTIONS = r"""
+import sys
+sys.path.insert(0, {plugins!r})
+from deepfeature.core.labels import _gdal_creation_options
+print(" ".join(o for o in _gdal_creation_options() if not o.startswith("INTERLEAVE")))
 """
 
 
@@ -128,7 +174,19 @@ def run_measured(command: list[str]) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024.0, out_lines
 
 
-def bench_size(folder: Path, size: int, polygons: int, repeat: int) -> list[dict]:
+def best_of(repeat: int, command: list[str], out: Path | None) -> tuple[float, float, str]:
+    """Best wall time of ``repeat`` runs (with the peak RSS and stdout of that run)."""
+    best = None
+    for _ in range(repeat):
+        if out is not None:
+            out.unlink(missing_ok=True)
+        result = run_measured(command)
+        best = result if best is None or result[0] < best[0] else best
+    return best
+
+
+def bench_size(folder: Path, size: int, polygons: int, repeat: int, fallback: bool,
+               uncompressed: bool) -> list[dict]:
     # Generate in a child: the parent must stay small, as a child's ru_maxrss starts from the parent's RSS.
     subprocess.run([sys.executable, __file__, "--generate", "--size", str(size), "--polygons", str(polygons),
                     "--workdir", str(folder)], check=True)
@@ -136,46 +194,62 @@ def bench_size(folder: Path, size: int, polygons: int, repeat: int) -> list[dict
     vector = folder / "polygons_{}_{}.gpkg".format(size, polygons)
     extent = size * PIXEL
     te = [str(ORIGIN[0]), str(ORIGIN[1] - extent), str(ORIGIN[0] + extent), str(ORIGIN[1])]
+    options = subprocess.run([sys.executable, "-c", OPTIONS.format(plugins=str(PLUGINS))], check=True,
+                             capture_output=True, text=True).stdout.split()
+    gdal_start = best_of(repeat, ["gdal_rasterize", "--version"], None)[0]
     rows = []
-    gdal_variants = [
-        ("gdal_rasterize (default GTiff)", []),
-        ("gdal_rasterize (tiled, deflate 1)",
-         ["-co", "TILED=YES", "-co", "COMPRESS=DEFLATE", "-co", "ZLEVEL=1"]),
-    ]
-    for name, options in gdal_variants:
-        out = folder / "gdal_{}.tif".format(size)
+    out = folder / "out_{}.tif".format(size)
+    references = [("gdal_rasterize (same options)", options), ("gdal_rasterize (default GTiff)", [])]
+    if uncompressed:
+        references.append(("gdal_rasterize (tiled, uncompressed)", UNCOMPRESSED))
+    gdal_out = folder / "gdal_{}.tif".format(size)  # kept to check our pixels against
+    for name, creation in references:
         cmd = ["gdal_rasterize", "-q", "-a", "class", "-te", *te, "-ts", str(size), str(size), "-ot", "Byte",
-               "-a_nodata", "255", *options, str(vector), str(out)]
-        best = None
-        for _ in range(repeat):
-            out.unlink(missing_ok=True)
-            wall, rss, _ = run_measured(cmd)
-            best = (wall, rss) if best is None or wall < best[0] else best
-        rows.append(dict(size=size, polygons=polygons, tool=name, wall=best[0], read=None, core=None,
-                         rss=best[1], mb=out.stat().st_size / 2**20))
-        out.unlink()
-    for name, copy in (("deepfeature label raster", True), ("deepfeature mask only", False)):
-        out = folder / "ours_{}.tif".format(size)
+               *[arg for option in creation for arg in ("-co", option)], str(vector), str(out)]
+        wall, rss, _ = best_of(repeat, cmd, out)
+        rows.append(dict(size=size, polygons=polygons, tool=name, wall=wall, start=gdal_start, read=None,
+                         work=wall - gdal_start, rss=rss, base=None, mb=out.stat().st_size / 2**20,
+                         reference=references[0][0], same=None))
+        if name == references[0][0]:
+            out.replace(gdal_out)
+        else:
+            out.unlink()
+    code = OURS.format(plugins=str(PLUGINS), vector=str(vector), image=str(image), output="", copy=False,
+                       fallback=False, options=())
+    _, base_rss, _ = best_of(1, [sys.executable, "-c", code], None)
+    same = references[0][0]
+    ours = [("deepfeature mask only", False, False, (), same),
+            ("deepfeature label raster", True, False, (), same)]
+    if fallback:
+        ours.append(("deepfeature mask only (rasterio fallback)", False, True, (), same))
+    if uncompressed:
+        ours.append(("deepfeature mask only (tiled, uncompressed)", False, False,
+                     tuple(UNCOMPRESSED) + ("INTERLEAVE=BAND",), references[-1][0]))
+    for name, copy, use_fallback, creation, reference in ours:
         code = OURS.format(plugins=str(PLUGINS), vector=str(vector), image=str(image), output=str(out),
-                           copy=copy)
-        best = None
-        for _ in range(repeat):
-            out.unlink(missing_ok=True)
-            wall, rss, stdout = run_measured([sys.executable, "-c", code])
-            info = json.loads(stdout.strip().splitlines()[-1])
-            best = (wall, rss, info) if best is None or wall < best[0] else best
-        rows.append(dict(size=size, polygons=polygons, tool=name, wall=best[0], read=best[2]["read"],
-                         core=best[2]["core"], rss=best[1], mb=out.stat().st_size / 2**20))
+                           copy=copy, fallback=use_fallback, options=creation)
+        wall, rss, stdout = best_of(repeat, [sys.executable, "-c", code], out)
+        info = json.loads(stdout.strip().splitlines()[-1])
+        agreement = subprocess.run([sys.executable, "-c", SAME.format(ours=str(out), gdal=str(gdal_out))],
+                                   check=True, capture_output=True, text=True).stdout
+        rows.append(dict(size=size, polygons=polygons, tool=name, wall=wall,
+                         start=wall - info["read"] - info["core"], read=info["read"], work=info["core"],
+                         rss=rss, base=base_rss, mb=out.stat().st_size / 2**20, reference=reference,
+                         same=float(agreement)))
         out.unlink()
+    gdal_out.unlink()
     return rows
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="2000,10000", help="raster sizes in pixels, comma separated")
+    parser.add_argument("--size", default="5000,10000", help="raster sizes in pixels, comma separated")
     parser.add_argument("--polygons", type=int, default=100000, help="number of polygons")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender (best is kept)")
     parser.add_argument("--workdir", default="", help="keep generated data here (default: temporary)")
+    parser.add_argument("--fallback", action="store_true", help="also time the rasterio fallback")
+    parser.add_argument("--uncompressed", action="store_true",
+                        help="also compare both writing tiled uncompressed GeoTIFFs")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.size.split(",") if s.strip()]
@@ -188,21 +262,30 @@ def main(argv=None) -> None:
     try:
         rows = []
         for size in sizes:
-            rows += bench_size(folder, size, args.polygons, args.repeat)
+            rows += bench_size(folder, size, args.polygons, args.repeat, args.fallback, args.uncompressed)
     finally:
         if not args.workdir:
             shutil.rmtree(folder, ignore_errors=True)
-    header = "{:>6} {:>8} {:<34} {:>8} {:>8} {:>8} {:>10} {:>9} {:>10}".format(
-        "size", "polygons", "tool", "wall s", "read s", "core s", "vs gdal", "peak MiB", "output MiB")
+    print("best of {} runs; vs gdal = work s / work s of 'gdal_rasterize (same options)' (uncompressed rows: "
+          "of 'gdal_rasterize (tiled, uncompressed)'); process start-up (start s) excluded for both; ours "
+          "reads the GeoPackage in 'read s', gdal inside 'work s'; base MiB = peak of our process without "
+          "the core call; same px = our mask band pixels equal to gdal_rasterize's".format(args.repeat))
+    header = "{:>6} {:>8} {:<44} {:>7} {:>7} {:>7} {:>7} {:>8} {:>13} {:>8} {:>8} {:>10} {:>9}".format(
+        "size", "polygons", "tool", "wall s", "start s", "read s", "work s", "vs gdal", "+read vs gdal",
+        "peak MiB", "base MiB", "output MiB", "same px")
     print(header)
     print("-" * len(header))
+    line = ("{:>6} {:>8} {:<44} {:>7.2f} {:>7.2f} {:>7} {:>7.2f} {:>7.2f}x {:>13} {:>8.0f} {:>8} {:>10.1f} "
+            "{:>9}")
     for row in rows:
-        reference = next(r["wall"] for r in rows if r["size"] == row["size"] and r["tool"].startswith("gdal"))
-        print("{:>6} {:>8} {:<34} {:>8.2f} {:>8} {:>8} {:>9.2f}x {:>9.0f} {:>10.1f}".format(
-            row["size"], row["polygons"], row["tool"], row["wall"],
-            "" if row["read"] is None else "{:.2f}".format(row["read"]),
-            "" if row["core"] is None else "{:.2f}".format(row["core"]),
-            row["wall"] / reference, row["rss"], row["mb"]))
+        reference = next(r["work"] for r in rows
+                         if r["size"] == row["size"] and r["tool"] == row["reference"])
+        plus_read = "" if row["read"] is None else "{:.2f}x".format((row["read"] + row["work"]) / reference)
+        print(line.format(
+            row["size"], row["polygons"], row["tool"], row["wall"], row["start"],
+            "" if row["read"] is None else "{:.2f}".format(row["read"]), row["work"], row["work"] / reference,
+            plus_read, row["rss"], "" if row["base"] is None else "{:.0f}".format(row["base"]), row["mb"],
+            "" if row["same"] is None else "{:.4%}".format(row["same"])))
 
 
 if __name__ == "__main__":

@@ -44,11 +44,13 @@ from .postprocess import (
 from .progress import Progress, ensure
 
 DEVICES = ("auto", "cpu", "gpu")
-DEFAULT_TILE_SIZE = 512
+DEFAULT_TILE_SIZE = 1024
 #: The blend ramp is at least this many pixels and at most a quarter of a tile's exact zone.
 MIN_BLEND = 16
 MAX_BLEND = 64
 OVERVIEW_MIN_SIZE = 256
+#: GDAL block cache (MB) while classifying, unless GDAL_CACHEMAX is set (GDAL's default is 5 % of RAM).
+GDAL_CACHE_MB = 256
 
 
 @dataclass(frozen=True)
@@ -138,18 +140,11 @@ def reflect_index(index, size: int):
     return np.where(index >= size, period - index, index)
 
 
-def _valid_mask(src, window):
-    """True where every band is valid (GDAL band masks: NoData value, alpha band or internal mask).
-
-    A pixel that is NoData in any band is NoData: the network must not see a fake value.
-    """
-    return (src.read_masks(window=window) > 0).all(axis=0)
-
-
-def read_reflected(src, x0: int, y0: int, width: int, height: int, masked: bool = True):
+def read_reflected(src, x0: int, y0: int, width: int, height: int, masked: bool = True, bands=None):
     """Read a window that may extend beyond the raster, edges filled by reflection of the full raster.
 
-    Returns ``(data float32 (bands, h, w), valid bool (h, w))``.
+    ``bands``: 1-based band indexes to read (default: all). Returns ``(data float32 (bands, h, w),
+    valid bool (h, w))``.
     """
     import numpy as np
     from rasterio.windows import Window
@@ -158,11 +153,12 @@ def read_reflected(src, x0: int, y0: int, width: int, height: int, masked: bool 
     iy = reflect_index(np.arange(y0, y0 + height), src.height)
     c0, c1, r0, r1 = int(ix.min()), int(ix.max()) + 1, int(iy.min()), int(iy.max()) + 1
     window = Window(c0, r0, c1 - c0, r1 - r0)
-    data = src.read(window=window, out_dtype="float32")
+    bands = list(bands) if bands is not None else list(range(1, src.count + 1))
+    data = src.read(bands, window=window, out_dtype="float32")
     sel = np.ix_(iy - r0, ix - c0)
     data = data[(slice(None),) + sel]
     if masked:
-        valid = _valid_mask(src, window)[sel]
+        valid = (src.read_masks(bands, window=window) > 0).all(axis=0)[sel]
         valid &= np.isfinite(data).all(axis=0)
     else:
         valid = np.ones(data.shape[1:], dtype=bool)
@@ -241,9 +237,10 @@ def _profile(src, window, count: int, dtype: str, nodata) -> dict:
 class _TileReader(threading.Thread):
     """Reads, normalises and batches tiles in the background (one tile row after another)."""
 
-    def __init__(self, path, grid: TileGrid, window, batch_size: int, normalization, fill, out: queue.Queue):
+    def __init__(self, path, grid: TileGrid, window, batch_size: int, normalization, fill, out: queue.Queue,
+                 bands: list[int]):
         super().__init__(daemon=True, name="deepfeature-tile-reader")
-        self.path, self.grid, self.window = path, grid, window
+        self.path, self.grid, self.window, self.bands = path, grid, window, bands
         self.batch_size, self.normalization, self.fill, self.out = batch_size, normalization, fill, out
         self.stop = threading.Event()
 
@@ -271,7 +268,7 @@ class _TileReader(threading.Thread):
                     for tx, x0 in enumerate(g.xs):
                         if self.stop.is_set():
                             return
-                        data, valid = read_reflected(src, x0, y0, g.tile, g.tile)
+                        data, valid = read_reflected(src, x0, y0, g.tile, g.tile, bands=self.bands)
                         # Does the tile's exact zone hold any valid pixel of the output window?
                         zr0, zr1 = max(y0 + g.margin, row0), min(y0 + g.tile - g.margin, row0 + height)
                         zc0, zc1 = max(x0 + g.margin, col0), min(x0 + g.tile - g.margin, col0 + width)
@@ -293,6 +290,32 @@ class _TileReader(threading.Thread):
             self._put(("end", None, None, None))
         except BaseException as exc:  # forwarded to the consumer
             self._put(("error", None, None, exc))
+
+
+def _is_label_raster(src) -> bool:
+    from .labelraster import TAG_MARKER
+
+    return src.tags().get(TAG_MARKER) == "1"
+
+
+def _inference_model(model, spec, device: str, progress):
+    """The model to run: on a GPU, a bfloat16 mixed-precision copy (outputs stay float32)."""
+    from . import deps
+    from .model import build_model
+    from .train import gpu_available
+
+    keras = deps.keras_backend_module()
+    if device == "cpu" or not gpu_available(keras):
+        return model
+    policy = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        fast = build_model(spec)
+        fast.set_weights(model.get_weights())
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    progress.info("GPU found: running the model in bfloat16 mixed precision.")
+    return fast
 
 
 def _predict(model, x, batch_size: int, tta: bool):
@@ -318,7 +341,7 @@ def classify_raster(
     *,
     classification_path: str | os.PathLike | None = None,
     tile_size: int = DEFAULT_TILE_SIZE,
-    batch_size: int = 4,
+    batch_size: int = 2,
     device: str = "auto",
     extent: Sequence[float] | None = None,
     tta: bool = False,
@@ -364,7 +387,11 @@ def classify_raster(
     except rasterio.errors.RasterioIOError as exc:
         raise RasterError("Cannot open the raster '{}': {}".format(input_path, exc)) from exc
     with src_handle as src:
-        if src.count != spec.bands:
+        bands = list(range(1, src.count + 1))
+        if _is_label_raster(src) and src.count == spec.bands + 1:
+            bands = bands[:-1]  # a label raster: classify its image bands, not the mask band
+            progress.info("The input is a label raster: classifying its image bands (not the mask band).")
+        if len(bands) != spec.bands:
             raise RasterError(
                 "The model expects {} bands but the raster '{}' has {}. Classify an image with the same "
                 "bands as the label rasters the model was trained on (use 'Rearrange bands' or a virtual "
@@ -385,6 +412,7 @@ def classify_raster(
 
     progress.info("Loading the model {}.".format(os.path.basename(str(model_path))))
     model, metadata = load_model(model_path)
+    model = _inference_model(model, spec, device, progress)
     margin = receptive_field(model).margin
     grid = make_grid(window, tile_size, margin, spec.size_factor)
     col0, row0, width, height = window
@@ -407,6 +435,8 @@ def classify_raster(
     started = time.perf_counter()
 
     with contextlib.ExitStack() as stack:
+        if "GDAL_CACHEMAX" not in os.environ:  # bounded block cache (MB): memory flat in the raster size
+            stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         act_tmp = stack.enter_context(
             atomic_output(output_path, [input_path, model_path], "activation raster"))
         cls_tmp = None
@@ -432,7 +462,7 @@ def classify_raster(
                 return
             b0, b1 = g0 - buf_y, g1 - buf_y
             w = wsum[b0:b1]
-            valid = _valid_mask(mask_src, Window(col0, g0, width, g1 - g0))
+            valid = (mask_src.read_masks(bands, window=Window(col0, g0, width, g1 - g0)) > 0).all(axis=0)
             valid &= w > 0
             probs = acc[:, b0:b1] / np.where(w > 0, w, 1)[None]
             np.clip(probs, 0.0, 1.0, out=probs)
@@ -451,7 +481,9 @@ def classify_raster(
                 cdst.write(cls[None], window=out_win)
 
         tiles_q: queue.Queue = queue.Queue(maxsize=3)
-        reader = _TileReader(input_path, grid, window, int(batch_size), metadata.normalization, fill, tiles_q)
+        reader = _TileReader(
+            input_path, grid, window, int(batch_size), metadata.normalization, fill, tiles_q, bands
+        )
         reader.start()
         try:
             with _device_scope(device):

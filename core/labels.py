@@ -1,12 +1,16 @@
 """Build label rasters (image bands + mask band) from vector shapes or from a classification raster.
 
-Both builders write the format of :mod:`deepfeature.core.labelraster` window by window, so memory stays
-flat in the raster size:
+Both builders write the format of :mod:`deepfeature.core.labelraster` through a bounded GDAL block cache
+and window by window, so memory stays flat in the raster size:
 
-- :func:`build_label_raster_from_shapes` burns points, lines and polygons (WKB in the raster CRS) with
-  ``rasterio.features.rasterize``, only the geometries whose envelope meets the window (STRtree query).
+- :func:`build_label_raster_from_shapes` burns points, lines and polygons (WKB in the raster CRS).
   Polygons burn pixel centres, lines and points every touched pixel. Burn order: polygons, lines,
-  points, then the features whose class is the ignore value. Outside the AOI -> ignore.
+  points, then the features whose class is the ignore value. Outside the AOI -> ignore. With the GDAL
+  Python bindings (``osgeo``: QGIS's GDAL) the output is written in strips of whole tile rows: each pass
+  is burnt into an in-memory strip by ``gdal.RasterizeLayer`` from an in-memory OGR layer holding the
+  features whose envelope meets the strip, and the image bands are copied block by block in the same
+  pass; without them, the mask is burnt per window with ``rasterio.features.rasterize`` (STRtree query
+  of the geometries meeting the window). Both give the same pixels (``tests/test_labels_vector.py``).
 - :func:`build_label_raster_from_classification` resamples a classification raster (any grid, any CRS)
   nearest-neighbour onto the image grid (``WarpedVRT`` read per window) and maps its values to class ids
   with a ``CLASS_MAP`` such as ``1,2=1;5=2``.
@@ -44,6 +48,11 @@ MAX_CLASS_ID = 254
 WINDOW_SIZE = 1024
 #: GDAL block cache while writing (bytes).
 GDAL_CACHE_BYTES = 128 * 2**20
+#: GDAL block cache while burning with ``gdal.RasterizeLayer`` (bytes). It also bounds GDAL's row chunk,
+#: so peak memory is about twice this on top of the features (flat once the mask band is larger).
+RASTERIZE_CACHE_BYTES = 32 * 2**20
+#: Mask bytes burnt at a time in memory by the GDAL path (whole tile rows; at least one tile row).
+RASTERIZE_STRIP_BYTES = 16 * 2**20
 #: Output tile size.
 TILE_SIZE = 256
 #: Creation options of the label raster GeoTIFF (compression chosen by :func:`creation_options`).
@@ -146,7 +155,9 @@ def resolve_classes(layers: Sequence[LabelLayer], ignore_value: int = DEFAULT_IG
     - text: each distinct text is numbered 1..K in sorted order (the ignore value is skipped); the text
       of the ignore value (e.g. ``"255"``) burns "unknown".
 
-    Raises :class:`LabelError` for NULL, negative, fractional, too large or unsupported values.
+    A layer without features keeps its place (class id in layer order) and burns nothing; at least one
+    layer must have features. Raises :class:`LabelError` for NULL, negative, fractional, too large or
+    unsupported values.
     """
     ignore_value = check_ignore_value(ignore_value)
     if not layers:
@@ -157,17 +168,22 @@ def resolve_classes(layers: Sequence[LabelLayer], ignore_value: int = DEFAULT_IG
                 "The layer '{}' has geometry type '{}'; label layers must hold points, lines or "
                 "polygons.".format(layer.name, layer.geometry_kind)
             )
-        if not layer.wkb:
-            raise LabelError(
-                "The label layer '{}' has no features (with a geometry). Choose a layer with labels, "
-                "or remove it from the label layers.".format(layer.name)
-            )
         if layer.values is not None and len(layer.values) != len(layer.wkb):
             raise LabelError(
                 "The layer '{}' has {} geometries but {} class values.".format(
                     layer.name, len(layer.wkb), len(layer.values)
                 )
             )
+    if not any(layer.wkb for layer in layers):
+        if len(layers) == 1:
+            raise LabelError(
+                "The label layer '{}' has no features (with a geometry). Choose a layer with labels, "
+                "or remove it from the label layers.".format(layers[0].name)
+            )
+        raise LabelError(
+            "The label layers ({}) have no features (with a geometry). Choose layers with "
+            "labels.".format(", ".join("'{}'".format(layer.name) for layer in layers))
+        )
     with_values = [layer.values is not None for layer in layers]
     if not any(with_values):
         if len(layers) >= ignore_value or len(layers) > MAX_CLASS_ID:
@@ -547,7 +563,9 @@ def _report(result: LabelRasterResult, progress: Progress) -> None:
 # ----------------------------------------------------------------------------------------------
 # From vector shapes
 # ----------------------------------------------------------------------------------------------
-def _parse_wkb(wkb: Sequence[bytes], what: str):
+def _parse_wkb(wkb: Sequence[bytes], what: str, with_source: bool = False):
+    """Shapely geometries from WKB, 2D and made valid. ``with_source``: also return the WKB as an object
+    array and a boolean array of the geometries that were changed (Z dropped or repaired)."""
     import numpy as np
     import shapely
 
@@ -565,6 +583,8 @@ def _parse_wkb(wkb: Sequence[bytes], what: str):
     invalid = present & ~shapely.is_valid(geoms)
     if invalid.any():
         geoms[invalid] = shapely.make_valid(geoms[invalid])
+    if with_source:
+        return geoms, array, with_z | invalid
     return geoms
 
 
@@ -660,15 +680,17 @@ def build_label_raster_from_shapes(
     """Write a label raster on the image grid: image bands + a mask band burnt from ``layers``.
 
     Geometries are WKB in the image CRS. ``aoi_wkb`` (polygons, optional): the exhaustively labelled
-    area; pixels outside it get ``ignore_value``. Raises :class:`LabelError` when there are no features
-    or none overlaps the image, :class:`RasterError` for an image without CRS, :class:`OutputError` for
-    an output that cannot be written. Nothing is left at ``output_path`` on error.
+    area; pixels outside it get ``ignore_value``. A layer without any feature overlapping the image is
+    reported with a warning and burns nothing. Raises :class:`LabelError` when there are no features or
+    none at all overlaps the image, :class:`RasterError` for an image without CRS, :class:`OutputError`
+    for an output that cannot be written. Nothing is left at ``output_path`` on error.
     ``copy_image=False``: write the mask band only (see :func:`_write_label_raster`).
+
+    The mask is burnt by GDAL's rasterizer (``osgeo``, QGIS's GDAL) straight into the output through a
+    bounded block cache; without ``osgeo`` it is burnt window by window with ``rasterio``.
     """
     import numpy as np
     import shapely
-    from rasterio.windows import bounds as window_bounds
-    from rasterio.windows import transform as window_transform
 
     progress = ensure(progress)
     ignore_value = check_ignore_value(ignore_value)
@@ -677,86 +699,485 @@ def build_label_raster_from_shapes(
     src = _open_image(image_path)
     with src:
         label_dtype(src.dtypes[0])
-        left, bottom, right, top = src.bounds
-        image_box = shapely.box(left, bottom, right, top)
-        by_kind: dict[str, list] = {kind: [] for kind in GEOMETRY_KINDS}
-        total = 0
-        for layer, burn in zip(layers, resolution.burn_values):
-            progress.check()
-            geoms = _parse_wkb(layer.wkb, "the layer '{}'".format(layer.name))
-            values = np.asarray(burn, dtype=np.uint8)
-            geoms, values = _of_kind(geoms, values, layer.geometry_kind)
-            if not len(geoms):
-                raise LabelError(
-                    "The label layer '{}' has no usable {} geometries (all are empty or of another "
-                    "type).".format(layer.name, layer.geometry_kind)
-                )
-            total += len(geoms)
-            by_kind[layer.geometry_kind].append((geoms, values))
-        all_geoms = np.concatenate([g for parts in by_kind.values() for g, _ in parts])
-        bounds = shapely.bounds(all_geoms)
-        overlapping = ((bounds[:, 0] <= right) & (bounds[:, 2] >= left)
-                       & (bounds[:, 1] <= top) & (bounds[:, 3] >= bottom))
-        if not overlapping.any():
-            raise LabelError(
-                "None of the {} label features overlaps the image '{}'. The labels cover x {:.6g}..{:.6g}, "
-                "y {:.6g}..{:.6g} and the image x {:.6g}..{:.6g}, y {:.6g}..{:.6g} (image CRS). Check that "
-                "labels and image show the same place and that the layers' CRS are set "
-                "correctly.".format(
-                    total, image_path, np.nanmin(bounds[:, 0]), np.nanmax(bounds[:, 2]),
-                    np.nanmin(bounds[:, 1]), np.nanmax(bounds[:, 3]), left, right, bottom, top
-                )
-            )
-        groups = []
-        for ignore_pass in (False, True):
-            for kind in GEOMETRY_KINDS:
-                if not by_kind[kind]:
-                    continue
-                geoms = np.concatenate([g for g, _ in by_kind[kind]])
-                values = np.concatenate([v for _, v in by_kind[kind]])
-                select = (values == ignore_value) if ignore_pass else (values != ignore_value)
-                if select.any():
-                    groups.append(_BurnGroup(geoms[select], values[select], kind, kind != "polygon"))
+        passes, total = _burn_passes(layers, resolution, src, image_path, ignore_value, progress)
         aoi = None
         if aoi_wkb is not None:
-            aoi_geoms = _parse_wkb(aoi_wkb, "the area of interest")
-            aoi_geoms, _ = _of_kind(aoi_geoms, np.ones(len(aoi_geoms), np.uint8), "polygon")
-            if not len(aoi_geoms):
-                raise LabelError(
-                    "The area of interest has no polygons. Choose a polygon layer that outlines the "
-                    "labelled area, or leave it empty."
-                )
-            if not shapely.intersects(aoi_geoms, image_box).any():
-                raise LabelError(
-                    "The area of interest does not overlap the image '{}'. Check its extent and CRS, "
-                    "or leave it empty.".format(image_path)
-                )
-            aoi = _BurnGroup(aoi_geoms, np.ones(len(aoi_geoms), np.uint8), "polygon", False)
+            aoi = _aoi_polygons(aoi_wkb, shapely.box(*src.bounds), image_path)
         progress.info(
             "Burning {} features ({} classes) into a {} x {} label raster.".format(
                 total, len(resolution.classes), src.width, src.height
             )
         )
-
-        def mask_for_window(window):
-            shape = (int(window.height), int(window.width))
-            out = np.zeros(shape, dtype=np.uint8)
-            box = shapely.box(*window_bounds(window, src.transform))
-            transform = window_transform(window, src.transform)
-            for group in groups:
-                group.burn(out, box, transform)
+        bindings = _osgeo()
+        gdal_type = None if bindings is None else _gdal_type(bindings[0], label_dtype(src.dtypes[0])
+                                                             if copy_image else "uint8")
+        if gdal_type is not None:
+            result = _write_with_gdal(
+                bindings, src, image_path, output_path, resolution.classes, ignore_value, passes, aoi,
+                progress, copy_image=copy_image,
+            )
+        else:
+            groups = [_BurnGroup(geoms, values, kind, kind != "polygon") for kind, geoms, values, _ in passes]
+            aoi_group = None
             if aoi is not None:
-                inside = np.zeros(shape, dtype=np.uint8)
-                aoi.burn(inside, box, transform)
-                out[inside == 0] = ignore_value
-            return out
-
-        result = _write_label_raster(
-            src, output_path, resolution.classes, ignore_value, mask_for_window, progress, [image_path],
-            copy_image=copy_image,
-        )
+                aoi_group = _BurnGroup(aoi, np.ones(len(aoi), np.uint8), "polygon", False)
+            mask_for_window = _rasterio_mask_function(src, groups, aoi_group, ignore_value)
+            result = _write_label_raster(
+                src, output_path, resolution.classes, ignore_value, mask_for_window, progress, [image_path],
+                copy_image=copy_image,
+            )
     _report(result, progress)
     return result
+
+
+def _burn_passes(layers, resolution: ClassResolution, src, image_path, ignore_value: int, progress: Progress):
+    """Parse, repair and sort the label geometries into burn passes.
+
+    Returns ``([(kind, geometries, burn values, WKB or None)], feature count)`` in burn order:
+    polygons, lines, points, then the features whose value is the ignore value (same kind order). The
+    WKB is the given one when no geometry of the pass was changed (else None: shapely's is burnt).
+    Features whose envelope misses the image are dropped; a layer with none left is reported with a
+    warning.
+    """
+    import numpy as np
+    import shapely
+
+    left, bottom, right, top = src.bounds
+    by_kind: dict[str, list] = {kind: [] for kind in GEOMETRY_KINDS}
+    total = read = 0
+    extents, missing = [], []
+    for layer, burn in zip(layers, resolution.burn_values):
+        progress.check()
+        if not layer.wkb:
+            missing.append(layer.name)
+            continue
+        geoms, source, changed = _parse_wkb(layer.wkb, "the layer '{}'".format(layer.name), True)
+        values = np.asarray(burn, dtype=np.uint8)
+        # the given WKB can be burnt as is when no geometry was changed, dropped or split
+        same = not changed.any() and bool(np.isin(shapely.get_type_id(geoms),
+                                                  _KIND_TYPES[layer.geometry_kind]).all())
+        same = same and not shapely.is_empty(geoms).any()
+        geoms, values = _of_kind(geoms, values, layer.geometry_kind)
+        if not len(geoms):
+            raise LabelError(
+                "The label layer '{}' has no usable {} geometries (all are empty or of another "
+                "type).".format(layer.name, layer.geometry_kind)
+            )
+        read += len(geoms)
+        bounds = shapely.bounds(geoms)
+        extents.append(bounds)
+        keep = ((bounds[:, 0] <= right) & (bounds[:, 2] >= left)
+                & (bounds[:, 1] <= top) & (bounds[:, 3] >= bottom))
+        if not keep.any():
+            missing.append(layer.name)
+            continue
+        total += int(keep.sum())
+        by_kind[layer.geometry_kind].append((geoms[keep], values[keep], source[keep] if same else None))
+    if not total:
+        bounds = np.concatenate(extents)
+        raise LabelError(
+            "None of the {} label features overlaps the image '{}'. The labels cover x {:.6g}..{:.6g}, "
+            "y {:.6g}..{:.6g} and the image x {:.6g}..{:.6g}, y {:.6g}..{:.6g} (image CRS). Check that "
+            "labels and image show the same place and that the layers' CRS are set "
+            "correctly.".format(
+                read, image_path, np.nanmin(bounds[:, 0]), np.nanmax(bounds[:, 2]),
+                np.nanmin(bounds[:, 1]), np.nanmax(bounds[:, 3]), left, right, bottom, top
+            )
+        )
+    for name in missing:
+        progress.warning(
+            "The label layer '{}' has no feature (with a geometry) that overlaps the image '{}'; it adds "
+            "no labels. Check its extent and CRS if it should.".format(name, image_path)
+        )
+    passes = []
+    for ignore_pass in (False, True):
+        for kind in GEOMETRY_KINDS:
+            if not by_kind[kind]:
+                continue
+            geoms = np.concatenate([g for g, _, _ in by_kind[kind]])
+            values = np.concatenate([v for _, v, _ in by_kind[kind]])
+            sources = [w for _, _, w in by_kind[kind]]
+            wkb = np.concatenate(sources) if all(w is not None for w in sources) else None
+            select = (values == ignore_value) if ignore_pass else (values != ignore_value)
+            if select.any():
+                passes.append((kind, geoms[select], values[select], None if wkb is None else wkb[select]))
+    return passes, total
+
+
+def _aoi_polygons(aoi_wkb, image_box, image_path):
+    """The area of interest as an array of (valid) polygons, checked to overlap the image."""
+    import numpy as np
+    import shapely
+
+    aoi_geoms = _parse_wkb(aoi_wkb, "the area of interest")
+    aoi_geoms, _ = _of_kind(aoi_geoms, np.ones(len(aoi_geoms), np.uint8), "polygon")
+    if not len(aoi_geoms):
+        raise LabelError(
+            "The area of interest has no polygons. Choose a polygon layer that outlines the "
+            "labelled area, or leave it empty."
+        )
+    if not shapely.intersects(aoi_geoms, image_box).any():
+        raise LabelError(
+            "The area of interest does not overlap the image '{}'. Check its extent and CRS, "
+            "or leave it empty.".format(image_path)
+        )
+    return aoi_geoms
+
+
+def _rasterio_mask_function(src, groups, aoi, ignore_value: int) -> Callable:
+    """``mask_for_window(window)`` burning ``groups`` (then the AOI outside) with rasterio."""
+    import numpy as np
+    import shapely
+    from rasterio.windows import bounds as window_bounds
+    from rasterio.windows import transform as window_transform
+
+    def mask_for_window(window):
+        shape = (int(window.height), int(window.width))
+        out = np.zeros(shape, dtype=np.uint8)
+        box = shapely.box(*window_bounds(window, src.transform))
+        transform = window_transform(window, src.transform)
+        for group in groups:
+            group.burn(out, box, transform)
+        if aoi is not None:
+            inside = np.zeros(shape, dtype=np.uint8)
+            aoi.burn(inside, box, transform)
+            out[inside == 0] = ignore_value
+        return out
+
+    return mask_for_window
+
+
+# ----------------------------------------------------------------------------------------------
+# Burning with GDAL's rasterizer (osgeo)
+# ----------------------------------------------------------------------------------------------
+def _osgeo():
+    """``(gdal, ogr)`` of the GDAL Python bindings (QGIS's GDAL), or None when they are missing."""
+    try:
+        from osgeo import gdal, ogr
+    except ImportError:
+        return None
+    if not hasattr(gdal, "RasterizeLayer") or _ogr_memory_driver(ogr) is None:
+        return None
+    return gdal, ogr
+
+
+def _ogr_memory_driver(ogr):
+    """OGR's in-memory vector driver ("Memory"; "MEM" in GDAL >= 3.11)."""
+    return ogr.GetDriverByName("Memory") or ogr.GetDriverByName("MEM")
+
+
+def _gdal_type(gdal, dtype: str) -> int | None:
+    """The GDAL data type of a numpy type name (None when this GDAL lacks it)."""
+    names = {"uint8": "GDT_Byte", "uint16": "GDT_UInt16", "int16": "GDT_Int16", "uint32": "GDT_UInt32",
+             "int32": "GDT_Int32", "uint64": "GDT_UInt64", "int64": "GDT_Int64", "float32": "GDT_Float32",
+             "float64": "GDT_Float64"}
+    return getattr(gdal, names[dtype], None) if dtype in names else None
+
+
+@functools.lru_cache(maxsize=1)
+def _gdal_creation_options() -> tuple:
+    """GeoTIFF creation options for :func:`_write_with_gdal`: those of :func:`creation_options`, ZSTD
+    level 1 when the osgeo GDAL has it (else DEFLATE 1), band interleaved (the mask band is written on
+    its own, strip by strip)."""
+    from osgeo import gdal
+
+    options = gdal.GetDriverByName("GTiff").GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
+    compress = ("COMPRESS=ZSTD", "ZSTD_LEVEL=1") if "ZSTD" in options else ("COMPRESS=DEFLATE", "ZLEVEL=1")
+    return ("TILED=YES", "BLOCKXSIZE={}".format(TILE_SIZE), "BLOCKYSIZE={}".format(TILE_SIZE),
+            "BIGTIFF=IF_SAFER", "INTERLEAVE=BAND") + compress
+
+
+@contextlib.contextmanager
+def _gdal_settings(gdal, cache_bytes: int):
+    """Bounded block cache, internal masks, no ``.aux.xml`` sidecar (the histogram would be saved in
+    one; tags and band descriptions live in the GeoTIFF) and quiet GDAL errors (return codes are
+    checked) while writing; everything is restored afterwards."""
+    set_option = getattr(gdal, "SetThreadLocalConfigOption", gdal.SetConfigOption)
+    get_option = getattr(gdal, "GetThreadLocalConfigOption", gdal.GetConfigOption)
+    options = {"GDAL_TIFF_INTERNAL_MASK": "YES", "GDAL_PAM_ENABLED": "NO"}
+    old_options = {key: get_option(key, None) for key in options}
+    old_cache = gdal.GetCacheMax()
+    gdal.SetCacheMax(cache_bytes)
+    for key, value in options.items():
+        set_option(key, value)
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
+        for key, value in old_options.items():
+            set_option(key, value)
+        gdal.SetCacheMax(old_cache)
+
+
+def _gdal_callback(progress: Progress, start: float, end: float):
+    """A GDAL progress callback reporting into ``start..end``; it stops GDAL once canceled."""
+
+    def callback(complete, message, data):
+        if progress.is_canceled():
+            return 0
+        progress.progress(start + (end - start) * complete)
+        return 1
+
+    return callback
+
+
+def _gdal_check(gdal, code, progress: Progress, output_path, what: str) -> None:
+    """Raise :class:`CanceledError` after a cancel, :class:`OutputError` for a failed GDAL call."""
+    progress.check()
+    if code not in (0, None):
+        raise OutputError(
+            "Cannot {} the label raster '{}': {}. Check the free disk space and that the folder is "
+            "writable.".format(what, output_path, gdal.GetLastErrorMsg() or "GDAL error {}".format(code))
+        )
+
+
+class _OgrPass:
+    """One burn pass (features of one kind and ``all_touched`` setting) ready for ``gdal.RasterizeLayer``:
+    WKB, burn values and envelopes, so each strip gets only the features that can touch it."""
+
+    def __init__(self, geoms, values, wkb, all_touched: bool):
+        import shapely
+
+        self.wkb = (wkb if wkb is not None else shapely.to_wkb(geoms)).tolist()
+        self.values = values.tolist()
+        self.bounds = shapely.bounds(geoms)
+        self.all_touched = all_touched
+
+    def burn(self, bindings, strip, band: int, box, progress: Progress) -> None:
+        """Burn the features whose envelope meets ``box`` (x0, y0, x1, y1) into ``band`` of ``strip``
+        (an in-memory GDAL dataset), in feature order."""
+        import numpy as np
+
+        gdal, ogr = bindings
+        x0, y0, x1, y1 = box
+        bounds = self.bounds
+        index = np.flatnonzero((bounds[:, 0] <= x1) & (bounds[:, 2] >= x0)
+                               & (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)).tolist()
+        if not index:
+            return
+        source = _ogr_memory_driver(ogr).CreateDataSource("")
+        layer = source.CreateLayer("labels", None, ogr.wkbUnknown)
+        layer.CreateField(ogr.FieldDefn("burn", ogr.OFTInteger))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        make, create = ogr.CreateGeometryFromWkb, layer.CreateFeature
+        set_geometry, set_value = feature.SetGeometryDirectly, feature.SetFieldInteger64
+        wkbs, values = self.wkb, self.values
+        step = 1 << 15
+        for first in range(0, len(index), step):
+            progress.check()
+            for i in index[first:first + step]:
+                set_geometry(make(wkbs[i]))
+                set_value(0, values[i])
+                create(feature)
+        feature = None
+        options = ["ATTRIBUTE=burn"] + (["ALL_TOUCHED=TRUE"] if self.all_touched else [])
+        gdal.ErrorReset()
+        try:
+            code = gdal.RasterizeLayer(strip, [band], layer, options=options,
+                                       callback=_gdal_callback(progress, 0, 1))
+        except RuntimeError:  # osgeo with exceptions enabled
+            code = -1
+        layer = source = None
+        progress.check()
+        if code not in (0, None):
+            raise LabelError(
+                "GDAL could not burn the labels: {}. Check that the label geometries are valid (run 'Fix "
+                "geometries' on the layer).".format(gdal.GetLastErrorMsg())
+            )
+
+
+def _strip_rows(width: int) -> int:
+    """Rows of one processing strip: whole output tile rows, about ``RASTERIZE_STRIP_BYTES`` of mask."""
+    return max(1, RASTERIZE_STRIP_BYTES // max(width * TILE_SIZE, 1)) * TILE_SIZE
+
+
+def _write_with_gdal(
+    bindings,
+    src,
+    image_path,
+    output_path,
+    classes: dict[int, str],
+    ignore_value: int,
+    passes: list,
+    aoi,
+    progress: Progress,
+    copy_image: bool = True,
+) -> LabelRasterResult:
+    """Write the label raster with osgeo, strip by strip (whole tile rows, full width): burn every pass
+    into an in-memory strip with ``gdal.RasterizeLayer`` (only the features whose envelope meets the
+    strip), set the AOI outside and image NoData pixels to ``ignore_value``, count the classes, write
+    the mask strip and copy the image bands (C block copies) through a bounded block cache. Each
+    feature is handed to GDAL about once and every output block is written once, so time grows with
+    features + pixels and memory stays flat. Same output as :func:`_write_label_raster`, band
+    interleaved."""
+    import numpy as np
+
+    from .labelraster import TAG_MARKER
+
+    gdal, _ = bindings
+    count = src.count
+    dtype = label_dtype(src.dtypes[0]) if copy_image else "uint8"
+    gdal_type = _gdal_type(gdal, dtype)
+    out_count = count + 1 if copy_image else 1
+    mask_index = out_count
+    has_nodata = any(v is not None for v in src.nodatavals) or np.dtype(src.dtypes[0]).kind == "f"
+    nodata_tag = next((v for v in src.nodatavals if v is not None), None)
+    tags = label_tags(classes, ignore_value, count if copy_image else 0, nodata_tag)
+    if not copy_image:
+        tags.pop(TAG_MARKER)
+    try:
+        image = gdal.OpenEx(str(image_path), gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError:
+        image = None
+    if image is None:
+        raise RasterError("Cannot open the image raster '{}' with GDAL: {}".format(
+            image_path, gdal.GetLastErrorMsg()))
+    burn_passes = [_OgrPass(geoms, values, wkb, kind != "polygon") for kind, geoms, values, wkb in passes]
+    aoi_pass = None
+    if aoi is not None:
+        aoi_pass = _OgrPass(aoi, np.ones(len(aoi), np.uint8), None, False)
+    width, height = src.width, src.height
+    rows = _strip_rows(width)
+    strips = [(row, min(rows, height - row)) for row in range(0, height, rows)]
+    transform = src.transform
+    histogram = np.zeros(256, dtype=np.int64)
+    with atomic_output(output_path, inputs=[image_path], what="label raster") as tmp, \
+            _gdal_settings(gdal, RASTERIZE_CACHE_BYTES):
+        gdal.ErrorReset()
+        try:
+            dst = gdal.GetDriverByName("GTiff").Create(str(tmp), width, height, out_count, gdal_type,
+                                                       options=list(_gdal_creation_options()))
+        except RuntimeError:
+            dst = None
+        if dst is None:
+            raise OutputError(
+                "Cannot write the label raster '{}': {}. Choose a folder you can write to.".format(
+                    output_path, gdal.GetLastErrorMsg()
+                )
+            )
+        band = mask_band = internal = None
+        try:
+            dst.SetGeoTransform(transform.to_gdal())
+            dst.SetProjection(image.GetProjectionRef() or src.crs.to_wkt())
+            dst.SetMetadata(tags)
+            if copy_image:
+                for index, (interp, text) in enumerate(zip(src.colorinterp, src.descriptions), start=1):
+                    band = dst.GetRasterBand(index)
+                    value = int(interp)  # rasterio's ColorInterp values are GDAL's
+                    with contextlib.suppress(RuntimeError):  # pragma: no cover - exotic inputs
+                        band.SetColorInterpretation(gdal.GCI_GrayIndex if value == gdal.GCI_PaletteIndex
+                                                    else value)
+                    band.SetDescription(text or "")
+            mask_band = dst.GetRasterBand(mask_index)
+            mask_band.SetColorInterpretation(gdal.GCI_Undefined)
+            mask_band.SetDescription(MASK_DESCRIPTION)
+            memory = gdal.GetDriverByName("MEM")
+            for number, (row, strip_height) in enumerate(strips):
+                progress.check()
+                sub = progress.sub(number / len(strips), (number + 1) / len(strips))
+                strip = memory.Create("", width, strip_height, 2 if aoi_pass else 1, gdal.GDT_Byte)
+                strip.SetGeoTransform((transform * transform.translation(0, row)).to_gdal())
+                corners = [transform * (x, y) for x in (0, width) for y in (row, row + strip_height)]
+                xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+                box = (min(xs), min(ys), max(xs), max(ys))
+                steps = len(burn_passes) + (aoi_pass is not None)
+                for step, burn in enumerate(burn_passes):
+                    burn.burn(bindings, strip, 1, box, sub.sub(0.5 * step / steps, 0.5 * (step + 1) / steps))
+                strip_band = strip.GetRasterBand(1)
+                mask = strip_band.ReadAsArray()
+                changed = False
+                if aoi_pass is not None:
+                    aoi_pass.burn(bindings, strip, 2, box, sub.sub(0.5 * (steps - 1) / steps, 0.5))
+                    mask[strip.GetRasterBand(2).ReadAsArray() == 0] = ignore_value
+                    changed = True
+                if has_nodata or copy_image:
+                    internal = _gdal_copy_strip(
+                        gdal, dst, image, src, mask, row, ignore_value, has_nodata, copy_image, gdal_type,
+                        internal, strips[:number], sub.sub(0.5, 1), output_path,
+                    )
+                    changed = changed or has_nodata
+                if changed:
+                    strip_band.WriteArray(mask)
+                # GDAL's histogram of the in-memory strip: ~5x faster than numpy's bincount
+                counts = strip_band.GetHistogram(min=-0.5, max=255.5, buckets=256, include_out_of_range=0,
+                                                 approx_ok=0)
+                histogram += np.asarray(counts, dtype=np.int64)
+                strip_band = strip = None
+                code = mask_band.WriteRaster(0, row, width, strip_height, mask, buf_type=gdal.GDT_Byte)
+                _gdal_check(gdal, code, progress, output_path, "write")
+                sub.progress(1.0)
+            gdal.ErrorReset()
+            dst.FlushCache()
+            if gdal.GetLastErrorType() >= gdal.CE_Failure:
+                _gdal_check(gdal, -1, progress, output_path, "write")
+        except RuntimeError as exc:  # osgeo with exceptions enabled (UseExceptions)
+            progress.check()
+            raise OutputError(
+                "Cannot write the label raster '{}': {}. Check the free disk space and that the folder is "
+                "writable.".format(output_path, exc)
+            ) from exc
+        finally:
+            band = mask_band = internal = None
+            dst = None
+            image = None
+    counts = {cid: int(histogram[cid]) for cid in sorted(classes)}
+    return LabelRasterResult(
+        path=str(output_path), classes=dict(sorted(classes.items())), pixel_counts=counts,
+        ignore_count=int(histogram[ignore_value]), background_count=int(histogram[0]),
+        width=width, height=height, image_bands=count if copy_image else 0, dtype=dtype,
+    )
+
+
+def _gdal_copy_strip(gdal, dst, image, src, mask, row: int, ignore_value: int, has_nodata: bool,
+                     copy_image: bool, gdal_type: int, internal, previous: list, progress: Progress,
+                     output_path):
+    """Copy the image bands of one strip window by window (if ``copy_image``) and set image NoData
+    pixels to ``ignore_value`` in ``mask`` (the strip's mask, changed in place) and in the internal
+    mask, created on the first NoData pixel (``previous`` strips are then marked valid). Returns the
+    internal mask band (or None)."""
+    import numpy as np
+
+    signed_bytes = np.dtype(src.dtypes[0]) == np.int8
+    dtype = np.dtype(label_dtype(src.dtypes[0]))
+    bands = list(range(1, src.count + 1))
+    strip_height, width = mask.shape
+    windows = [(int(w.col_off), int(w.row_off), int(w.width), int(w.height))
+               for w in _windows(width, strip_height)]
+
+    def valid(x, y, w, h):  # mark a block of the internal mask valid
+        code = internal.WriteArray(np.full((h, w), 255, np.uint8), x, y)
+        _gdal_check(gdal, code, progress, output_path, "write")
+
+    for number, (x, y, w, h) in enumerate(windows):
+        progress.check()
+        data = image.ReadAsArray(x, row + y, w, h)
+        if data is None:
+            raise RasterError("Cannot read the image raster: {}".format(gdal.GetLastErrorMsg()))
+        data = data.reshape(src.count, h, w)
+        if signed_bytes and data.dtype != np.int8:  # a GDAL without Int8 reads int8 as raw bytes
+            data = data.view(np.int8)
+        if has_nodata:
+            bad = _nodata_pixels(src, data)
+            if bad is not None and (internal is not None or bad.any()):
+                mask[y:y + h, x:x + w][bad] = ignore_value
+                if internal is None:  # create the internal mask only when NoData occurs
+                    dst.CreateMaskBand(gdal.GMF_PER_DATASET)
+                    internal = dst.GetRasterBand(1).GetMaskBand()
+                    for before, before_height in previous:
+                        for done in _windows(width, before_height):
+                            valid(int(done.col_off), before + int(done.row_off), int(done.width),
+                                  int(done.height))
+                    for done_x, done_y, done_w, done_h in windows[:number]:
+                        valid(done_x, row + done_y, done_w, done_h)
+                code = internal.WriteArray(np.where(bad, 0, 255).astype(np.uint8), x, row + y)
+                _gdal_check(gdal, code, progress, output_path, "write")
+        if copy_image:
+            data = np.ascontiguousarray(data, dtype=dtype)
+            code = dst.WriteRaster(x, row + y, w, h, data, band_list=bands, buf_type=gdal_type)
+            _gdal_check(gdal, code, progress, output_path, "write")
+        progress.progress((number + 1) / len(windows))
+    return internal
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Run a deepfeature algorithm through qgis_process and return its JSON results.
 
 Used by the demo and by the tests that prove the plugin works from the command line. Parameters are
-passed as ``NAME=value`` (lists repeat the name; qgis_process 3.22 wants no dashes), results read from ``qgis_process --json``.
+passed as ``NAME=value`` (lists repeat the name; qgis_process 3.22 wants no dashes), results are read
+from ``qgis_process --json``.
 """
 
 from __future__ import annotations

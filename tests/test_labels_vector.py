@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -334,3 +335,271 @@ def test_output_loads_with_paletted_mask_band(run_alg, bakerlake, tmp_path):
     assert renderer.band() == 4
     values = {c.value: c.label for c in renderer.classes()}
     assert values[255] == "ignore" and {1, 2, 3, 4} <= set(values)
+
+
+# ------------------------------------------------------------------------------------------------
+# Label layers without features over the image: warn, fail only when no label overlaps
+# ------------------------------------------------------------------------------------------------
+def _recording_feedback():
+    from qgis.core import QgsProcessingFeedback
+
+    class Recording(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.warnings = []
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+            self.warnings.append(error)
+            super().reportError(error, fatalError)
+
+        def pushWarning(self, warning):  # noqa: N802 - QGIS API
+            self.warnings.append(warning)
+            super().pushWarning(warning)
+
+    return Recording()
+
+
+def test_layer_outside_image_is_skipped_with_warning(run_alg, massachusetts, spacenet, tmp_path):
+    from deepfeature.core.labelraster import read_info
+
+    image, polygons = massachusetts
+    far = spacenet[1]  # SpaceNet buildings: another continent
+    hashes = [sha256(p) for p in (image, polygons, far)]
+    out = tmp_path / "labels.tif"
+    feedback = _recording_feedback()
+    result = run_alg(ALG, {"INPUT": str(image), "LABELS": [str(polygons), str(far)], "OUTPUT": str(out)},
+                     feedback=feedback)
+    assert result["OUTPUT"] == str(out) and out.exists()
+    info = read_info(out)
+    assert sorted(info.classes) == [1, 2]  # layer order still gives the classes
+    assert "Buildings" in info.classes[2]
+    warnings = [w for w in feedback.warnings if "adds no labels" in w]
+    assert len(warnings) == 1 and "Buildings" in warnings[0], feedback.warnings
+    mask = read(out)[3]
+    assert set(np.unique(mask)) <= {0, 1}
+    reference = gdal_rasterize(polygons, image, tmp_path / "gdal.tif", burn=1)
+    assert (reference == 1).sum() > 10000
+    assert agreement(mask, reference) >= 0.99
+    assert [sha256(p) for p in (image, polygons, far)] == hashes
+
+
+def test_no_layer_overlapping_fails(run_alg, massachusetts, spacenet, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    image, _ = massachusetts
+    far = spacenet[1]
+    projected = reproject_vector(far, tmp_path / "far_3857.gpkg", 3857)
+    out = tmp_path / "out" / "labels.tif"
+    out.parent.mkdir()
+    with pytest.raises(QgsProcessingException) as error:
+        run_alg(ALG, {"INPUT": str(image), "LABELS": [str(far), str(projected)], "OUTPUT": str(out)})
+    assert "overlap" in str(error.value)
+    assert leftovers(out.parent) == []
+
+
+def test_core_layer_outside_or_empty_warns(massachusetts, tmp_path):
+    import shapely
+
+    from deepfeature.core.errors import LabelError
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.progress import RecordingProgress
+
+    image, polygons = massachusetts
+    geoms, _ = shapely_features(polygons)
+    near = [g.wkb for g in geoms]
+    far = [shapely.affinity.translate(g, 1e6, 1e6).wkb for g in geoms]
+    rec = RecordingProgress()
+    result = build_label_raster_from_shapes(
+        image, tmp_path / "a.tif",
+        [LabelLayer("empty", "point", []), LabelLayer("near", "polygon", near),
+         LabelLayer("far", "polygon", far)],
+        progress=rec,
+    )
+    assert result.classes == {1: "empty", 2: "near", 3: "far"}
+    assert result.pixel_counts[2] > 10000 and result.pixel_counts[1] == result.pixel_counts[3] == 0
+    warnings = [m for m in rec.messages if "adds no labels" in m]
+    assert len(warnings) == 2 and "'empty'" in warnings[0] and "'far'" in warnings[1]
+    with pytest.raises(LabelError, match="overlaps"):
+        build_label_raster_from_shapes(image, tmp_path / "b.tif",
+                                       [LabelLayer("far", "polygon", far), LabelLayer("empty", "point", [])])
+    with pytest.raises(LabelError, match="no features"):
+        build_label_raster_from_shapes(image, tmp_path / "c.tif",
+                                       [LabelLayer("e1", "polygon", []), LabelLayer("e2", "point", [])])
+    assert leftovers(tmp_path) == ["a.tif"]
+
+
+# ------------------------------------------------------------------------------------------------
+# GDAL (osgeo) burning and the rasterio fallback give the same label raster
+# ------------------------------------------------------------------------------------------------
+def _generated_image(path, dtype, nodata):
+    """A 2-band 900 x 1100 image with textured values and a NoData / NaN patch."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    yy, xx = np.mgrid[0:900, 0:1100]
+    base = (np.sin(xx / 37.0) + np.cos(yy / 23.0)) * 40
+    data = np.stack([base + 60, 50 - base]).astype(dtype)
+    if nodata is not None:
+        data[1, 300:420, 100:900] = nodata
+    elif np.dtype(dtype).kind == "f":
+        data[0, 500:560, 200:700] = np.nan
+    with rasterio.open(path, "w", driver="GTiff", width=1100, height=900, count=2, dtype=dtype, nodata=nodata,
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, 0.5, 0.5)) as dst:
+        dst.write(data)
+    return path
+
+
+def _both_paths(monkeypatch, tmp_path, image, layers, aoi=None, copy_image=True):
+    import rasterio
+
+    from deepfeature.core import labels
+    from deepfeature.core.progress import RecordingProgress
+
+    outputs, ran = {}, []
+
+    def spy(name):
+        function = getattr(labels, name)
+
+        def wrapper(*args, **kwargs):
+            ran.append(name)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    for path_kind in ("gdal", "rasterio"):
+        with monkeypatch.context() as patch:
+            if path_kind == "rasterio":
+                patch.setattr(labels, "_osgeo", lambda: None)
+            else:  # strips of one tile row (256 rows): several strips even on these small images
+                patch.setattr(labels, "RASTERIZE_STRIP_BYTES", 1)
+            patch.setattr(labels, "_write_with_gdal", spy("_write_with_gdal"))
+            patch.setattr(labels, "_write_label_raster", spy("_write_label_raster"))
+            out = tmp_path / "{}_{}.tif".format(path_kind, Path(image).stem)
+            rec = RecordingProgress()
+            result = labels.build_label_raster_from_shapes(image, out, layers, aoi, copy_image=copy_image,
+                                                           progress=rec)
+            assert rec.fractions == sorted(rec.fractions) and rec.fractions[-1] == 1.0, rec.fractions
+        with rasterio.open(out) as src:
+            outputs[path_kind] = dict(data=src.read(), valid=src.dataset_mask(), tags=src.tags(),
+                                      descriptions=src.descriptions, interp=src.colorinterp,
+                                      interleave=src.profile.get("interleave"), dtype=src.dtypes[0],
+                                      result=result)
+    assert ran == ["_write_with_gdal", "_write_label_raster"]  # both paths really ran
+    return outputs["gdal"], outputs["rasterio"]
+
+
+@pytest.mark.parametrize("case", ["massachusetts_kinds_aoi", "massachusetts_mask_only", "spacenet_nodata",
+                                  "int8_nodata", "float_nan", "uint8_no_nodata", "uint8_no_nodata_mask"])
+def test_gdal_and_rasterio_paths_agree(monkeypatch, massachusetts, spacenet, tmp_path, case):
+    import rasterio
+    import shapely
+
+    from deepfeature.core.labels import LabelLayer
+
+    aoi, copy_image = None, not case.endswith("mask_only") and not case.endswith("_mask")
+    if case.startswith("massachusetts"):
+        image, polygons = massachusetts
+        geoms, _ = shapely_features(polygons)
+        layers = [LabelLayer("points", "point", [g.centroid.wkb for g in geoms]),
+                  LabelLayer("polygons", "polygon", [g.wkb for g in geoms]),
+                  LabelLayer("lines", "line", [g.boundary.wkb for g in geoms[::3]])]
+        if case.endswith("aoi"):
+            with rasterio.open(image) as src:
+                left, bottom, right, top = src.bounds
+            aoi = [shapely.box(left - 5, bottom - 5, (left + right) / 2, top + 5).wkb]
+    elif case == "spacenet_nodata":
+        image = spacenet[0]
+        projected = reproject_vector(spacenet[1], tmp_path / "sn_3857.gpkg", 3857)
+        geoms, _ = shapely_features(projected)
+        layers = [LabelLayer("buildings", "polygon", [g.wkb for g in geoms])]
+    else:
+        dtype, nodata = {"int8_nodata": ("int8", -1), "float_nan": ("float32", None),
+                         "uint8_no_nodata": ("uint8", None), "uint8_no_nodata_mask": ("uint8", None)}[case]
+        image = _generated_image(tmp_path / "image.tif", dtype, nodata)
+        boxes = [shapely.box(500000 + x, 5000000 - y - 12, 500000 + x + 20, 5000000 - y)
+                 for x in range(0, 550, 43) for y in range(0, 450, 37)]
+        values = [1 + i % 3 for i in range(len(boxes))]
+        values[5] = 255  # one 'ignore' feature
+        layers = [LabelLayer("boxes", "polygon", [b.wkb for b in boxes], values)]
+    gdal_out, rio_out = _both_paths(monkeypatch, tmp_path, image, layers, aoi, copy_image)
+    if copy_image:
+        assert gdal_out["interleave"] == "band" and rio_out["interleave"] == "pixel"
+    assert gdal_out["dtype"] == rio_out["dtype"]
+    assert np.array_equal(gdal_out["data"], rio_out["data"], equal_nan=True)
+    assert np.array_equal(gdal_out["valid"], rio_out["valid"])
+    for key in ("tags", "descriptions", "interp"):
+        assert gdal_out[key] == rio_out[key], key
+    a, b = gdal_out["result"], rio_out["result"]
+    assert (a.pixel_counts, a.ignore_count, a.background_count) == (b.pixel_counts, b.ignore_count,
+                                                                     b.background_count)
+    mask = gdal_out["data"][-1]
+    assert sum(a.pixel_counts.values()) > 1000 and a.pixel_counts == {
+        cid: int((mask == cid).sum()) for cid in a.pixel_counts}
+    if copy_image:
+        with rasterio.open(image) as src:
+            source = src.read()
+        assert np.array_equal(gdal_out["data"][:-1], source.astype(gdal_out["dtype"]), equal_nan=True)
+    if case in ("spacenet_nodata", "int8_nodata", "float_nan"):
+        assert (gdal_out["valid"] == 0).sum() > 1000 and (mask[gdal_out["valid"] == 0] == 255).all()
+
+
+@pytest.mark.parametrize("copy_image", [True, False])
+def test_cancel_at_any_point_leaves_no_output(bakerlake, tmp_path, copy_image):
+    """Cancel after the 1st, 2nd, ... progress report (inside GDAL's rasterizer and the copy too): every
+    report but the last is followed by a cancel check, and a canceled run leaves nothing behind."""
+    from deepfeature.core.errors import CanceledError
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.progress import RecordingProgress
+
+    scenes, polygons = bakerlake
+    geoms, values = shapely_features(polygons, "Quatreclasses")
+    layers = [LabelLayer("b", "polygon", [g.wkb for g in geoms], values)]
+    full = RecordingProgress()
+    build_label_raster_from_shapes(scenes[0], tmp_path / "full.tif", layers, copy_image=copy_image,
+                                   progress=full)
+    reports = len(full.fractions)
+    assert reports >= 3 and full.fractions == sorted(full.fractions) and full.fractions[-1] == 1.0
+    for after in range(1, reports + 1):
+        folder = tmp_path / str(after)
+        folder.mkdir()
+        rec = RecordingProgress(cancel_after=after)
+        if after < reports:
+            with pytest.raises(CanceledError):
+                build_label_raster_from_shapes(scenes[0], folder / "x.tif", layers, copy_image=copy_image,
+                                               progress=rec)
+            assert list(folder.iterdir()) == []
+        else:
+            build_label_raster_from_shapes(scenes[0], folder / "x.tif", layers, copy_image=copy_image,
+                                           progress=rec)
+            assert [p.name for p in folder.iterdir()] == ["x.tif"]
+
+
+def test_gdal_path_with_osgeo_exceptions_enabled(bakerlake, tmp_path):
+    """Another plugin may have called gdal.UseExceptions(): results, cancel and cleanup are the same."""
+    from osgeo import gdal, ogr
+
+    from deepfeature.core.errors import CanceledError
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.progress import RecordingProgress
+
+    scenes, polygons = bakerlake
+    geoms, values = shapely_features(polygons, "Quatreclasses")
+    layers = [LabelLayer("b", "polygon", [g.wkb for g in geoms], values)]
+    plain = build_label_raster_from_shapes(scenes[1], tmp_path / "plain.tif", layers)
+    states = gdal.GetUseExceptions(), ogr.GetUseExceptions()
+    gdal.UseExceptions()
+    ogr.UseExceptions()
+    try:
+        (tmp_path / "exc").mkdir()
+        with pytest.raises(CanceledError):
+            build_label_raster_from_shapes(scenes[1], tmp_path / "exc" / "x.tif", layers,
+                                           progress=RecordingProgress(cancel_after=4))
+        assert list((tmp_path / "exc").iterdir()) == []
+        result = build_label_raster_from_shapes(scenes[1], tmp_path / "exc" / "x.tif", layers)
+    finally:  # in reverse order: osgeo keeps a stack of error handlers
+        if not states[1]:
+            ogr.DontUseExceptions()
+        if not states[0]:
+            gdal.DontUseExceptions()
+    assert result.pixel_counts == plain.pixel_counts and len(result.pixel_counts) == 4
+    assert np.array_equal(read(tmp_path / "exc" / "x.tif"), read(tmp_path / "plain.tif"))

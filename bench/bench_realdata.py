@@ -1,0 +1,182 @@
+"""Real-data benchmark: train with default parameters and report validation IoU (one table).
+
+Massachusetts buildings: upper two thirds of the tile train, lower third validates (classified whole,
+with overlapping tiles, then evaluated). Baker Lake: scene 1 trains, scene 2 validates (4 classes +
+ignore). Uses the engine (``core``) only, so it runs on any Keras backend:
+
+    .venv/bin/python bench/bench_realdata.py prepare WORKDIR   # label rasters (needs osgeo to read gpkg)
+    .venv/bin/python bench/bench_realdata.py run WORKDIR [--epochs N] [--set key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+PLUGINS = ROOT / ".venv" / "plugins"
+if not (PLUGINS / "deepfeature").exists():  # a checkout without scripts/setup.sh (e.g. a GPU box)
+    import tempfile
+
+    PLUGINS = Path(tempfile.mkdtemp())
+    (PLUGINS / "deepfeature").symlink_to(ROOT)
+sys.path.insert(0, str(PLUGINS))
+
+
+def _read_layer(gpkg: Path, crs_wkt: str, field: str | None):
+    """WKB geometries (in the raster CRS) and class values of a vector file, read with osgeo.ogr."""
+    from osgeo import ogr, osr
+
+    ds = ogr.Open(str(gpkg))
+    layer = ds.GetLayer(0)
+    target = osr.SpatialReference()
+    target.ImportFromWkt(crs_wkt)
+    source = layer.GetSpatialRef()
+    for ref in (source, target):
+        ref.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    transform = None if source.IsSame(target) else osr.CoordinateTransformation(source, target)
+    wkbs, values = [], []
+    for feature in layer:
+        geom = feature.GetGeometryRef()
+        if geom is None:
+            continue
+        geom = geom.Clone()
+        if transform is not None:
+            geom.Transform(transform)
+        wkbs.append(bytes(geom.ExportToIsoWkb()))
+        values.append(feature.GetField(field) if field else None)
+    return wkbs, (values if field else None)
+
+
+def _label_raster(image: Path, gpkg: Path, out: Path, field: str | None) -> Path:
+    import rasterio
+
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+
+    with rasterio.open(image) as src:
+        wkt = src.crs.to_wkt()
+    wkbs, values = _read_layer(gpkg, wkt, field)
+    layer = LabelLayer(name=gpkg.stem, geometry_kind="polygon", wkb=wkbs, values=values)
+    build_label_raster_from_shapes(image, out, [layer])
+    return out
+
+
+def _split_rows(path: Path, cut_fraction: float, names: tuple[Path, Path]) -> None:
+    """Copy a label raster into two label rasters: rows above / below ``cut_fraction``."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(path) as src:
+        cut = int(src.height * cut_fraction)
+        for out, (r0, r1) in zip(names, ((0, cut), (cut, src.height))):
+            win = Window(0, r0, src.width, r1 - r0)
+            profile = src.profile.copy()
+            profile.update(height=r1 - r0, transform=src.window_transform(win))
+            with rasterio.open(out, "w", **profile) as dst:
+                dst.colorinterp = src.colorinterp  # else GDAL makes a 4th byte band "alpha"
+                dst.write(src.read(window=win))
+                dst.update_tags(**src.tags())
+                for i in range(1, src.count + 1):
+                    dst.set_band_description(i, src.descriptions[i - 1] or "")
+
+
+def prepare(work: Path) -> None:
+    """Build the label rasters of both scenes into ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
+    mass = DATA / "massachusetts_buildings_train"
+    full = _label_raster(mass / "22978945_15.tif", mass / "22978945_15_buildings.gpkg",
+                         work / "mass_full.tif", None)
+    _split_rows(full, 2 / 3, (work / "mass_train.tif", work / "mass_val.tif"))
+    full.unlink()
+    baker = DATA / "bakerlake_multiclass"
+    for i in (1, 2):
+        _label_raster(baker / "23322E759967N_clipped_1m_{}of2.tif".format(i),
+                      baker / "BakerLake_2017_clipped.gpkg", work / "baker_{}.tif".format(i), "Quatreclasses")
+    print("prepared", sorted(p.name for p in work.glob("*.tif")))
+
+
+def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: dict, model_args: dict):
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.model import ModelSpec, initialize_model
+    from deepfeature.core.progress import CallbackProgress
+    from deepfeature.core.train import TrainConfig, train_model
+
+    def log(event):
+        if event.kind != "progress":
+            print("  [{}] {}".format(name, event.text), flush=True)
+
+    progress = CallbackProgress(log)
+    spec = ModelSpec(classes=(), **model_args)
+    model0 = work / "{}_init.keras".format(name)
+    initialize_model(spec, model0, template=train[0], seed=0)
+    config = TrainConfig(**overrides)
+    trained = work / "{}_trained.keras".format(name)
+    t0 = time.time()
+    result = train_model(str(model0), [str(p) for p in train], [str(val)], str(trained), config,
+                         progress=progress)
+    train_s = time.time() - t0
+    activation = work / "{}_activation.tif".format(name)
+    t1 = time.time()
+    classify_raster(val, trained, activation, progress=progress)
+    classify_s = time.time() - t1
+    scores = evaluate(activation, reference_path=val, output_json=work / "{}_eval.json".format(name))
+    return result, scores, train_s, classify_s
+
+
+def run(work: Path, overrides: dict, model_args: dict, only: str | None) -> None:
+    rows = []
+    experiments = [
+        ("massachusetts", [work / "mass_train.tif"], work / "mass_val.tif"),
+        ("bakerlake", [work / "baker_1.tif"], work / "baker_2.tif"),
+    ]
+    for name, train, val in experiments:
+        if only and only != name:
+            continue
+        result, scores, train_s, classify_s = _experiment(work, name, train, val, overrides, model_args)
+        per_class = {c["name"]: c.get("iou") for c in scores.get("classes", [])}
+        rows.append((name, result.best_epoch, result.epochs_run, train_s, classify_s, per_class))
+        (work / "{}_summary.json".format(name)).write_text(json.dumps(
+            {"per_class_iou": per_class, "best_epoch": result.best_epoch, "train_s": train_s,
+             "overrides": overrides, "model": model_args}, indent=1))
+    import keras
+
+    print("\nbackend: {}   overrides: {}   model: {}".format(keras.backend.backend(), overrides, model_args))
+    print("| scene | best epoch | epochs | train s | classify s | IoU per class (whole validation raster) |")
+    print("|---|---|---|---|---|---|")
+    for name, best, epochs, ts, cs, per_class in rows:
+        ious = ", ".join("{} {:.3f}".format(k, v) for k, v in per_class.items() if v is not None)
+        print("| {} | {} | {} | {:.0f} | {:.1f} | {} |".format(name, best, epochs, ts, cs, ious))
+
+
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=("prepare", "run"))
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--set", action="append", default=[], help="TrainConfig override key=value")
+    parser.add_argument("--model", action="append", default=[], help="ModelSpec override key=value")
+    parser.add_argument("--only", choices=("massachusetts", "bakerlake"))
+    args = parser.parse_args()
+    if args.stage == "prepare":
+        prepare(args.work)
+        return
+    overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
+    model_args = {k: _value(v) for k, v in (s.split("=", 1) for s in args.model)}
+    run(args.work, overrides, model_args, args.only)
+
+
+if __name__ == "__main__":
+    main()
