@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from qgis.core import (
@@ -114,6 +115,16 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(
                 self.tr("Out of memory. Use smaller tiles or batches, or close other programs.")
             ) from exc
+
+    def run_worker(self, name, feedback, *args, **kwargs):
+        """Like :meth:`run_core` for a deep-learning step, run in a worker process.
+
+        ``name`` is a key of ``core.worker.FUNCTIONS``. TensorFlow cannot be imported inside the QGIS
+        process (protobuf clash), and a worker keeps a crash of the deep-learning stack away from QGIS.
+        """
+        from ..core.worker import run_in_worker
+
+        return self.run_core(functools.partial(run_in_worker, name), feedback, *args, **kwargs)
 
     @staticmethod
     def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:

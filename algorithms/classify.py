@@ -119,7 +119,6 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.classify import classify_raster
 
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         source = self.layer_path(layer)
@@ -136,8 +135,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         if parameters.get(self.OUTPUT_CLASSIFICATION) not in (None, ""):
             classification = self.parameterAsOutputLayer(
                 parameters, self.OUTPUT_CLASSIFICATION, context) or None
-        result = self.run_core(
-            classify_raster, feedback, source, model, output,
+        result = self.run_worker("classify_raster", feedback, source, model, output,
             classification_path=classification,
             tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),

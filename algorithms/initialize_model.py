@@ -194,13 +194,12 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.model import initialize_model
 
         spec, template = self._spec_and_template(parameters, context)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         seed = parameters.get(self.SEED)
         seed = self.parameterAsInt(parameters, self.SEED, context) if seed not in (None, "") else None
-        result = self.run_core(initialize_model, feedback, spec, output, seed=seed, template=template)
+        result = self.run_worker("initialize_model", feedback, spec, output, seed=seed, template=template)
         sizes = result.valid_patch_sizes
         feedback.pushInfo(
             self.tr("{} parameters; field of view {} pixels.").format(result.parameters, result.field_of_view)

@@ -23,7 +23,7 @@ from qgis.core import (
 from ..core import deps
 from ..core.errors import DeepFeatureError
 from ..core.targets import LOSSES
-from ..core.train import DEVICES, TrainConfig, TrainRun, train_model
+from ..core.train import DEVICES, TrainConfig, TrainRun
 from .base import DeepFeatureAlgorithm
 
 LOSS_LABELS = ("Cross-entropy", "Dice", "Kullback-Leibler divergence (KLD)", "Cross-entropy + Dice")
@@ -342,8 +342,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
                 config = self._config(parameters, context)
             except DeepFeatureError as exc:
                 raise QgsProcessingException(str(exc)) from exc
-        result = self.run_core(
-            train_model,
+        result = self.run_worker("train_model",
             feedback,
             model,
             training,

@@ -939,7 +939,7 @@ class _OgrPass:
     def __init__(self, geoms, values, wkb, all_touched: bool):
         import shapely
 
-        self.wkb = (wkb if wkb is not None else shapely.to_wkb(geoms)).tolist()
+        self.wkb = (wkb if wkb is not None else shapely.to_wkb(geoms, output_dimension=2)).tolist()
         self.values = values.tolist()
         self.bounds = shapely.bounds(geoms)
         self.all_touched = all_touched

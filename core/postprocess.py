@@ -495,7 +495,7 @@ def _chaikin(coords, iterations: int = 2):
     """Chaikin corner cutting of a closed ring (first == last point)."""
     import numpy as np
 
-    pts = np.asarray(coords, dtype=np.float64)[:-1]
+    pts = np.asarray(coords, dtype=np.float64)[:-1, :2]
     for _ in range(iterations):
         nxt = np.roll(pts, -1, axis=0)
         q = 0.75 * pts + 0.25 * nxt
@@ -531,7 +531,7 @@ def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool):
     import shapely
     from shapely.geometry import Polygon
 
-    poly = geom
+    poly = shapely.force_2d(geom)
     if fill_holes:
         poly = Polygon(poly.exterior)
     if smooth > 0:
@@ -597,6 +597,7 @@ def activation_to_polygons(
     """
     import rasterio
     import rasterio.features
+    import shapely
     from affine import Affine
     from shapely.geometry import shape
 
@@ -626,7 +627,7 @@ def activation_to_polygons(
                     continue
                 attrs = _attributes(info, objects, k)
                 attrs["area"] = float(poly.area)
-                sink(poly.wkb, attrs)
+                sink(shapely.to_wkb(poly, output_dimension=2), attrs)
                 written += 1
                 if written % 200 == 0:
                     rest.check()
@@ -655,6 +656,7 @@ def activation_to_points(
     Attributes: ``class_id, class_name, score`` (max activation), ``mean_activation, pixels, area``.
     """
     import rasterio
+    import shapely
     from affine import Affine
     from shapely.geometry import Point
 
@@ -675,7 +677,7 @@ def activation_to_points(
         nonlocal written
         x, y = transform * (col + 0.5, row + 0.5)
         attrs["score"] = attrs.pop("max_activation")
-        sink(Point(x, y).wkb, attrs)
+        sink(shapely.to_wkb(Point(x, y), output_dimension=2), attrs)
         written += 1
 
     with rasterio.open(info.path) if method == "maxima" else contextlib.nullcontext() as src:
