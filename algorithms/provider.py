@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import os
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from .base import ICON_PATH
+from .base import ICON_PATH, PLUGIN_DIR
+
+#: Graphical models shipped with the plugin (loaded as deepfeature:<model name>).
+MODELS = (os.path.join(PLUGIN_DIR, "models", "deepfeature_workflow.model3"),)
 
 #: One module per algorithm, each exposing exactly one DeepFeatureAlgorithm subclass as ``ALGORITHM``.
 ALGORITHM_MODULES = (
@@ -50,3 +54,7 @@ class DeepFeatureProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802 - QGIS API
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
+        for path in MODELS:
+            model = QgsProcessingModelAlgorithm()
+            if model.fromFile(path):
+                self.addAlgorithm(model)

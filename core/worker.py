@@ -182,11 +182,15 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
         ) from exc
     lines: queue.Queue = queue.Queue()
     stderr_tail: collections.deque = collections.deque(maxlen=40)
-    threading.Thread(target=_pump, args=(proc.stdout, lines.put), daemon=True).start()
-    threading.Thread(
-        target=_pump, args=(proc.stderr, lambda s: s is not None and stderr_tail.append(s.rstrip())),
-        daemon=True,
-    ).start()
+    pumps = [
+        threading.Thread(target=_pump, args=(proc.stdout, lines.put), daemon=True),
+        threading.Thread(
+            target=_pump, args=(proc.stderr, lambda s: s is not None and stderr_tail.append(s.rstrip())),
+            daemon=True,
+        ),
+    ]
+    for pump in pumps:
+        pump.start()
     outcome: dict | None = None
     canceled_at = None
     try:
@@ -220,6 +224,10 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        for pump in pumps:
+            pump.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
     if outcome is not None and "result" in outcome:
         return _as_result(outcome["result"])
     if outcome is not None and "error" in outcome:

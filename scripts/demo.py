@@ -66,7 +66,7 @@ def main() -> int:
     qgis_process(step + "activationtopolygons", {
         "INPUT": activation, "THRESHOLD": 0.5, "MIN_AREA": 10, "OUTPUT": out / "buildings_found.gpkg"})
     qgis_process(step + "activationtopoints", {
-        "INPUT": activation, "THRESHOLD": 0.5, "OUTPUT": out / "building_points.gpkg"})
+        "INPUT": activation, "THRESHOLD": 0.5, "MIN_AREA": 10, "OUTPUT": out / "building_points.gpkg"})
     reference = out / "labels_test.tif"
     qgis_process(step + "labelrasterfromvector", {
         "INPUT": test_image, "LABELS": test_labels, "CLASS_FIELD": args.class_field, "OUTPUT": reference})

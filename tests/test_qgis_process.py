@@ -1,0 +1,84 @@
+"""The plugin from the command line: qgis_process runs the shipped graphical model (whole workflow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from .conftest import PLUGINS, ROOT
+
+QGIS_PROCESS = os.environ.get("DEEPFEATURE_QGIS_PROCESS", "/usr/bin/qgis_process.bin")
+MODEL = ROOT / "models" / "deepfeature_workflow.model3"
+
+
+def qgis_process_env(tmp_path: Path) -> dict:
+    """A profile in which the plugin is enabled (pytest-qgis points QGIS at its own profile)."""
+    profile = tmp_path / "profile"
+    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text("[PythonPlugins]\ndeepfeature=true\n")
+    env = dict(os.environ)
+    env.update(
+        QGIS_CUSTOM_CONFIG_PATH=str(profile),
+        QGIS_PLUGINPATH=str(PLUGINS),
+        PYTHONPATH=os.pathsep.join([sysconfig.get_paths()["purelib"], str(PLUGINS)]),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    env.pop("QGIS_OPTIONS_PATH", None)
+    return env
+
+
+@pytest.fixture()
+def scene(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_scene.py"), str(tmp_path), "--size", "256"],
+                   check=True, capture_output=True)
+    return tmp_path
+
+
+def test_provider_ships_the_workflow_model(provider):
+    alg = provider.algorithm("workflow")
+    assert alg is not None and alg.id() == "deepfeature:workflow"
+    children = {c.algorithmId() for c in alg.childAlgorithms().values()}
+    assert {"deepfeature:labelrasterfromvector", "deepfeature:initializemodel", "deepfeature:trainmodel",
+            "deepfeature:classify", "deepfeature:activationtopolygons", "deepfeature:evaluate"} <= children
+
+
+@pytest.mark.slow
+def test_qgis_process_runs_the_whole_workflow_model(scene, tmp_path):
+    if not shutil.which(QGIS_PROCESS):
+        pytest.skip("qgis_process is not installed ({}); run scripts/setup.sh".format(QGIS_PROCESS))
+    out = tmp_path / "out"
+    out.mkdir()
+    params = {
+        "IMAGE": scene / "scene_train.tif", "LABELS": scene / "buildings_train.geojson",
+        "TEST_IMAGE": scene / "scene_test.tif", "TEST_LABELS": scene / "buildings_test.geojson",
+        "PATCH_SIZE": 64, "BASE_FILTERS": 4, "EPOCHS": 2, "PATCHES_PER_EPOCH": 16,
+        "polygons:polygons": out / "polygons.gpkg", "evaluate:evaluation": out / "evaluation.html",
+        "train:trained_model": out / "model.keras", "classify:activation": out / "activation.tif",
+    }
+    inputs_before = {p: p.read_bytes() for p in scene.iterdir() if p.is_file()}
+    args = [QGIS_PROCESS, "--json", "run", str(MODEL), "--"]
+    args += ["{}={}".format(k, v) for k, v in params.items()]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=900, env=qgis_process_env(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(proc.stdout[proc.stdout.find("{"):])["results"]
+    assert Path(results["train:trained_model"]).is_file()
+    assert Path(results["evaluate:evaluation"]).read_text(encoding="utf-8").count("IoU") >= 1
+
+    import rasterio
+    from osgeo import ogr
+
+    with rasterio.open(results["classify:activation"]) as src, rasterio.open(scene / "scene_test.tif") as ref:
+        assert (src.width, src.height, src.crs) == (ref.width, ref.height, ref.crs)
+        activation = src.read(1)
+        assert 0.0 <= activation.min() and activation.max() <= 1.0
+    layer = ogr.Open(str(results["polygons:polygons"])).GetLayer(0)
+    assert layer.GetFeatureCount() == sum(1 for _ in layer)
+    assert {p: p.read_bytes() for p in scene.iterdir() if p.is_file()} == inputs_before
