@@ -76,7 +76,9 @@ class LazySink:
         for name in self.fields.names():
             feature[name] = attrs.get(name)
         if not self.sink.addFeature(feature, QgsFeatureSink.FastInsert):
-            raise QgsProcessingException("Cannot write a feature: {}".format(self.sink.lastError()))
+            raise QgsProcessingException(
+                self.alg.tr("Cannot write a feature: {}").format(self.sink.lastError())
+            )
         self.count += 1
 
     def finish(self) -> str:
