@@ -1,10 +1,12 @@
 """Training benchmarks (backend-independent: run with KERAS_BACKEND=tensorflow, jax or torch).
 
 Throughput (default): patches/s of the model alone on synthetic in-memory batches, of the input pipeline
-alone (windowed reads, augmentation, targets), and of real training (model.fit on the pipeline, as
-``train_model`` runs it), printed as one table::
+alone (augmentation and targets; from windowed reads, then from the raster kept in memory as training does;
+1 thread and ``--workers`` threads, so a GPU run shows whether the pipeline can feed the model), and of
+real training (model.fit on the pipeline, as ``train_model`` runs it), printed as one table::
 
     python bench/bench_train.py --patch 64 --filters 8 --batch 8 --steps 30 --workers 2
+    python bench/bench_train.py --patch 256 --filters 64 --batch 32 --steps 30 --workers 8 --device gpu
 
 Quality on real data (``../shared/data``), default training parameters unless overridden::
 
@@ -35,22 +37,48 @@ def _setup_path(backend: str | None) -> None:
     sys.path.insert(0, str(plugins))
 
 
+def _pipeline_rate(maker, windows, batch: int, blur: float, threads: int) -> float:
+    """Patches/s of ``BatchMaker.make`` over the windows in ``threads`` threads (as the PyDataset's
+    worker threads run it, minus the queue), augmentation on."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from deepfeature.core.train import _epoch_rng
+
+    def one(i):
+        return maker.make(windows[i * batch : (i + 1) * batch], _epoch_rng(0, 0, i), blur, True)
+
+    one(0)  # warm up (first-touch of the cache, imports)
+    steps = len(windows) // batch
+    t = time.perf_counter()
+    if threads <= 1:
+        for i in range(steps):
+            one(i)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            for _ in pool.map(one, range(steps)):
+                pass
+    return steps * batch / (time.perf_counter() - t)
+
+
 def throughput(args) -> None:
+    import dataclasses
+
     import keras
     import numpy as np
 
     from deepfeature.core.losses import WeightedSegmentationLoss
     from deepfeature.core.model import ModelSpec, build_model
     from deepfeature.core.sampling import LabelSource, PatchSampler, cell_size
-    from deepfeature.core.train import BatchMaker, TrainConfig, _make_dataset, select_device
+    from deepfeature.core.train import BatchMaker, TrainConfig, _make_dataset, pipeline_workers, select_device
     from deepfeature.tests.test_sampling import synthetic_scene, write_label_raster
 
     spec = ModelSpec(
         bands=3, classes=("building",), patch_size=args.patch, base_filters=args.filters, depth=args.depth
     )
-    cfg = TrainConfig(
-        patches_per_batch=args.batch, workers=args.workers, solid_distance=1, blur_distance_max=2
-    )
+    device, on_gpu = select_device(keras, args.device, _Quiet())
+    workers = pipeline_workers(args.workers or 0, on_gpu)
+    cfg = TrainConfig(patches_per_batch=args.batch, workers=workers, solid_distance=1, blur_distance_max=2)
+    plain = dataclasses.replace(cfg, solid_distance=0, blur_distance_max=0)
     tmp = Path(tempfile.mkdtemp())
     image, mask = synthetic_scene(
         h=max(512, 4 * args.patch), w=max(512, 4 * args.patch), seed=0, n_buildings=60
@@ -61,13 +89,22 @@ def throughput(args) -> None:
     mean = scan.sums / scan.valid
     std = np.sqrt(scan.sumsq / scan.valid - mean**2)
     src.set_normalization(mean, std)
-    src.cache(10**9)
     sampler = PatchSampler([src], [scan.counts], [cell_size(src.region)], args.patch)
-    maker = BatchMaker([src], args.patch, 1, 1, cfg)
     n = args.steps * args.batch
     windows = sampler.draw(n, 1.0, np.random.default_rng(0))
+    maker = BatchMaker([src], args.patch, 1, 1, cfg)
 
-    device, on_gpu = select_device(keras, args.device, _Quiet())
+    # Input pipeline alone: windowed reads, then the raster in memory with its distance maps (training).
+    def rate(label, batch_maker, blur, threads):
+        pipe.append((label, _pipeline_rate(batch_maker, windows, args.batch, blur, threads)))
+
+    pipe: list = []
+    rate("input pipeline, windowed reads, solid 1 blur 2, 1 thread", maker, 2.0, 1)
+    src.cache(10**9, cfg.solid_distance, cfg.blur_distance_max)
+    rate("input pipeline, solid 0 blur 0, 1 thread", BatchMaker([src], args.patch, 1, 1, plain), 0.0, 1)
+    rate("input pipeline, solid 1 blur 2, 1 thread", maker, 2.0, 1)
+    rate("input pipeline, solid 1 blur 2, {} threads".format(workers), maker, 2.0, workers)
+
     if on_gpu:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     rows = []
@@ -89,29 +126,17 @@ def throughput(args) -> None:
         t = time.perf_counter()
         model.fit(Fixed(), epochs=1, verbose=0)
         model_rate = n / (time.perf_counter() - t)
-        rows.append(("model only (in-memory batch)", model_rate, 1.0))
+        rows.append(("model only (in-memory batch)", model_rate))
+        rows.extend(pipe)
 
-        data = _make_dataset(keras, maker, windows, args.batch, 0, 0, 2.0, True, args.workers)
-        t = time.perf_counter()
-        for i in range(len(data)):
-            data[i]
-        pipe_rate = n / (time.perf_counter() - t)
-        rows.append(("input pipeline only (1 thread)", pipe_rate, pipe_rate / model_rate))
-
-        data = _make_dataset(keras, maker, windows, args.batch, 0, 1, 2.0, True, args.workers)
+        data = _make_dataset(keras, maker, windows, args.batch, 0, 1, 2.0, True, workers)
         t = time.perf_counter()
         model.fit(data, epochs=1, verbose=0, shuffle=False)
         real_rate = n / (time.perf_counter() - t)
-        rows.append(
-            (
-                "training: model + pipeline ({} workers)".format(args.workers),
-                real_rate,
-                real_rate / model_rate,
-            )
-        )
+        rows.append(("training: model + pipeline ({} workers)".format(workers), real_rate))
     src.close()
     print(
-        "backend {}, device {}, patch {}, base filters {}, depth {}, batch {}, {} steps".format(
+        "backend {}, device {}, patch {}, base filters {}, depth {}, batch {}, {} steps, {} CPU cores".format(
             keras.backend.backend(),
             "GPU (mixed bfloat16)" if on_gpu else "CPU",
             args.patch,
@@ -119,11 +144,12 @@ def throughput(args) -> None:
             args.depth,
             args.batch,
             args.steps,
+            os.cpu_count(),
         )
     )
-    print("{:<44} {:>12} {:>14}".format("measurement", "patches/s", "vs model only"))
-    for name, rate, ratio in rows:
-        print("{:<44} {:>12.1f} {:>13.0%}".format(name, rate, ratio))
+    print("{:<58} {:>12} {:>14}".format("measurement", "patches/s", "vs model only"))
+    for name, rate in rows:
+        print("{:<58} {:>12.1f} {:>13.0%}".format(name, rate, rate / model_rate))
 
 
 class _Quiet:
@@ -215,7 +241,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None, help="pipeline threads (default: automatic)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
     parser.add_argument("--backend", default=None, help="sets KERAS_BACKEND (tensorflow, jax, torch)")
     parser.add_argument("--real", choices=("massachusetts", "bakerlake"), default=None)
@@ -233,7 +259,6 @@ def main() -> None:
     else:
         args.patch = args.patch or 64
         args.filters = args.filters or 8
-        args.workers = 2 if args.workers is None else args.workers
         throughput(args)
 
 

@@ -2,7 +2,15 @@
 
 Everything is memory-flat in the raster size: a label raster is scanned once by row strips (class counts
 per *cell* of a coarse grid, and per-band sums for the normalization statistics); patches are then read
-by windows, from an in-memory copy only when the raster is small (see ``cache_bytes``).
+from an in-memory copy while the training rasters fit :data:`DEFAULT_CACHE_BYTES` (image in its own data
+type, mask, and the training-target codes computed once, see :meth:`LabelSource.cache`), else by windows
+with per-thread file handles.
+
+Batches (:func:`sample_batch`) are built for throughput: a zoomed patch reads and interpolates only the
+source pixels it needs (separable bilinear / nearest gathers), flips and rotations move whole pixels,
+normalization and radiometric jitter are one multiply-add, and the targets of a batch are one table
+gather of per-pixel codes (:class:`deepfeature.core.targets.TargetCoder`). All of it is numpy that
+releases the GIL, so worker threads run in parallel.
 
 Patch centres are drawn by *inverse transform sampling*: every labelled pixel gets a density (1 for
 background, ``1 + class_weight * n_background / n_class`` for a feature class, 0 for ignore/NoData), the
@@ -21,12 +29,12 @@ import numpy as np
 
 from .errors import LabelError, RasterError, TrainingError
 from .labelraster import LabelRasterInfo, read_info
-from .targets import IGNORE
+from .targets import IGNORE, target_margin
 
 #: Ratio cap in the class-balancing density (so a class with a handful of pixels cannot take over).
 MAX_BALANCE = 100.0
-#: Rasters smaller than this (bytes as float32) are kept in memory for fast patch reads.
-DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
+#: Training rasters are kept in memory (own data type + mask + target maps) up to this many bytes in all.
+DEFAULT_CACHE_BYTES = 1024 * 1024 * 1024
 #: Most cells in one raster's count grid (the cell size grows with the raster).
 MAX_CELLS = 1_000_000
 
@@ -110,6 +118,7 @@ class LabelSource:
         self._lut = self._make_lut()
         self._image: np.ndarray | None = None
         self._mask: np.ndarray | None = None
+        self._codes: tuple | None = None
         self._local = threading.local()
         self._handles: list = []
         self._lock = threading.Lock()
@@ -203,14 +212,30 @@ class LabelSource:
         self.mean = np.asarray(mean, np.float32)
         self.std = np.asarray(std, np.float32)
 
-    def cache(self, budget: int) -> int:
-        """Keep the region in memory if it fits ``budget`` bytes; return the bytes used."""
+    def cache(self, budget: int, solid: float = 0.0, blur: float = 0.0) -> int:
+        """Keep the region in memory if it fits ``budget`` bytes; return the bytes used.
+
+        The image is kept in its own data type (band last) with the mask and the training-target codes
+        (:func:`deepfeature.core.targets.target_codes` for ``solid`` and the run's largest ``blur``),
+        computed once here instead of for every patch. Read by strips.
+        """
+        from .targets import TargetCoder, target_codes
+
         reg = self.region
-        need = reg.height * reg.width * (self.bands * 4 + 1)
+        coder = TargetCoder(self.n_classes, blur)
+        itemsize = np.dtype(self.info.dtype).itemsize
+        need = reg.height * reg.width * (self.bands * itemsize + 1 + coder.dtype.itemsize)
         if need > budget:
             return 0
-        image, mask = self._read_direct(reg.row0, reg.col0, reg.height, reg.width)
+        self._image = self._mask = self._codes = None
+        image = np.empty((reg.height, reg.width, self.bands), self.info.dtype)
+        mask = np.empty((reg.height, reg.width), np.uint8)
+        strip = max(1, 8_000_000 // max(reg.width * (self.bands + 1) * itemsize, 1))
+        for r in range(0, reg.height, strip):
+            h = min(strip, reg.height - r)
+            image[r : r + h], mask[r : r + h] = self._read_raw(reg.row0 + r, reg.col0, h, reg.width)
         self._image, self._mask = image, mask
+        self._codes = (float(solid), coder.blur_cap, target_codes(mask, coder, solid))
         return need
 
     @property
@@ -228,7 +253,17 @@ class LabelSource:
                 self._handles.append(src)
         return src
 
-    def _read_direct(self, row: int, col: int, h: int, w: int):
+    def _fill(self, dtype) -> np.ndarray:
+        """Value written into ignore / NoData image pixels: the band means (normalized 0)."""
+        dtype = np.dtype(dtype)
+        if np.issubdtype(dtype, np.integer):
+            lim = np.iinfo(dtype)
+            return np.clip(np.round(self.mean), lim.min, lim.max).astype(dtype)
+        return self.mean.astype(dtype)
+
+    def _read_raw(self, row: int, col: int, h: int, w: int):
+        """Raw image ``(h, w, bands)`` (ignore / NoData pixels set to the band means) and internal mask
+        of a window inside the region, read from the file."""
         from rasterio.windows import Window
 
         src = self._handle()
@@ -237,31 +272,78 @@ class LabelSource:
         if np.issubdtype(image.dtype, np.floating):
             self._check_nan(image)
         mask, _ = self.to_internal(data[self.bands], image)
-        image = np.moveaxis(image, 0, -1).astype(np.float32)
-        image = (image - self.mean) / self.std
-        image[mask == IGNORE] = 0.0
+        image = np.ascontiguousarray(np.moveaxis(image, 0, -1))
+        image[mask == IGNORE] = self._fill(image.dtype)
         return image, mask
+
+    def _cut(self, arrays, fills, row: int, col: int, h: int, w: int) -> list:
+        """Windows of region-sized arrays (views when inside the region, else padded with ``fills``)."""
+        reg = self.region
+        r0, c0 = row - reg.row0, col - reg.col0
+        if r0 >= 0 and c0 >= 0 and r0 + h <= reg.height and c0 + w <= reg.width:
+            return [a[r0 : r0 + h, c0 : c0 + w] for a in arrays]
+        a0, b0 = max(r0, 0), max(c0, 0)
+        a1, b1 = min(r0 + h, reg.height), min(c0 + w, reg.width)
+        out = []
+        for a, fill in zip(arrays, fills):
+            pad = np.empty((h, w) + a.shape[2:], a.dtype)
+            pad[...] = fill
+            if a1 > a0 and b1 > b0:
+                pad[a0 - r0 : a1 - r0, b0 - c0 : b1 - c0] = a[a0:a1, b0:b1]
+            out.append(pad)
+        return out
+
+    def raw(self, row: int, col: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+        """Raw image ``(h, w, bands)`` in the raster's data type and internal mask ``(h, w)`` of a window.
+
+        Ignore and NoData pixels hold the band means; pixels outside the region are IGNORE in the mask.
+        Views into the cache when possible: do not modify them.
+        """
+        fills = (self._fill(self.info.dtype), IGNORE)
+        if self._image is not None:
+            return tuple(self._cut((self._image, self._mask), fills, row, col, h, w))
+        reg = self.region
+        r0, c0 = max(row, reg.row0), max(col, reg.col0)
+        r1, c1 = min(row + h, reg.row1), min(col + w, reg.col1)
+        if r0 == row and c0 == col and r1 == row + h and c1 == col + w:
+            return self._read_raw(row, col, h, w)
+        image = np.empty((h, w, self.bands), self.info.dtype)
+        image[...] = fills[0]
+        mask = np.full((h, w), IGNORE, np.uint8)
+        if r1 > r0 and c1 > c0:
+            img, msk = self._read_raw(r0, c0, r1 - r0, c1 - c0)
+            image[r0 - row : r1 - row, c0 - col : c1 - col] = img
+            mask[r0 - row : r1 - row, c0 - col : c1 - col] = msk
+        return image, mask
+
+    def window(self, row: int, col: int, h: int, w: int, solid: float = 0.0, blur: float = 0.0):
+        """``(raw image, target codes)`` of a window: see :meth:`raw` and
+        :class:`deepfeature.core.targets.TargetCoder` (``TargetCoder(n_classes, blur)``, features expanded
+        by ``solid``). From the cache when it was made for this ``solid`` and ``blur``, else computed on
+        the window read with a halo of ``solid + blur`` pixels (the same codes). May return views.
+        """
+        from .targets import TargetCoder, target_codes
+
+        coder = TargetCoder(self.n_classes, blur)
+        cached = self._codes
+        if self._image is not None and cached is not None and cached[:2] == (float(solid), coder.blur_cap):
+            fills = (self._fill(self.info.dtype), 0)
+            image, codes = self._cut((self._image, cached[2]), fills, row, col, h, w)
+            return image, codes
+        t = target_margin(solid, blur) + 1 if (solid > 0 or blur > 0) else 0
+        image, mask = self.raw(row - t, col - t, h + 2 * t, w + 2 * t)
+        codes = target_codes(mask, coder, solid)
+        return image[t : t + h, t : t + w], codes[t : t + h, t : t + w]
 
     def read(self, row: int, col: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
         """Normalized image ``(h, w, bands)`` float32 and internal mask ``(h, w)`` uint8 of a window.
 
         The window may extend past the region: outside pixels are 0 in the image and IGNORE in the mask.
         """
-        reg = self.region
-        r0, c0 = max(row, reg.row0), max(col, reg.col0)
-        r1, c1 = min(row + h, reg.row1), min(col + w, reg.col1)
-        image = np.zeros((h, w, self.bands), np.float32)
-        mask = np.full((h, w), IGNORE, np.uint8)
-        if r1 <= r0 or c1 <= c0:
-            return image, mask
-        if self._image is not None:
-            img = self._image[r0 - reg.row0 : r1 - reg.row0, c0 - reg.col0 : c1 - reg.col0]
-            msk = self._mask[r0 - reg.row0 : r1 - reg.row0, c0 - reg.col0 : c1 - reg.col0]
-        else:
-            img, msk = self._read_direct(r0, c0, r1 - r0, c1 - c0)
-        image[r0 - row : r1 - row, c0 - col : c1 - col] = img
-        mask[r0 - row : r1 - row, c0 - col : c1 - col] = msk
-        return image, mask
+        raw, mask = self.raw(row, col, h, w)
+        image = (raw.astype(np.float32) - self.mean) / self.std
+        image[mask == IGNORE] = 0.0
+        return image, np.array(mask)
 
     def close(self) -> None:
         """Close the per-thread file handles and drop the cache."""
@@ -270,7 +352,7 @@ class LabelSource:
                 src.close()
             self._handles.clear()
         self._local = threading.local()
-        self._image = self._mask = None
+        self._image = self._mask = self._codes = None
 
 
 def holdout_regions(width: int, height: int, patch: int, fraction: float = 0.2):
@@ -372,39 +454,181 @@ def grid_windows(source: LabelSource, patch: int) -> list[tuple[int, int]]:
     return [(r, c) for r in starts(reg.row0, reg.row1) for c in starts(reg.col0, reg.col1)]
 
 
+@dataclass(frozen=True, eq=False)
+class Augmentation:
+    """One patch's random augmentation: flip + quarter turns, optional zoom/shift, per-band gain/bias."""
+
+    k: int = 0
+    flip: bool = False
+    zoom: bool = False
+    scale: float = 1.0
+    shift: tuple[float, float] = (0.0, 0.0)
+    gain: np.ndarray | None = None
+    bias: np.ndarray | None = None
+
+    @staticmethod
+    def draw(rng: np.random.Generator, shape: tuple[int, int], bands: int, geometric: bool = True):
+        """Draw from ``rng`` (always in the same order): flips / 90° rotations, with probability 1/2 a
+        zoom by 0.9-1.1 and a shift of up to 4 % of ``shape``, gain 0.9-1.1 and offset ±0.1 per band."""
+        k, flip, zoom, scale, shift = 0, False, False, 1.0, (0.0, 0.0)
+        if geometric:
+            k = int(rng.integers(4))
+            flip = bool(rng.random() < 0.5)
+            if rng.random() < 0.5:
+                zoom = True
+                scale = float(rng.uniform(0.9, 1.1))
+                sh = rng.uniform(-0.04, 0.04, 2) * np.array(shape, np.float64)
+                shift = (float(sh[0]), float(sh[1]))
+        gain = rng.uniform(0.9, 1.1, bands).astype(np.float32)
+        bias = rng.uniform(-0.1, 0.1, bands).astype(np.float32)
+        return Augmentation(k, flip, zoom, scale, shift, gain, bias)
+
+    def coords(self, size: int, axis: int) -> np.ndarray:
+        """Source coordinates (float, relative to the unaugmented window's origin) of the output pixels
+        along one axis: zoom by ``scale`` about the window centre, then shift."""
+        c = (size - 1) / 2.0
+        return c + (np.arange(size) - c) / self.scale + self.shift[axis]
+
+    def orient(self, a: np.ndarray) -> np.ndarray:
+        """The flip / quarter turns of this augmentation applied to ``(H, W, ...)`` (a view)."""
+        return np.rot90(a[:, ::-1] if self.flip else a, self.k)
+
+
+def _taps(coords: np.ndarray, n: int):
+    """Linear-interpolation taps ``(i0, i1, w1)`` of coordinates into an axis of ``n`` (edges clamped)."""
+    f = np.floor(coords)
+    i0 = f.astype(np.intp)
+    w1 = (coords - f).astype(np.float32)
+    return np.clip(i0, 0, n - 1), np.clip(i0 + 1, 0, n - 1), w1
+
+
+def _nearest(coords: np.ndarray, n: int):
+    """Nearest-neighbour indices (clamped) and which ones fall inside ``[0, n)``."""
+    i = np.floor(coords + 0.5).astype(np.intp)
+    return np.clip(i, 0, n - 1), (i >= 0) & (i < n)
+
+
+def _pixels(a: np.ndarray) -> np.ndarray:
+    """``(H, W, B)`` (bands contiguous) as an ``(H, W)`` view of one opaque item per pixel, so that
+    gathers and transposes move whole pixels instead of looping over a 3-element axis."""
+    return a.view(np.dtype((np.void, a.shape[2] * a.itemsize)))[..., 0]
+
+
+def _unpixels(v: np.ndarray, dtype, bands: int) -> np.ndarray:
+    v = np.ascontiguousarray(v)
+    return v.view(dtype).reshape(v.shape + (bands,))
+
+
+def resample_linear(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Bilinear samples ``(len(rows), len(cols), B)`` float32 of ``image (H, W, B)`` at a separable grid
+    (edge values repeated outside). Two 1-D passes over only the pixels needed."""
+    r0, r1, wr = _taps(rows, image.shape[0])
+    c0, c1, wc = _taps(cols, image.shape[1])
+    lo, hi = int(c0.min()), int(c1.max()) + 1
+    bands, n_r, n_c = image.shape[2], len(rows), len(cols)
+    sub = image[:, lo:hi]
+    top = np.take(sub, r0, axis=0).astype(np.float32)
+    bottom = np.take(sub, r1, axis=0).astype(np.float32)
+    bottom -= top
+    bottom *= wr[:, None, None]
+    top += bottom
+    px = top.reshape(n_r, hi - lo, bands).view(np.dtype((np.void, 4 * bands))).reshape(n_r, hi - lo)
+    left = np.take(px, c0 - lo, axis=1).view(np.float32).reshape(n_r, n_c, bands)
+    right = np.take(px, c1 - lo, axis=1).view(np.float32).reshape(n_r, n_c, bands)
+    right -= left
+    right *= np.repeat(wc, bands).reshape(1, n_c, bands)
+    left += right
+    return left
+
+
+def resample_nearest(a: np.ndarray, rows: np.ndarray, cols: np.ndarray, outside) -> np.ndarray:
+    """Nearest samples of ``a (H, W)`` at a separable grid; ``outside`` where it leaves ``a``."""
+    ri, rok = _nearest(rows, a.shape[0])
+    ci, cok = _nearest(cols, a.shape[1])
+    out = np.take(np.take(a, ri, axis=0), ci, axis=1)
+    if not rok.all():
+        out[~rok] = outside
+    if not cok.all():
+        out[:, ~cok] = outside
+    return out
+
+
+def sample_batch(
+    sources: list[LabelSource],
+    windows,
+    patch: int,
+    rng: np.random.Generator | None,
+    augment: bool,
+    solid: float = 0.0,
+    blur: float = 0.0,
+):
+    """Normalized, augmented patches of ``windows`` and their target codes, as whole arrays.
+
+    Returns ``x (N, patch, patch, bands)`` float32 (C-contiguous) and the
+    :class:`~deepfeature.core.targets.TargetCoder` codes ``(N, patch, patch)`` (``TargetCoder(n_classes,
+    blur)``, features expanded by ``solid``; ``blur`` is the largest blur distance the codes serve).
+    Augmentation (``augment`` and an ``rng``) draws one :class:`Augmentation` per patch in window order,
+    so a batch is a pure function of its windows and the ``rng`` state. The zoom reads only the source
+    pixels it needs (bilinear image, nearest codes; outside the region is ignore); flips and rotations
+    move whole pixels; normalization and gain/bias are one multiply-add per patch. Ignore and NoData
+    pixels are 0 in ``x``.
+    """
+    from .targets import TargetCoder
+
+    n, p = len(windows), patch
+    bands = sources[0].bands if sources else 0
+    x = np.empty((n, p, p, bands), np.float32)
+    codes = np.empty((n, p, p), TargetCoder(sources[0].n_classes if sources else 1, blur).dtype)
+    for i, (s, row, col) in enumerate(windows):
+        src = sources[s]
+        aug = Augmentation.draw(rng, (p, p), bands) if augment and rng is not None else None
+        inv = 1.0 / src.std
+        if aug is None:
+            scale, offset = inv, -src.mean * inv
+        else:
+            scale, offset = inv * aug.gain, aug.bias - src.mean * inv * aug.gain
+        if aug is None or not aug.zoom:
+            image, c = src.window(row, col, p, p, solid, blur)
+        else:
+            rows, cols = aug.coords(p, 0), aug.coords(p, 1)
+            r_lo, c_lo = int(np.floor(rows.min())), int(np.floor(cols.min()))
+            h, w = int(np.floor(rows.max())) + 2 - r_lo, int(np.floor(cols.max())) + 2 - c_lo
+            image, c = src.window(row + r_lo, col + c_lo, h, w, solid, blur)
+            rows, cols = rows - r_lo, cols - c_lo
+            image = resample_linear(image, rows, cols)
+            c = resample_nearest(c, rows, cols, 0)
+        if aug is not None and (aug.k or aug.flip):
+            image = _unpixels(aug.orient(_pixels(image)), image.dtype, bands)
+            c = aug.orient(c)
+        codes[i] = c
+        xi = x[i]
+        xi[...] = image
+        rows_view = xi.reshape(p, p * bands)
+        rows_view *= np.tile(np.asarray(scale, np.float32), p)
+        rows_view += np.tile(np.asarray(offset, np.float32), p)
+        ignore = codes[i] == 0
+        if ignore.any():
+            xi[ignore] = 0.0
+    return x, codes
+
+
 def augment(
     image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, geometric: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Random flips / 90° rotations, small zoom + shift, per-band gain/offset jitter (square windows).
+    """Random flips / 90° rotations, small zoom + shift, per-band gain/offset jitter of one patch.
 
     ``image`` is normalized (H, W, B); the mask is transformed with nearest neighbour, pixels coming
-    from outside become IGNORE.
+    from outside become IGNORE (the image repeats its edge there, then is 0 on IGNORE pixels). The
+    same :class:`Augmentation` as the training batches (:func:`sample_batch`), on a whole array.
     """
-    if geometric:
-        k = int(rng.integers(4))
-        if rng.random() < 0.5:
-            image, mask = image[:, ::-1], mask[:, ::-1]
-        image, mask = np.rot90(image, k), np.rot90(mask, k)
-        if rng.random() < 0.5:
-            from scipy import ndimage
-
-            scale = float(rng.uniform(0.9, 1.1))
-            h, w = mask.shape
-            shift = rng.uniform(-0.04, 0.04, 2) * np.array([h, w])
-            centre = (np.array([h, w]) - 1) / 2.0
-            matrix = np.eye(2) / scale
-            offset = centre - matrix @ centre + shift
-            mask = ndimage.affine_transform(mask, matrix, offset, order=0, mode="constant", cval=IGNORE)
-            image = np.stack(
-                [
-                    ndimage.affine_transform(image[..., b], matrix, offset, order=1, mode="nearest")
-                    for b in range(image.shape[-1])
-                ],
-                axis=-1,
-            )
-    bands = image.shape[-1]
-    gain = rng.uniform(0.9, 1.1, bands).astype(np.float32)
-    bias = rng.uniform(-0.1, 0.1, bands).astype(np.float32)
-    image = image * gain + bias
+    h, w = mask.shape
+    aug = Augmentation.draw(rng, (h, w), image.shape[-1], geometric)
+    if aug.zoom:
+        rows = (h - 1) / 2.0 + (np.arange(h) - (h - 1) / 2.0) / aug.scale + aug.shift[0]
+        cols = (w - 1) / 2.0 + (np.arange(w) - (w - 1) / 2.0) / aug.scale + aug.shift[1]
+        image = resample_linear(image, rows, cols)
+        mask = resample_nearest(mask, rows, cols, IGNORE)
+    image = aug.orient(image) * aug.gain + aug.bias
+    mask = aug.orient(mask)
     image[mask == IGNORE] = 0.0
     return np.ascontiguousarray(image, dtype=np.float32), np.ascontiguousarray(mask)

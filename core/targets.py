@@ -80,96 +80,108 @@ def soft_targets(mask: np.ndarray, n_classes: int, blur: float) -> np.ndarray:
     return out
 
 
-def target_maps(
-    mask: np.ndarray, solid: float = 0.0, blur_cap: float = 0.0, tile: int = 2048
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Everything the targets need that does not change between epochs, for a whole mask.
-
-    Returns ``(solid mask, distance, nearest class)``: the mask expanded by ``solid`` pixels (the mask
-    itself when ``solid`` is 0), and for ``blur_cap`` > 0 the Euclidean distance (float32) of every pixel
-    to the nearest feature pixel of the expanded mask and that pixel's class (uint8); else ``None, None``.
-    Distances are exact up to ``blur_cap`` (larger ones are only known to be larger), so the maps of a
-    raster serve every blur distance of a run up to ``blur_cap``. Large masks are done by tiles with a halo
-    of ``solid + blur_cap`` pixels (same result, bounded memory).
-    """
-    h, w = mask.shape
-    halo = target_margin(solid, blur_cap) + 1
-    if h <= tile + 2 * halo and w <= tile + 2 * halo:
-        return _maps(mask, solid, blur_cap)
-    solid_mask = mask.copy() if solid > 0 else mask
-    dist = np.full((h, w), np.inf, np.float32) if blur_cap > 0 else None
-    near = np.zeros((h, w), np.uint8) if blur_cap > 0 else None
-    for r in range(0, h, tile):
-        for c in range(0, w, tile):
-            r0, c0 = max(r - halo, 0), max(c - halo, 0)
-            r1, c1 = min(r + tile + halo, h), min(c + tile + halo, w)
-            m, d, n = _maps(mask[r0:r1, c0:c1], solid, blur_cap)
-            inner = (slice(r - r0, r - r0 + min(tile, h - r)), slice(c - c0, c - c0 + min(tile, w - c)))
-            out = (slice(r, r + tile), slice(c, c + tile))
-            if solid > 0:
-                solid_mask[out] = m[inner]
-            if d is not None:
-                dist[out], near[out] = d[inner], n[inner]
-    return solid_mask, dist, near
-
-
 def _maps(mask: np.ndarray, solid: float, blur_cap: float):
+    """(mask expanded by ``solid``, float64 distance to the nearest feature or None, its class or None)."""
     mask = expand_solid(mask, solid)
     if blur_cap <= 0:
         return mask, None, None
     near = _nearest_feature(mask)
     if near is None:
-        return mask, np.full(mask.shape, np.inf, np.float32), np.zeros(mask.shape, np.uint8)
+        return mask, np.full(mask.shape, np.inf), np.zeros(mask.shape, np.uint8)
     dist, nearest = near
-    return mask, dist.astype(np.float32), np.where(nearest == IGNORE, 0, nearest).astype(np.uint8)
+    return mask, dist, nearest
 
 
-def targets_from_maps(
-    mask: np.ndarray,
-    dist: np.ndarray | None,
-    nearest: np.ndarray | None,
-    n_classes: int,
-    n_outputs: int,
-    blur: float = 0.0,
-    loss_weight: float = 0.0,
-) -> np.ndarray:
-    """``y_true`` from :func:`target_maps` output, for one mask ``(H, W)`` or a batch ``(N, H, W)``.
+class TargetCoder:
+    """Everything the training targets of a pixel depend on, as one integer code per pixel.
 
-    Returns ``(..., n_outputs + 1)`` float32: the targets (one sigmoid channel for a single feature class,
-    else background + K softmax channels) and the per-pixel loss weight (0 for ignore pixels,
-    ``1 + loss_weight * feature probability`` elsewhere). Features are 1; with ``blur`` > 0 background
-    pixels at distance ``d <= blur`` from a feature get ``1 - d / (blur + 1)`` for the nearest feature's
-    class and the rest for background (see :func:`soft_targets`).
+    A pixel's ``y_true`` depends only on its (solid-expanded) class, and for background pixels on the
+    squared distance to the nearest feature pixel (an integer: distances are between pixel centres) and
+    that feature's class. Codes: 0 ignore, ``1..K`` feature classes, then per class ``k`` and squared
+    distance ``q`` (``q`` clipped at ``Q``, the first value beyond ``blur_cap``) one background code. The
+    code maps are computed once per raster (:func:`target_codes`); the targets of a batch for the epoch's
+    blur distance are one gather from :meth:`table`, and flips, rotations and zoom move one array.
     """
-    out = np.zeros(mask.shape + (n_outputs + 1,), np.float32)
-    valid = mask != IGNORE
-    feature = np.zeros(mask.shape, np.float32)
-    np.greater(mask, 0, out=feature, where=valid)
-    edge = value = None
-    if blur > 0 and dist is not None and nearest is not None:
-        edge = (mask == 0) & (dist <= blur)
-        if edge.any():
-            value = (1.0 - dist[edge].astype(np.float64) / (blur + 1.0)).astype(np.float32)
-        else:
-            edge = None
-    if n_outputs == 1:
-        out[..., 0] = feature
-        if edge is not None:
-            out[..., 0][edge] = value
-    else:
-        for k in range(n_classes + 1):
-            np.equal(mask, k, out=out[..., k], where=valid)
-        if edge is not None:
-            where = np.nonzero(edge)
-            out[where + (0,)] = 1.0 - value
-            out[where + (nearest[edge].astype(np.intp),)] = value
-    if edge is not None:
-        feature[edge] = value
-    weight = out[..., n_outputs]
-    np.multiply(feature, float(loss_weight), out=weight)
-    weight += 1.0
-    weight[~valid] = 0.0
-    return out
+
+    def __init__(self, n_classes: int, blur_cap: float = 0.0):
+        self.n_classes = int(n_classes)
+        self.blur_cap = float(max(blur_cap, 0.0))
+        self.q_far = int(math.floor(self.blur_cap**2)) + 1 if self.blur_cap > 0 else 0
+        self.n_codes = 1 + self.n_classes * (self.q_far + 2)
+        self.dtype = np.dtype(np.uint16 if self.n_codes <= 65536 else np.uint32)
+
+    def encode(self, mask: np.ndarray, dist: np.ndarray | None = None, nearest: np.ndarray | None = None):
+        """Codes of an internal (expanded) mask and, for a blur cap, its distance / nearest-class maps."""
+        k = self.n_classes
+        lut = np.zeros(256, self.dtype)
+        lut[1 : k + 1] = np.arange(1, k + 1)
+        lut[0] = k + 1 + self.q_far  # background far from any feature (class 1 bucket)
+        lut[IGNORE] = 0
+        codes = lut[mask]
+        if self.q_far and dist is not None and nearest is not None:
+            q = np.minimum(np.rint(np.square(dist, dtype=np.float64)), self.q_far).astype(np.int64)
+            cls = np.where(q < self.q_far, np.clip(nearest.astype(np.int64), 1, k), 1)  # far: one code
+            background = mask == 0
+            codes[background] = (k + 1 + (cls - 1) * (self.q_far + 1) + q)[background]
+        return codes
+
+    def table(self, n_outputs: int, blur: float = 0.0, loss_weight: float = 0.0) -> np.ndarray:
+        """``(n_codes, n_outputs + 1)`` float32: the targets and the loss weight of every code.
+
+        Features are 1; background pixels at distance ``d <= blur`` get ``1 - d / (blur + 1)`` for the
+        nearest feature's class and the rest for background; the weight is 0 for ignore pixels and
+        ``1 + loss_weight * feature probability`` elsewhere.
+        """
+        if blur > self.blur_cap + 1e-9:
+            raise ValueError("blur {} is above the coder's cap {}".format(blur, self.blur_cap))
+        k, qf = self.n_classes, self.q_far
+        probs = np.zeros((self.n_codes, k + 1), np.float32)
+        probs[np.arange(1, k + 1), np.arange(1, k + 1)] = 1.0
+        bg = np.arange(k + 1, self.n_codes)
+        cls = 1 + (bg - k - 1) // (qf + 1)
+        q = (bg - k - 1) % (qf + 1)
+        d = np.sqrt(q.astype(np.float64))
+        soft = (q > 0) & (d <= blur) if blur > 0 else np.zeros(len(bg), bool)
+        value = (1.0 - d[soft] / (blur + 1.0)).astype(np.float32)
+        probs[bg, 0] = 1.0
+        probs[bg[soft], 0] = 1.0 - value
+        probs[bg[soft], cls[soft]] = value
+        feature = probs[:, 1:].sum(axis=-1)
+        weight = (1.0 + float(loss_weight) * feature).astype(np.float32)
+        weight[0] = 0.0
+        target = probs[:, 1:2] if n_outputs == 1 else probs
+        return np.ascontiguousarray(np.concatenate([target, weight[:, None]], axis=-1), np.float32)
+
+    def masks(self, codes: np.ndarray) -> np.ndarray:
+        """The internal (expanded) mask of codes: IGNORE, feature classes, 0 for background."""
+        lut = np.zeros(self.n_codes, np.uint8)
+        lut[0] = IGNORE
+        lut[1 : self.n_classes + 1] = np.arange(1, self.n_classes + 1)
+        return np.take(lut, codes)
+
+
+def target_codes(mask: np.ndarray, coder: TargetCoder, solid: float = 0.0, tile: int = 2048) -> np.ndarray:
+    """:class:`TargetCoder` codes of a whole internal mask: features expanded by ``solid`` pixels, and
+    distances to the nearest feature exact up to the coder's blur cap.
+
+    Large masks are done by tiles with a halo of ``solid + blur cap`` pixels: the same codes with bounded
+    memory (farther features cannot change expansion or distances up to the cap).
+    """
+    h, w = mask.shape
+    if solid <= 0 and coder.blur_cap <= 0:
+        return coder.encode(mask)
+    halo = target_margin(solid, coder.blur_cap) + 1
+    if h <= tile + 2 * halo and w <= tile + 2 * halo:
+        return coder.encode(*_maps(mask, solid, coder.blur_cap))
+    codes = np.empty((h, w), coder.dtype)
+    for r in range(0, h, tile):
+        for c in range(0, w, tile):
+            r0, c0 = max(r - halo, 0), max(c - halo, 0)
+            r1, c1 = min(r + tile + halo, h), min(c + tile + halo, w)
+            inner = (slice(r - r0, min(r + tile, h) - r0), slice(c - c0, min(c + tile, w) - c0))
+            maps = _maps(mask[r0:r1, c0:c1], solid, coder.blur_cap)
+            codes[r : r + tile, c : c + tile] = coder.encode(*(None if a is None else a[inner] for a in maps))
+    return codes
 
 
 def make_targets(
@@ -186,8 +198,8 @@ def make_targets(
     else background + K softmax channels), the last channel the per-pixel loss weight:
     0 for ignore pixels, ``1 + loss_weight * feature_probability`` elsewhere.
     """
-    m, dist, nearest = target_maps(mask, solid, blur)
-    return targets_from_maps(m, dist, nearest, n_classes, n_outputs, blur, loss_weight)
+    coder = TargetCoder(n_classes, blur)
+    return np.take(coder.table(n_outputs, blur, loss_weight), target_codes(mask, coder, solid), axis=0)
 
 
 def target_margin(solid: float, blur: float) -> int:

@@ -28,7 +28,7 @@ from . import __version__
 from .errors import LabelError, OutputError, ParameterError, TrainingError
 from .io import check_output_path, require_file, write_text_atomic
 from .progress import Progress, ensure
-from .targets import IGNORE, LOSSES, make_targets, schedule_value, target_margin
+from .targets import IGNORE, LOSSES, schedule_value
 
 CONFIG_FORMAT = "deepfeature-train-config"
 CONFIG_VERSION = 1
@@ -60,7 +60,7 @@ class TrainConfig:
     augment: bool = True
     seed: int = 0
     device: str = "auto"
-    workers: int = 2
+    workers: int = 0  # input-pipeline threads; 0: automatic (see pipeline_workers)
     validation_fraction: float = 0.2
 
     def validate(self) -> None:
@@ -91,7 +91,7 @@ class TrainConfig:
             (0 < self.learning_rate <= 1, "The learning rate must be above 0 and at most 1 (usual: 0.001)."),
             (self.early_stopping >= 0, "Early stopping patience must be 0 (off) or more epochs."),
             (self.device in DEVICES, "Unknown device '{}': use auto, cpu or gpu.".format(self.device)),
-            (self.workers >= 0, "Workers must be 0 or more."),
+            (self.workers >= 0, "Workers must be 0 (automatic) or more."),
             (0 < self.validation_fraction < 1, "The validation fraction must be between 0 and 1."),
         ]
         for ok, message in checks:
@@ -234,39 +234,57 @@ def patches_per_epoch(config: TrainConfig, labelled_pixels: int, patch: int) -> 
 # Data
 # -------------------------------------------------------------------------------------------------
 class BatchMaker:
-    """Turns patch windows into ``(x, y)`` batches; a pure function of its arguments (thread-safe)."""
+    """Turns patch windows into ``(x, y)`` batches; a pure function of its arguments (thread-safe).
+
+    The work is numpy on whole patches and batches (:func:`deepfeature.core.sampling.sample_batch`, then
+    one gather of :meth:`deepfeature.core.targets.TargetCoder.table`), which releases the GIL, so worker
+    threads overlap with each other and with the training step. Solid expansion and blur distances come
+    from target codes computed once per cached raster (:meth:`LabelSource.cache` with the run's solid
+    distance and largest blur distance), else per window.
+    """
 
     def __init__(self, sources, patch: int, n_classes: int, n_outputs: int, config: TrainConfig):
         self.sources, self.patch = sources, patch
         self.n_classes, self.n_outputs, self.config = n_classes, n_outputs, config
+        self._table: tuple | None = None
+
+    def _coder(self, blur: float):
+        from .targets import TargetCoder
+
+        return TargetCoder(self.n_classes, max(self.config.blur_distance_max, blur))
 
     def make(self, windows, rng: np.random.Generator | None, blur: float, augment: bool):
-        from .sampling import augment as augment_patch
+        from .sampling import sample_batch
 
-        cfg, p = self.config, self.patch
-        margin = target_margin(cfg.solid_distance, blur) + (int(math.ceil(0.12 * p)) if augment else 0)
-        xs, ys = [], []
-        for s, row, col in windows:
-            image, mask = self.sources[s].read(row - margin, col - margin, p + 2 * margin, p + 2 * margin)
-            if augment and rng is not None:
-                image, mask = augment_patch(image, mask, rng)
-            y = make_targets(mask, self.n_classes, self.n_outputs, cfg.solid_distance, blur, cfg.loss_weight)
-            xs.append(image[margin : margin + p, margin : margin + p])
-            ys.append(y[margin : margin + p, margin : margin + p])
-        return np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32)
+        cfg, coder = self.config, self._coder(blur)
+        x, codes = sample_batch(
+            self.sources, windows, self.patch, rng, augment, cfg.solid_distance, coder.blur_cap
+        )
+        key = (coder.blur_cap, float(blur))
+        memo = self._table  # one table per epoch (blur); a race only builds it twice
+        if memo is None or memo[0] != key:
+            memo = self._table = (key, coder.table(self.n_outputs, blur, cfg.loss_weight))
+        table = memo[1]
+        if table.shape[1] == 2:  # one feature class: gather 8-byte rows as single items (2x faster)
+            return x, np.take(table.view(np.uint64)[:, 0], codes).view(np.float32).reshape(codes.shape + (2,))
+        return x, np.take(table, codes, axis=0)
 
     def masks(self, windows):
         """Hard evaluation masks (solid expansion applied, no blur) of the windows."""
-        from .targets import expand_solid
+        p, coder = self.patch, self._coder(0.0)
+        out = np.empty((len(windows), p, p), np.uint8)
+        for i, (s, row, col) in enumerate(windows):
+            codes = self.sources[s].window(row, col, p, p, self.config.solid_distance, coder.blur_cap)[1]
+            out[i] = coder.masks(codes)
+        return out
 
-        p, margin = self.patch, target_margin(self.config.solid_distance, 0.0)
-        out = []
-        for s, row, col in windows:
-            _, mask = self.sources[s].read(row - margin, col - margin, p + 2 * margin, p + 2 * margin)
-            out.append(
-                expand_solid(mask, self.config.solid_distance)[margin : margin + p, margin : margin + p]
-            )
-        return np.stack(out)
+
+def pipeline_workers(workers: int, on_gpu: bool) -> int:
+    """Input-pipeline threads: ``workers`` when set, else (0) up to 8 on a GPU, up to 2 on the CPU
+    (where the threads compete with the model for the cores)."""
+    if workers > 0:
+        return int(workers)
+    return max(1, min(8 if on_gpu else 2, os.cpu_count() or 1))
 
 
 def _epoch_rng(seed: int, epoch: int, *more: int) -> np.random.Generator:
@@ -657,9 +675,11 @@ def _train(
             ", ".join("{} {}".format(int(totals[k + 1]), c) for k, c in enumerate(class_names)),
         )
     )
+    # Training rasters in memory (with their solid / blur distance maps) while they fit; validation
+    # patches are read once below, by windows.
     budget = DEFAULT_CACHE_BYTES
-    for s in sources + val_sources:
-        budget -= s.cache(budget)
+    for s in sources:
+        budget -= s.cache(budget, config.solid_distance, config.blur_distance_max)
     ppe = patches_per_epoch(config, sampler.labelled_pixels, patch)
     batch = config.patches_per_batch
     steps = ppe // batch
@@ -840,6 +860,7 @@ def _fit(
 
     flags = {"canceled": False}
     stopped_early = False
+    workers = pipeline_workers(config.workers, on_gpu)
     t_start = time.time()
     for epoch in range(start_epoch, config.epochs):
         if progress.is_canceled():
@@ -849,9 +870,7 @@ def _fit(
         cw = schedule_value(epoch, config.epochs, config.class_weight_max, config.class_weight_min)
         blur = schedule_value(epoch, config.epochs, config.blur_distance_max, config.blur_distance_min)
         windows = sampler.draw(ppe, cw, _epoch_rng(config.seed, epoch))
-        data = _make_dataset(
-            keras, maker, windows, batch, config.seed, epoch, blur, config.augment, config.workers
-        )
+        data = _make_dataset(keras, maker, windows, batch, config.seed, epoch, blur, config.augment, workers)
         callback = _BatchCallback.create(keras, progress, epoch, config.epochs, start_epoch, steps, flags)
         fit = model.fit(
             data, epochs=epoch + 1, initial_epoch=epoch, verbose=0, shuffle=False, callbacks=[callback]

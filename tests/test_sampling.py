@@ -19,7 +19,15 @@ from deepfeature.core.sampling import (
     grid_windows,
     holdout_regions,
 )
-from deepfeature.core.targets import IGNORE, expand_solid, make_targets, schedule_value, soft_targets
+from deepfeature.core.targets import (
+    IGNORE,
+    TargetCoder,
+    expand_solid,
+    make_targets,
+    schedule_value,
+    soft_targets,
+    target_codes,
+)
 
 # -- helpers shared by the training tests --------------------------------------------------------------
 
@@ -387,3 +395,117 @@ def test_augment_keeps_image_and_mask_aligned():
         assert agree[valid].mean() > 0.95
         changed += not np.array_equal(msk, mask)
     assert changed >= 15
+
+
+def _reference_targets(mask, n_classes, n_outputs, solid, blur, loss_weight):
+    """The per-patch formula (expand, soft targets, weights) the coded targets must reproduce."""
+    grown = expand_solid(mask, solid)
+    probs = soft_targets(grown, n_classes, blur)
+    weight = np.where(grown != IGNORE, 1.0 + loss_weight * probs[..., 1:].sum(axis=-1), 0.0)
+    target = probs[..., 1:2] if n_outputs == 1 else probs
+    return np.concatenate([target, weight[..., None]], axis=-1).astype(np.float32)
+
+
+def test_target_codes_reproduce_the_per_patch_formula_and_tile_exactly():
+    rng = np.random.default_rng(0)
+    for trial in range(24):
+        k = 1 + trial % 4
+        n_out = 1 if k == 1 else k + 1
+        mask = ((rng.random((70, 90)) < 0.02) * rng.integers(1, k + 1, (70, 90))).astype(np.uint8)
+        mask[rng.random((70, 90)) < 0.05] = IGNORE
+        if trial % 7 == 0:
+            mask[mask != IGNORE] = 0  # no feature at all
+        solid, blur, lw = float(trial % 3), [0.0, 1.5, 3.0][trial % 3], float(rng.uniform(0, 3))
+        y = make_targets(mask, k, n_out, solid, blur, lw)
+        assert y.dtype == np.float32 and y.shape == (70, 90, n_out + 1)
+        assert np.array_equal(y, _reference_targets(mask, k, n_out, solid, blur, lw)), trial
+        assert (y[expand_solid(mask, solid) == IGNORE] == 0).all()
+        # One code map serves every blur up to its cap; tiles (with halo) give the same codes.
+        coder = TargetCoder(k, 3.5)
+        codes = target_codes(mask, coder, solid)
+        assert np.array_equal(codes, target_codes(mask, coder, solid, tile=16)), trial
+        assert np.array_equal(coder.masks(codes), expand_solid(mask, solid))
+        for b in (0.0, 2.0, 3.5):
+            table = coder.table(n_out, b, lw)
+            assert np.array_equal(table[codes], _reference_targets(mask, k, n_out, solid, b, lw)), (trial, b)
+    with pytest.raises(ValueError):
+        TargetCoder(1, 2.0).table(1, 3.0)
+
+
+def _batch_sources(tmp_path, cache=None, dtype="uint8", nodata=None):
+    image, mask = synthetic_scene(h=200, w=180, seed=21, n_buildings=30)
+    mask = mask.copy()
+    mask[:12] = IGNORE
+    image = image.astype(dtype)
+    if nodata is not None:
+        image[:, :, 100:104] = nodata  # columns 100-103
+    name = tmp_path / "batch_{}.tif".format(dtype)
+    path = write_label_raster(name, image, mask, nodata=nodata, dtype=dtype)
+    sources, sampler, _, _ = prepared([path], patch=64)
+    if cache is not None:
+        assert sources[0].cache(10**9, *cache) > 0
+    return sources, sampler, image, mask
+
+
+def test_batches_from_memory_and_from_windows_are_identical(tmp_path):
+    from deepfeature.core.sampling import sample_batch
+
+    windowed, sampler, _, _ = _batch_sources(tmp_path)
+    cached, _, _, _ = _batch_sources(tmp_path, cache=(1.0, 3.0))
+    other, _, _, _ = _batch_sources(tmp_path, cache=(0.0, 0.0))  # in memory, codes for other settings
+    assert not windowed[0].cached and cached[0].cached
+    # Budget too small: nothing kept, windowed reads.
+    assert windowed[0].cache(1000, 1.0, 3.0) == 0 and not windowed[0].cached
+    wins = sampler.draw(40, 1.0, np.random.default_rng(0)) + [(0, 0, 0), (0, 136, 116), (0, 136, 0)]
+    for aug in (False, True):
+        a = sample_batch(windowed, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0)
+        b = sample_batch(cached, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0)
+        c = sample_batch(other, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0)
+        for got in (b, c):
+            assert np.array_equal(a[0], got[0]) and np.array_equal(a[1], got[1])
+        assert a[0].flags.c_contiguous and a[0].dtype == np.float32 and a[0].shape == (43, 64, 64, 3)
+    for s in windowed + cached + other:
+        s.close()
+
+
+def test_unaugmented_batch_is_the_normalized_window_and_its_targets(tmp_path):
+    from deepfeature.core.sampling import sample_batch
+
+    for cache in (None, (2.0, 2.0)):
+        sources, sampler, _, _ = _batch_sources(tmp_path, cache=cache, dtype="uint16", nodata=9999)
+        wins = sampler.draw(12, 1.0, np.random.default_rng(1)) + [(0, 0, 100), (0, 90, 60)]
+        coder = TargetCoder(1, 2.0)
+        x, codes = sample_batch(sources, wins, 64, None, False, 2.0, 2.0)
+        y = coder.table(1, 1.5, 0.5)[codes]
+        t = 5
+        for i, (_, r, c) in enumerate(wins):
+            img, m = sources[0].read(r - t, c - t, 64 + 2 * t, 64 + 2 * t)
+            assert np.allclose(x[i], img[t:-t, t:-t], atol=1e-5)
+            expected = make_targets(m, 1, 1, 2.0, 1.5, 0.5)[t:-t, t:-t]
+            assert np.array_equal(y[i], expected)
+        ignore = codes == 0
+        assert ignore[-2][:, :4].all() and ignore[-1][:, 40:44].all()  # NoData columns 100-103
+        assert (x[ignore] == 0).all() and (y[ignore][:, 1] == 0).all() and (y[~ignore][:, 1] >= 1).all()
+        sources[0].close()
+
+
+def test_augmented_batches_keep_image_and_targets_aligned(tmp_path):
+    from deepfeature.core.sampling import sample_batch
+
+    sources, sampler, _, _ = _batch_sources(tmp_path, cache=(0.0, 0.0))
+    wins = sampler.draw(48, 1.0, np.random.default_rng(2))
+    plain, plain_codes = sample_batch(sources, wins, 64, None, False)
+    x, codes = sample_batch(sources, wins, 64, np.random.default_rng(3), True)
+    again = sample_batch(sources, wins, 64, np.random.default_rng(3), True)
+    assert np.array_equal(x, again[0]) and np.array_equal(codes, again[1])
+    changed = sum(not np.array_equal(codes[i], plain_codes[i]) for i in range(len(wins)))
+    assert changed >= 0.6 * len(wins)  # flips / rotations / zoom
+    # Roofs are bright: after augmentation the bright pixels are still the building targets.
+    valid = codes != 0
+    bright = x[..., 0] > 0.5 * (x[..., 0][valid].min() + x[..., 0][valid].max())
+    building = codes == 1
+    assert (bright == building)[valid].mean() > 0.93
+    # Label statistics are preserved (zoom 0.9-1.1 changes areas a little).
+    assert building.sum() == pytest.approx((plain_codes == 1).sum(), rel=0.12)
+    assert (x[~valid] == 0).all()
+    sources[0].close()

@@ -137,6 +137,25 @@ def test_batches_do_not_depend_on_worker_count(scene):
         assert x1.shape == (8, 32, 32, 3) and y1.shape == (8, 32, 32, 2)
         assert np.array_equal(x1, x3) and np.array_equal(y1, y3)
     assert not np.array_equal(one[0][0], _make_dataset(keras, maker, windows, 8, 5, 1, 2.0, True, 1)[0][0])
+    # The raster in memory (with its target codes, as training keeps it) gives the very same batches.
+    assert sources[0].cache(10**9, cfg.solid_distance, cfg.blur_distance_max) > 0
+    cached = _make_dataset(keras, maker, windows, 8, 5, 0, 2.0, True, 4)
+    for i in range(3):
+        (x1, y1), (xc, yc) = one[i], cached[i]
+        assert np.array_equal(x1, xc) and np.array_equal(y1, yc)
+        assert xc.dtype == yc.dtype == np.float32 and xc.flags.c_contiguous and yc.flags.c_contiguous
+        assert ((yc[..., 1] == 0) == (xc == 0).all(axis=-1)).mean() > 0.99  # weight 0 <=> ignore, x 0
+    sources[0].close()
+
+
+def test_pipeline_workers():
+    from deepfeature.core.train import TrainConfig, pipeline_workers
+
+    assert TrainConfig().workers == 0  # automatic
+    assert pipeline_workers(3, True) == 3 and pipeline_workers(3, False) == 3
+    cores = os.cpu_count() or 1
+    assert pipeline_workers(0, True) == max(1, min(8, cores))
+    assert pipeline_workers(0, False) == max(1, min(2, cores))
 
 
 def test_train_writes_best_model_report_and_config_and_reruns_identically(scene, tmp_path):
