@@ -44,13 +44,13 @@ MONITOR_PATCHES = 32
 class TrainConfig:
     """Every training parameter (the Processing parameters, lower-case)."""
 
-    epochs: int = 20
+    epochs: int = 25
     patches_per_epoch: int = 0  # 0: from patch_sampling_rate
     patches_per_batch: int = 8
     class_weight_min: float = 0.0
     class_weight_max: float = 2.0
     loss_weight: float = 0.5
-    patch_sampling_rate: float = 4.0
+    patch_sampling_rate: float = 16.0  # ENVI's default
     solid_distance: float = 0.0
     blur_distance_min: float = 0.0
     blur_distance_max: float = 0.0
