@@ -6,7 +6,14 @@ Prints one table. Usage (from the plugin folder, environment sourced)::
     .venv/bin/python bench/bench_classify.py --size 4000     # smaller memory run
     KERAS_BACKEND=jax python bench/bench_classify.py         # GPU row when a CUDA GPU is visible
 
+Every measured classification first runs on a small EXTENT with the same tile shape (loads the model
+into the process cache and compiles it), then on the whole raster; a table of pipeline stages follows
+(wall and CPU seconds summed over threads, output megapixels per CPU-second = MP/s per core).
+
 Rows:
+
+- Host pipeline: a 1-level, 1-filter model on the CPU on a ``--host-size``² raster: the cost of
+  reading, preparing, blending and writing without the model's.
 
 - CPU MP/s: ``classify_raster`` on a generated ``--bench-size``² 4-band uint16 raster with the default
   model (ENVINet5-like U-Net, 5 levels, 16 base filters), whole pipeline (read, tile, infer, blend, write).
@@ -15,7 +22,8 @@ Rows:
 - Peak memory: a subprocess classifies a generated ``--size``² x 4 raster and reports ``ru_maxrss``
   (target < 2 GB for 20,000²). It uses a small model (3 levels, 8 filters) so that the CPU run ends in
   reasonable time: memory is flat in the raster size by design (one row of tiles is held).
-- GPU MP/s (when Keras sees a GPU): the same pipeline on the GPU, with the model's FLOPs per pixel
+- GPU MP/s (when Keras sees a GPU): the same pipeline on the GPU on a ``--gpu-size``² raster (8192²
+  by default: fixed costs amortised), with the model's FLOPs per pixel
   (counted from its convolution layers) and the measured bf16 matrix throughput of the device; the target
   is >= 50 % of (bf16 FLOP/s / FLOPs per pixel).
 """
@@ -53,7 +61,8 @@ def make_raster(path: Path, size: int, bands: int = 4, block: int = 1024) -> Non
     base = rng.integers(200, 3000, (bands, 64, 64)).astype("float32")
     with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=bands, dtype="uint16",
                        crs="EPSG:3857", transform=from_origin(0, size, 1, 1), tiled=True, blockxsize=512,
-                       blockysize=512, compress="deflate", BIGTIFF="IF_SAFER") as dst:
+                       blockysize=512, compress="deflate", zlevel=1, num_threads="ALL_CPUS",
+                       BIGTIFF="IF_SAFER") as dst:
         for r in range(0, size, block):
             for c in range(0, size, block):
                 h, w = min(block, size - r), min(block, size - c)
@@ -216,6 +225,41 @@ def model_only_main(args) -> None:
     print_table(rows)
 
 
+def timed_classify(raster: Path, model_path: Path, out: Path, tile: int, batch: int, device: str) -> dict:
+    """Classify twice: first a small EXTENT with the same tile shape (loads the model into the process
+    cache and compiles it for this batch shape), then the whole raster, measured (process CPU too)."""
+    from deepfeature.core.classify import classify_raster
+
+    size = raster_size(raster)
+    part = min(size, 3 * tile)
+    classify_raster(raster, model_path, out.with_name(out.stem + "_warm.tif"), tile_size=tile,
+                    batch_size=batch, device=device, overviews=False, extent=(0, size - part, part, size))
+    cpu = time.process_time()
+    res = classify_raster(raster, model_path, out, tile_size=tile, batch_size=batch, device=device,
+                          overviews=False)
+    res["process_cpu"] = time.process_time() - cpu
+    return res
+
+
+def stage_rows(res: dict, label: str) -> list[tuple]:
+    """One row per pipeline stage: wall and CPU seconds (summed over threads) and MP/s per core."""
+    mp = res["width"] * res["height"] / 1e6
+    overlap = res["tiles"] * res["tile_size"] ** 2 / 1e6 / mp
+    rows = [("  {} stages ({} reader threads, {} inference threads; tile pixels / output pixels "
+             "{:.2f})".format(label, res["threads"], res["inference_threads"], overlap), "wall s / CPU s",
+             "MP/s per core", "output megapixels per CPU-second of the stage")]
+    counted = 0.0
+    for name, t in res["stages"].items():
+        counted += t["cpu"]
+        per_core = "{:.0f}".format(mp / t["cpu"]) if t["cpu"] > 0.005 else "-"
+        rows.append(("    " + name, "{:.2f} / {:.2f}".format(t["wall"], t["cpu"]), per_core,
+                     "waiting" if name.startswith("wait") else ""))
+    other = res.get("process_cpu", 0.0) - counted
+    rows.append(("    model threads + GDAL compression threads + rest", "- / {:.2f}".format(other),
+                 "{:.0f}".format(mp / other) if other > 0.005 else "-", "process CPU minus the stages"))
+    return rows
+
+
 def print_table(rows) -> None:
     widths = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "notes")]) for i in range(4)]
     line = " | ".join("{:<" + str(w) + "}" for w in widths)
@@ -237,7 +281,11 @@ def memory_child(raster: str, model: str, out: str, tile: int, batch: int) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=20000, help="side of the memory-test raster (pixels)")
-    parser.add_argument("--bench-size", type=int, default=1024, help="side of the throughput raster")
+    parser.add_argument("--bench-size", type=int, default=1024, help="side of the CPU throughput raster")
+    parser.add_argument("--gpu-size", type=int, default=8192,
+                        help="side of the GPU throughput raster (at least --bench-size)")
+    parser.add_argument("--host-size", type=int, default=4096,
+                        help="side of the raster of the host-pipeline row (0 skips it)")
     parser.add_argument("--tile", type=int, default=1024)
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--filters", type=int, default=16, help="base filters of the throughput model")
@@ -256,7 +304,6 @@ def main() -> None:
 
     import keras
 
-    from deepfeature.core.classify import classify_raster
     from deepfeature.core.model import load_model
 
     rows = []
@@ -267,15 +314,24 @@ def main() -> None:
         make_raster(raster, args.bench_size)
         model, _ = load_model(model_path)
         fpp = flops_per_pixel(model, 4)
-        for run in range(0 if args.skip_cpu else 2):  # first run compiles
-            res = classify_raster(raster, model_path, tmp / "cpu{}.tif".format(run), tile_size=args.tile,
-                                  batch_size=args.batch, device="cpu", overviews=False)
-            cpu_mps = res["megapixels_per_second"]
+        if args.host_size > 0:
+            # The pipeline without the model's cost: a 1-level, 1-filter network on the CPU.
+            host_raster = tmp / "host.tif"
+            make_raster(host_raster, args.host_size)
+            tiny = make_model(tmp / "tiny.keras", depth=1, filters=1)
+            res = timed_classify(host_raster, tiny, tmp / "host_out.tif", args.tile, args.batch, "cpu")
+            rows.append(("Host pipeline, tiny model on CPU ({0} x {0}, tile {1}, batch {2})".format(
+                args.host_size, res["tile_size"], args.batch),
+                "{:.1f} MP/s".format(res["megapixels_per_second"]), "",
+                "{} CPU cores".format(os.cpu_count())))
+            rows += stage_rows(res, "host")
         if not args.skip_cpu:
+            res = timed_classify(raster, model_path, tmp / "cpu.tif", args.tile, args.batch, "cpu")
             rows.append(("CPU classification ({} x {}, tile {}, batch {}, {} filters)".format(
                 args.bench_size, args.bench_size, args.tile, args.batch, args.filters),
-                "{:.3f} MP/s".format(cpu_mps), "", "tiles {}, margin {}, step {}".format(
+                "{:.3f} MP/s".format(res["megapixels_per_second"]), "", "tiles {}, margin {}, step {}".format(
                     res["tiles"], res["margin"], res["step"])))
+            rows += stage_rows(res, "CPU")
         onnx = None if args.skip_cpu else onnx_row(model_path, raster, args.tile, args.batch)
         if args.skip_cpu:
             pass
@@ -292,16 +348,20 @@ def main() -> None:
         except Exception:
             gpus = []
         if gpus:
-            for run in range(2):
-                res = classify_raster(raster, model_path, tmp / "gpu{}.tif".format(run), tile_size=args.tile,
-                                      batch_size=args.batch, device="gpu", overviews=False)
+            gpu_raster = raster
+            if args.gpu_size > args.bench_size:
+                gpu_raster = tmp / "gpu.tif"
+                make_raster(gpu_raster, args.gpu_size)
+            res = timed_classify(gpu_raster, model_path, tmp / "gpu.tif", args.tile, args.batch, "gpu")
             gpu_mps = res["megapixels_per_second"]
             peak = bf16_matmul_flops()
             target = 0.5 * peak / fpp / 1e6
-            rows.append(("GPU classification ({}, {})".format(gpus[0], keras.backend.backend()),
-                         "{:.1f} MP/s".format(gpu_mps), "{:.0f} MP/s".format(target),
-                         "bf16 matmul {:.1f} TFLOP/s; {:.1f} % of target".format(
-                             peak / 1e12, 100 * gpu_mps / target)))
+            side = raster_size(gpu_raster)
+            rows.append(("GPU classification ({}, {}; {} x {}, tile {}, batch {})".format(
+                gpus[0], keras.backend.backend(), side, side, res["tile_size"], args.batch),
+                "{:.1f} MP/s".format(gpu_mps), "{:.0f} MP/s".format(target),
+                "bf16 matmul {:.1f} TFLOP/s; {:.1f} % of target".format(peak / 1e12, 100 * gpu_mps / target)))
+            rows += stage_rows(res, "GPU")
         else:
             rows.append(("GPU classification", "n/a (no GPU visible to Keras backend '{}')".format(
                 keras.backend.backend()), "", ""))

@@ -14,9 +14,19 @@ How the tiling works (all in full-raster pixel coordinates, whatever EXTENT is):
   tile size and for EXTENT;
 - NoData input pixels (NoData in any band: NoData values, alpha or internal mask) are replaced by the
   band mean (0 after normalisation) for the network and stay NoData in the outputs;
-- a reader thread prefetches normalised tiles into batches while the model runs, and the weighted sums
-  are kept for one row of tiles only, written by windows as soon as final: memory does not grow with
-  the raster size.
+- the weighted sums are kept for one row of tiles only (the weights of all tiles sum to a separable
+  total, divided out when a row is final) and written by windows as soon as final: memory does not
+  grow with the raster height (one strip of the raster and one row of sums across its width).
+
+The pipeline keeps the model busy: a feeder thread reads the raster by block-aligned strips with
+several threads (one rasterio handle each; each compressed block is decoded once) and cuts normalised
+tiles straight into batch buffers with several threads; one inference thread per model copy (two on a
+GPU, so that host<->device copies overlap the computation) runs ``predict_on_batch`` on full batches of
+one shape (only the last batch is padded); the calling thread blends and finishes rows; a writer
+thread writes them (DEFLATE level 1, compressed by GDAL's own threads). The loaded (and, on a GPU,
+bfloat16) models are cached per process, keyed by model file, device and Keras backend/policy, so that
+classifying many rasters with one model loads and compiles it once. ``result["stages"]`` gives the
+wall and CPU seconds of each stage.
 
 Only ``keras`` public API is used (``predict_on_batch``, ``keras.device``), so this runs on the
 TensorFlow, JAX and PyTorch backends.
@@ -24,6 +34,7 @@ TensorFlow, JAX and PyTorch backends.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import math
 import os
@@ -50,7 +61,13 @@ MIN_BLEND = 16
 MAX_BLEND = 64
 OVERVIEW_MIN_SIZE = 256
 #: GDAL block cache (MB) while classifying, unless GDAL_CACHEMAX is set (GDAL's default is 5 % of RAM).
-GDAL_CACHE_MB = 256
+#: Input blocks are decoded once (block-aligned strips), so the cache mostly holds output blocks.
+GDAL_CACHE_MB = 128
+#: Inference threads on a GPU, each with its own copy of the model: one copies tiles to or from the
+#: device while the other computes.
+GPU_INFERENCE_THREADS = 2
+#: Ready inference models kept per process (keyed by file, device, backend and precision policy).
+MODEL_CACHE_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -211,6 +228,45 @@ def _device_scope(device: str):
     return keras.device("cpu:0")
 
 
+def host_threads() -> int:
+    """Threads for reading and preparing tiles (``DEEPFEATURE_THREADS`` overrides; 2..16)."""
+    with contextlib.suppress(ValueError):
+        n = int(os.environ.get("DEEPFEATURE_THREADS", "0"))
+        if n > 0:
+            return n
+    return max(2, min(16, os.cpu_count() or 2))
+
+
+def _weight_sum(w, origins: Sequence[int], start: int, size: int):
+    """1 / the sum of the 1-D tile weights ``w`` of tiles at ``origins`` over positions
+    ``start..start+size`` (0 where no tile weighs): the blend weights are separable, so the 2-D sum is
+    the outer product of two of these."""
+    import numpy as np
+
+    total = np.zeros(size, dtype=np.float64)
+    for o in origins:
+        a, b = max(o, start), min(o + len(w), start + size)
+        if b > a:
+            total[a - start:b - start] += w[a - o:b - o]
+    return np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
+
+
+def _normalization_arrays(normalization: dict, bands: int):
+    """(mean, std) float32 per band, cleaned exactly like :func:`deepfeature.core.model.normalize`."""
+    import numpy as np
+
+    mean = np.asarray(normalization.get("mean"), dtype=np.float32).reshape(-1)
+    std = np.asarray(normalization.get("std"), dtype=np.float32).reshape(-1)
+    if mean.size != bands or std.size != bands:
+        raise ModelFileError(
+            "The model has normalization statistics for {} bands but expects {} bands: its metadata is "
+            "damaged. Train it again.".format(std.size if mean.size == bands else mean.size, bands)
+        )
+    std = np.where(np.isfinite(std) & (std > 0), std, np.float32(1.0)).astype(np.float32)
+    mean = np.where(np.isfinite(mean), mean, np.float32(0.0)).astype(np.float32)
+    return mean, std
+
+
 def _overview_factors(width: int, height: int) -> list[int]:
     factors, f = [], 2
     while max(width, height) / f >= OVERVIEW_MIN_SIZE / 2 and max(width, height) > OVERVIEW_MIN_SIZE:
@@ -228,68 +284,400 @@ def _profile(src, window, count: int, dtype: str, nodata) -> dict:
         driver="GTiff", width=width, height=height, count=count, dtype=dtype, nodata=nodata,
         crs=src.crs, transform=window_transform(Window(col0, row0, width, height), src.transform),
         tiled=True, blockxsize=256, blockysize=256, compress="deflate", BIGTIFF="IF_SAFER",
+        # DEFLATE level 1 (the default 6 is 2x slower for about 2 % smaller float32 files), compressed by
+        # GDAL's own threads: float32 compression is the costliest step after the model.
+        zlevel=1, num_threads="ALL_CPUS",
     )
     if dtype == "float32":
         profile["predictor"] = 3
     return profile
 
 
-class _TileReader(threading.Thread):
-    """Reads, normalises and batches tiles in the background (one tile row after another)."""
+class _StoppedError(Exception):
+    """Internal: the pipeline was stopped (cancel or error elsewhere)."""
 
-    def __init__(self, path, grid: TileGrid, window, batch_size: int, normalization, fill, out: queue.Queue,
-                 bands: list[int]):
-        super().__init__(daemon=True, name="deepfeature-tile-reader")
-        self.path, self.grid, self.window, self.bands = path, grid, window, bands
-        self.batch_size, self.normalization, self.fill, self.out = batch_size, normalization, fill, out
-        self.stop = threading.Event()
 
-    def _put(self, item) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.out.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
+class _Stats:
+    """Wall and CPU seconds spent per pipeline stage, summed over the threads that run it (the CPU
+    time of a thread excludes waiting; GDAL's own compression threads are not counted)."""
 
-    def run(self) -> None:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wall: dict[str, float] = collections.defaultdict(float)
+        self.cpu: dict[str, float] = collections.defaultdict(float)
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            yield
+        finally:
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            with self.lock:
+                self.wall[name] += wall
+                self.cpu[name] += cpu
+
+    def summary(self) -> dict:
+        return {name: {"wall": self.wall[name], "cpu": self.cpu[name]} for name in sorted(self.wall)}
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> None:
+    while True:
+        if stop.is_set():
+            raise _StoppedError
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _get(q: queue.Queue, stop: threading.Event):
+    while True:
+        if stop.is_set():
+            raise _StoppedError
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            continue
+
+
+_SMALL_INTS = ("uint8", "int8", "uint16", "int16")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What the tile reader needs to know about the input raster."""
+
+    path: str
+    bands: tuple[int, ...]
+    width: int
+    height: int
+    dtype: str  # dtype of the in-memory strips: the raster's own for small integers, else float32
+    floating: bool
+    block: tuple[int, int]  # (rows, cols)
+    mask: str  # "none" (all valid), "finite", "nodata" (from the values) or "gdal" (read_masks)
+    nodata: tuple | None
+
+    @classmethod
+    def describe(cls, src, bands: list[int]) -> _Source:
         import numpy as np
-        import rasterio
+        from rasterio.enums import MaskFlags
 
-        from .model import normalize
+        dtypes = {src.dtypes[b - 1] for b in bands}
+        floating = any(np.dtype(d).kind in "fc" for d in dtypes)
+        dtype = dtypes.pop() if len(dtypes) == 1 and next(iter(dtypes)) in _SMALL_INTS else "float32"
+        flags = [src.mask_flag_enums[b - 1] for b in bands]
+        nodata = tuple(src.nodatavals[b - 1] for b in bands)
+        if all(list(f) == [MaskFlags.all_valid] for f in flags):
+            mask = "finite" if floating else "none"
+        elif (dtype in _SMALL_INTS and all(list(f) == [MaskFlags.nodata] for f in flags)
+              and all(v is not None and float(v).is_integer()
+                      and np.iinfo(dtype).min <= v <= np.iinfo(dtype).max for v in nodata)):
+            mask = "nodata"
+        else:
+            mask = "gdal"
+        bh, bw = src.block_shapes[bands[0] - 1]
+        return cls(str(src.name), tuple(bands), src.width, src.height, dtype, floating, (int(bh), int(bw)),
+                   mask, nodata if mask == "nodata" else None)
 
+
+class _Feeder(threading.Thread):
+    """Reads the raster by horizontal strips and cuts normalised tiles straight into batch buffers.
+
+    A strip holds the raster rows that one row of tiles needs (reflected rows included), for the
+    columns of all tiles; the next strip is read while the tiles of the current one are cut. Strips
+    are read in block-aligned chunks by several threads, each with its own rasterio handle (handles
+    are not thread-safe), so that no compressed block is decoded twice; the rows shared by two
+    strips are copied, not read again. Full batches go to ``in_q`` in order (they may span tile
+    rows: only the very last batch is partial, padded to one compiled shape); tiles whose exact
+    zone has no valid pixel are skipped.
+    """
+
+    def __init__(self, source: _Source, grid: TileGrid, window, mean, std, batch_size: int,
+                 free_q: queue.Queue, in_q: queue.Queue, out_q: queue.Queue, n_workers: int,
+                 threads: int, stop: threading.Event, stats: _Stats):
+        import numpy as np
+
+        super().__init__(daemon=True, name="deepfeature-tile-feeder")
+        self.src, self.grid, self.window, self.mean, self.std = source, grid, window, mean, std
+        self.batch_size, self.free_q, self.in_q, self.out_q = batch_size, free_q, in_q, out_q
+        self.n_workers, self.threads, self.stop, self.stats = n_workers, threads, stop, stats
+        t = grid.tile
+        self.mean_row, self.std_row = np.tile(mean, t), np.tile(std, t)  # per (column, band)
+        self.iy = [reflect_index(np.arange(y, y + t), source.height) for y in grid.ys]
+        self.ix = [reflect_index(np.arange(x, x + t), source.width) for x in grid.xs]
+        self.cmin = min(int(a.min()) for a in self.ix)
+        self.cmax = max(int(a.max()) for a in self.ix) + 1
+        bh = source.block[0]
+        self.align = bh if 1 <= bh <= 1024 else 1
+        self.ranges = [(int(a.min()), min(source.height, _round_up(int(a.max()) + 1, self.align)))
+                       for a in self.iy]
+        self.rows_cap = max(hi - lo for lo, hi in self.ranges)
+        self._local = threading.local()
+        self._handles: list = []
+        self._handles_lock = threading.Lock()
+        self.batches = 0
+
+    # -- reading -------------------------------------------------------------------------------------
+    def _handle(self):
+        src = getattr(self._local, "src", None)
+        if src is None:
+            import rasterio
+
+            src = rasterio.open(self.src.path)
+            self._local.src = src
+            with self._handles_lock:
+                self._handles.append(src)
+        return src
+
+    def _read_chunk(self, strip, mask, top: int, r0: int, r1: int, c0: int, c1: int) -> None:
+        if self.stop.is_set():
+            return
+        with self.stats.stage("read"):
+            self._read_into(strip, mask, top, r0, r1, c0, c1)
+
+    def _read_into(self, strip, mask, top: int, r0: int, r1: int, c0: int, c1: int) -> None:
+        import numpy as np
+        from rasterio.windows import Window
+
+        src = self._handle()
+        view = strip[r0 - top:r1 - top, c0 - self.cmin:c1 - self.cmin]
+        win = Window(c0, r0, c1 - c0, r1 - r0)
+        src.read(list(self.src.bands), window=win, out=view.transpose(2, 0, 1))
+        if mask is not None:
+            mview = mask[r0 - top:r1 - top, c0 - self.cmin:c1 - self.cmin]
+            if self.src.mask == "nodata":
+                nodata = np.asarray(self.src.nodata, dtype=self.src.dtype)
+                np.all(view != nodata, axis=-1, out=mview)
+            else:
+                mview[...] = True
+                if self.src.mask == "gdal":
+                    mview &= (src.read_masks(list(self.src.bands), window=win) > 0).all(axis=0)
+                if self.src.floating:
+                    mview &= np.isfinite(view).all(axis=-1)
+
+    def _chunks(self, r0: int, r1: int):
+        """Block-aligned (row, col) chunks of raster rows ``r0..r1`` over the strip's columns."""
+        n = self.threads
+        rows = max(self.align, _round_up(-(-(r1 - r0) // n), self.align))
+        row_cuts = [r0]
+        while row_cuts[-1] < r1:
+            row_cuts.append(min(r1, _round_up(row_cuts[-1] + rows, self.align)))
+        col_cuts = [self.cmin, self.cmax]
+        bw = self.src.block[1]
+        width = self.cmax - self.cmin
+        pieces = -(-n // (len(row_cuts) - 1))
+        if pieces > 1 and 1 <= bw < width:  # tiled raster: split the columns at block edges too
+            cols = max(bw, _round_up(-(-width // pieces), bw))
+            col_cuts = [self.cmin]
+            while col_cuts[-1] < self.cmax:
+                col_cuts.append(min(self.cmax, _round_up(col_cuts[-1] + cols, bw)))
+        return [(a, b, c, d) for a, b in zip(row_cuts, row_cuts[1:]) for c, d in zip(col_cuts, col_cuts[1:])]
+
+    def _prepare(self, pool, ty: int, strips, masks, tops) -> list:
+        """Fill strip buffer ``ty % 2`` for tile row ``ty``: copy the rows shared with strip ``ty - 1``,
+        submit reads for the others; return the read futures."""
+        b = ty % 2
+        top, bot = self.ranges[ty]
+        strip, mask = strips[b], masks[b]
+        todo = [(top, bot)]
+        if ty > 0:
+            ptop, pbot = self.ranges[ty - 1]
+            a, z = max(top, ptop), min(bot, pbot)
+            if a < z:
+                with self.stats.stage("read"):
+                    prev, pmask = strips[1 - b], masks[1 - b]
+                    strip[a - top:z - top] = prev[a - ptop:z - ptop]
+                    if mask is not None:
+                        mask[a - top:z - top] = pmask[a - ptop:z - ptop]
+                todo = [(r0, r1) for r0, r1 in ((top, a), (z, bot)) if r1 > r0]
+        tops[b] = top
+        return [pool.submit(self._read_chunk, strip, mask, top, *chunk)
+                for r0, r1 in todo for chunk in self._chunks(r0, r1)]
+
+    # -- tiles and batches ---------------------------------------------------------------------------
+    def _cut(self, k: int, buf, slot: int, strip, mask, top: int):
+        """Normalise tile ``k`` into ``buf[slot]``; return its exact zone's validity (or None)."""
+        if self.stop.is_set():
+            return None
+        with self.stats.stage("prepare"):
+            return self._cut_into(k, buf, slot, strip, mask, top)
+
+    def _cut_into(self, k: int, buf, slot: int, strip, mask, top: int):
+        import numpy as np
+
+        g, t = self.grid, self.grid.tile
+        ty, tx = divmod(k, len(g.xs))
+        ry, rx = self.iy[ty] - top, self.ix[tx] - self.cmin
+        if ry[-1] - ry[0] == t - 1 and rx[-1] - rx[0] == t - 1:  # inside the raster: a plain view
+            sel = (slice(int(ry[0]), int(ry[0]) + t), slice(int(rx[0]), int(rx[0]) + t))
+        else:  # over an edge: reflected rows/columns
+            sel = np.ix_(ry, rx)
+        out = buf[slot].reshape(t, -1)  # (rows, columns x bands): long inner loops for numpy
+        np.subtract(strip[sel].reshape(t, -1), self.mean_row, out=out)
+        np.divide(out, self.std_row, out=out)
+        out = buf[slot]
+        if self.src.floating:
+            np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        zone = None
+        if mask is not None:
+            valid = mask[sel]
+            if not valid.all():
+                np.copyto(out, 0.0, where=~valid[..., None])  # NoData: the band mean (0 once normalised)
+            m = g.margin
+            zone = np.array(valid[m:t - m, m:t - m])
+        return zone
+
+    def _zone_has_data(self, ty: int, tx: int, mask, top: int) -> bool:
         g = self.grid
         col0, row0, width, height = self.window
+        y0, x0 = g.ys[ty], g.xs[tx]
+        zr0, zr1 = max(y0 + g.margin, row0), min(y0 + g.tile - g.margin, row0 + height)
+        zc0, zc1 = max(x0 + g.margin, col0), min(x0 + g.tile - g.margin, col0 + width)
+        if zr1 <= zr0 or zc1 <= zc0:
+            return False
+        return mask is None or bool(mask[zr0 - top:zr1 - top, zc0 - self.cmin:zc1 - self.cmin].any())
+
+    def _emit(self, batch) -> None:
+        buf, ids, futures = batch
+        zones = []
+        for f in futures:
+            zones.append(f.result())
+            if self.stop.is_set():
+                raise _StoppedError
+        _put(self.in_q, (self.batches, buf, ids, zones), self.stop)
+        self.batches += 1
+
+    def _free_buffer(self, pending):
+        while True:
+            if self.stop.is_set():
+                raise _StoppedError
+            try:
+                return self.free_q.get(timeout=0.05)
+            except queue.Empty:
+                if pending:
+                    self._emit(pending.popleft())
+
+    def run(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        readers = ThreadPoolExecutor(self.threads, thread_name_prefix="deepfeature-read")
+        cutters = ThreadPoolExecutor(self.threads, thread_name_prefix="deepfeature-tile")
         try:
-            with rasterio.open(self.path) as src:
-                for ty, y0 in enumerate(g.ys):
-                    batch, cols = [], []
-                    for tx, x0 in enumerate(g.xs):
-                        if self.stop.is_set():
-                            return
-                        data, valid = read_reflected(src, x0, y0, g.tile, g.tile, bands=self.bands)
-                        # Does the tile's exact zone hold any valid pixel of the output window?
-                        zr0, zr1 = max(y0 + g.margin, row0), min(y0 + g.tile - g.margin, row0 + height)
-                        zc0, zc1 = max(x0 + g.margin, col0), min(x0 + g.tile - g.margin, col0 + width)
-                        zone = valid[zr0 - y0:zr1 - y0, zc0 - x0:zc1 - x0]
-                        if zone.size == 0 or not zone.any():
-                            continue
-                        if not valid.all():
-                            data = np.where(valid[None], data, self.fill[:, None, None])
-                        batch.append(normalize(np.moveaxis(data, 0, -1), self.normalization))
-                        cols.append(tx)
-                        if len(batch) == self.batch_size:
-                            if not self._put(("batch", ty, cols, np.stack(batch))):
-                                return
-                            batch, cols = [], []
-                    if batch and not self._put(("batch", ty, cols, np.stack(batch))):
-                        return
-                    if not self._put(("row", ty, None, None)):
-                        return
-            self._put(("end", None, None, None))
+            self._run(readers, cutters)
+            _put(self.out_q, ("end", self.batches), self.stop)
+            for _ in range(self.n_workers):
+                _put(self.in_q, None, self.stop)
+        except _StoppedError:
+            pass
         except BaseException as exc:  # forwarded to the consumer
-            self._put(("error", None, None, exc))
+            self.stop.set()
+            with contextlib.suppress(queue.Full):
+                self.out_q.put(("error", exc), timeout=5)
+        finally:
+            readers.shutdown(wait=True, cancel_futures=True)
+            cutters.shutdown(wait=True, cancel_futures=True)
+            for src in self._handles:
+                with contextlib.suppress(Exception):
+                    src.close()
+
+    def _run(self, readers, cutters) -> None:
+        import numpy as np
+
+        g = self.grid
+        ny, nx = len(g.ys), len(g.xs)
+        width = self.cmax - self.cmin
+        n_strips = 2 if ny > 1 else 1
+        shape = (self.rows_cap, width)
+        strips = [np.empty(shape + (len(self.src.bands),), dtype=self.src.dtype) for _ in range(n_strips)]
+        masks = [np.empty(shape, dtype=bool) if self.src.mask != "none" else None for _ in range(n_strips)]
+        strips, masks = strips * (2 // n_strips), masks * (2 // n_strips)
+        tops = [0, 0]
+        pending: collections.deque = collections.deque()
+        row_futures: dict[int, list] = {}
+        current = None
+        reads = self._prepare(readers, 0, strips, masks, tops)
+        for ty in range(ny):
+            for f in reads:
+                f.result()
+            if self.stop.is_set():
+                raise _StoppedError
+            b = ty % 2
+            if ty + 1 < ny:
+                for f in row_futures.pop(ty - 1, []):  # strip buffer (ty + 1) % 2 is free again
+                    f.result()
+                reads = self._prepare(readers, ty + 1, strips, masks, tops)
+            strip, mask, top = strips[b], masks[b], tops[b]
+            futures = []
+            for tx in range(nx):
+                if not self._zone_has_data(ty, tx, mask, top):
+                    continue
+                if current is None:
+                    current = (self._free_buffer(pending), [], [])
+                buf, ids, futs = current
+                fut = cutters.submit(self._cut, ty * nx + tx, buf, len(ids), strip, mask, top)
+                ids.append(ty * nx + tx)
+                futs.append(fut)
+                futures.append(fut)
+                if len(ids) == self.batch_size:
+                    pending.append(current)
+                    current = None
+                    if len(pending) > 1:
+                        self._emit(pending.popleft())
+            row_futures[ty] = futures
+        if current is not None:
+            pending.append(current)
+        while pending:
+            self._emit(pending.popleft())
+
+
+def _inference_loop(model, device: str, tta: bool, in_q, out_q, free_q, stop, stats) -> None:
+    """One inference thread: batches from ``in_q`` -> probabilities to ``out_q`` (tagged by order)."""
+    try:
+        with _device_scope(device):
+            while True:
+                item = _get(in_q, stop)
+                if item is None:
+                    return
+                seq, buf, ids, zones = item
+                with stats.stage("infer"):
+                    probs = _predict(model, buf, tta)
+                free_q.put(buf)
+                _put(out_q, ("batch", seq, ids, zones, probs), stop)
+    except _StoppedError:
+        pass
+    except BaseException as exc:  # forwarded to the consumer
+        stop.set()
+        with contextlib.suppress(queue.Full):
+            out_q.put(("error", exc), timeout=5)
+
+
+class _Writer(threading.Thread):
+    """Writes finished output rows (GDAL compresses with its own threads) while tiles keep coming."""
+
+    def __init__(self, dst, cdst, stop: threading.Event, stats: _Stats):
+        super().__init__(daemon=True, name="deepfeature-writer")
+        self.dst, self.cdst, self.stop, self.stats = dst, cdst, stop, stats
+        self.q: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while True:
+                item = _get(self.q, self.stop)
+                if item is None:
+                    return
+                out_win, act, cls = item
+                with self.stats.stage("write"):
+                    self.dst.write(act, window=out_win)
+                    if cls is not None:
+                        self.cdst.write(cls[None], window=out_win)
+        except _StoppedError:
+            pass
+        except BaseException as exc:
+            self.error = exc
+            self.stop.set()
 
 
 def _is_label_raster(src) -> bool:
@@ -298,15 +686,34 @@ def _is_label_raster(src) -> bool:
     return src.tags().get(TAG_MARKER) == "1"
 
 
-def _inference_model(model, spec, device: str, progress):
-    """The model to run: on a GPU, a bfloat16 mixed-precision copy (outputs stay float32)."""
+@dataclass
+class _ReadyModel:
+    """A loaded model ready for inference: one instance per inference thread (Keras models are not
+    thread-safe), compiled once per process and batch shape by the backend."""
+
+    models: list
+    metadata: object
+    margin: int
+    gpu: bool
+    lock: threading.Lock
+
+
+_MODEL_CACHE: collections.OrderedDict = collections.OrderedDict()
+_MODEL_CACHE_LOCK = threading.Lock()
+
+
+def clear_model_cache() -> None:
+    """Forget the ready inference models (frees their memory; the next call loads them again)."""
+    with _MODEL_CACHE_LOCK:
+        _MODEL_CACHE.clear()
+
+
+def _bf16_copy(model, spec):
+    """A bfloat16 mixed-precision copy of ``model`` (outputs stay float32)."""
     from . import deps
     from .model import build_model
-    from .train import gpu_available
 
     keras = deps.keras_backend_module()
-    if device == "cpu" or not gpu_available(keras):
-        return model
     policy = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
@@ -314,24 +721,56 @@ def _inference_model(model, spec, device: str, progress):
         fast.set_weights(model.get_weights())
     finally:
         keras.mixed_precision.set_global_policy(policy)
-    progress.info("GPU found: running the model in bfloat16 mixed precision.")
     return fast
 
 
-def _predict(model, x, batch_size: int, tta: bool):
-    """Probabilities (n, T, T, C) for a batch, padded to ``batch_size`` (one compiled shape)."""
+def _ready_model(model_path, device: str, progress) -> _ReadyModel:
+    """The process-wide cached inference model for this file (path, inode, mtime, size), device and
+    Keras backend/policy: rasters classified one after the other with one model compile it once."""
+    from . import deps
+    from .model import load_model, receptive_field
+    from .train import gpu_available
+
+    keras = deps.keras_backend_module()
+    gpu = device != "cpu" and gpu_available(keras)
+    st = os.stat(model_path)
+    key = (os.path.realpath(model_path), st.st_ino, st.st_mtime_ns, st.st_size, device, gpu,
+           keras.backend.backend(), keras.mixed_precision.global_policy().name)
+    with _MODEL_CACHE_LOCK:
+        ready = _MODEL_CACHE.get(key)
+        if ready is not None:
+            _MODEL_CACHE.move_to_end(key)
+            progress.info("Using the model already loaded in this process.")
+            return ready
+    progress.info("Loading the model {}.".format(os.path.basename(str(model_path))))
+    model, metadata = load_model(model_path)
+    margin = receptive_field(model).margin
+    if gpu:
+        models = [_bf16_copy(model, metadata.spec) for _ in range(GPU_INFERENCE_THREADS)]
+        progress.info("GPU found: running the model in bfloat16 mixed precision.")
+    else:
+        models = [model]
+    ready = _ReadyModel(models, metadata, margin, gpu, threading.Lock())
+    with _MODEL_CACHE_LOCK:
+        _MODEL_CACHE[key] = ready
+        while len(_MODEL_CACHE) > MODEL_CACHE_SIZE:
+            _MODEL_CACHE.popitem(last=False)
+    return ready
+
+
+def _predict(model, x, tta: bool):
+    """Probabilities (B, T, T, C) float32, writable, for a full batch ``x`` (one compiled shape)."""
     import numpy as np
 
-    n = x.shape[0]
-    if n < batch_size:
-        x = np.concatenate([x, np.zeros((batch_size - n,) + x.shape[1:], dtype=x.dtype)])
     out = np.asarray(model.predict_on_batch(x), dtype=np.float32)
+    if not out.flags.writeable:
+        out = out.copy()
     if tta:
         for axes in ((1,), (2,), (1, 2)):
             flipped = np.ascontiguousarray(np.flip(x, axis=axes))
             out += np.flip(np.asarray(model.predict_on_batch(flipped), dtype=np.float32), axis=axes)
         out /= 4.0
-    return out[:n]
+    return out
 
 
 def classify_raster(
@@ -408,30 +847,38 @@ def classify_raster(
                                ACTIVATION_NODATA)
         profile_cls = _profile(src, window, 1, "uint8", CLASS_NODATA)
 
-    from .model import load_model, receptive_field
+        source = _Source.describe(src, bands)
 
-    progress.info("Loading the model {}.".format(os.path.basename(str(model_path))))
-    model, metadata = load_model(model_path)
-    model = _inference_model(model, spec, device, progress)
-    margin = receptive_field(model).margin
+    _device_scope(device)  # DEVICE 'gpu' without a GPU: a clear error now, not in a thread
+    ready = _ready_model(model_path, device, progress)
+    margin = ready.margin
     grid = make_grid(window, tile_size, margin, spec.size_factor)
     col0, row0, width, height = window
     classes = {i + 1: name for i, name in enumerate(spec.classes)}
+    batch_size = int(batch_size)
+    n_workers = len(ready.models)
+    threads = host_threads()
     progress.info(
-        "Classifying {} x {} pixels in {} tiles of {} pixels (context margin {}, step {}, batch {}{})."
-        "".format(
-            width, height, grid.count, grid.tile, margin, grid.step, batch_size, ", flip TTA" if tta else ""
-        )
+        "Classifying {} x {} pixels in {} tiles of {} pixels (context margin {}, step {}, batch {}{}; {} "
+        "reader threads).".format(width, height, grid.count, grid.tile, margin, grid.step, batch_size,
+                                  ", flip TTA" if tta else "", threads)
     )
-    weight = np.outer(grid.weights(), grid.weights())
     n_out = spec.n_outputs
     feature_channels = list(range(1, n_out)) if n_out > 1 else [0]
-    zone, step = grid.zone, grid.step
-    acc = np.zeros((n_out, zone, width), dtype=np.float32)
-    wsum = np.zeros((zone, width), dtype=np.float32)
+    zone, step, tile = grid.zone, grid.step, grid.tile
+    w1 = grid.weights()
+    weight = np.outer(w1, w1)[margin:tile - margin, margin:tile - margin, None]  # (zone, zone, 1)
+    # The blend weights of all tiles sum to a separable total: 1 inside, less near the window edges.
+    inv_wy = _weight_sum(w1.astype(np.float64), grid.ys, row0, height)
+    inv_wx = _weight_sum(w1.astype(np.float64), grid.xs, col0, width).astype(np.float32)
+    acc = np.zeros((zone, width, n_out), dtype=np.float32)
+    vbuf = np.zeros((zone, width), dtype=bool) if source.mask != "none" else None
     class_pixels = np.zeros(256, dtype=np.int64)
     valid_pixels = 0
     done_tiles = 0
+    stats = _Stats()
+    mean, std = _normalization_arrays(metadata.normalization, spec.bands)
+    stop = threading.Event()
     started = time.perf_counter()
 
     with contextlib.ExitStack() as stack:
@@ -444,7 +891,6 @@ def classify_raster(
             cls_tmp = stack.enter_context(
                 atomic_output(classification_path, [input_path, model_path], "classification raster")
             )
-        mask_src = stack.enter_context(rasterio.open(input_path))
         dst = stack.enter_context(rasterio.open(act_tmp, "w", **profile_act))
         dst.update_tags(**activation_tags(classes, str(model_path)))
         for b, name in enumerate(spec.classes, start=1):
@@ -453,91 +899,148 @@ def classify_raster(
         if cdst is not None:
             cdst.update_tags(**classification_tags(classes))
             cdst.set_band_description(1, "class")
+        writer = _Writer(dst, cdst, stop, stats)
 
-        def flush(buf_y: int, rows: int) -> None:
-            """Write buffer rows ``0..rows`` (global rows ``buf_y..``) that fall in the window."""
+        def finish(b0: int, b1: int, g0: int, g1: int):
+            """(activation, classification or None) of buffer rows ``b0..b1`` = window rows ``g0..g1``."""
             nonlocal valid_pixels
-            g0, g1 = max(buf_y, row0), min(buf_y + rows, row0 + height)
-            if g1 <= g0:
-                return
-            b0, b1 = g0 - buf_y, g1 - buf_y
-            w = wsum[b0:b1]
-            valid = (mask_src.read_masks(bands, window=Window(col0, g0, width, g1 - g0)) > 0).all(axis=0)
-            valid &= w > 0
-            probs = acc[:, b0:b1] / np.where(w > 0, w, 1)[None]
+            probs = acc[b0:b1]
+            probs *= inv_wy[g0 - row0:g1 - row0, None, None].astype(np.float32)
+            probs *= inv_wx[None, :, None]
             np.clip(probs, 0.0, 1.0, out=probs)
-            act = probs[feature_channels]
-            act[:, ~valid] = ACTIVATION_NODATA
-            out_win = Window(0, g0 - row0, width, g1 - g0)
-            dst.write(act, window=out_win)
-            valid_pixels += int(valid.sum())
+            act = np.ascontiguousarray(np.moveaxis(probs[:, :, feature_channels], -1, 0))
+            invalid = None
+            if vbuf is not None:
+                invalid = ~vbuf[b0:b1]
+                np.copyto(act, np.float32(ACTIVATION_NODATA), where=invalid[None])
+                valid_pixels += int(invalid.size - np.count_nonzero(invalid))
+            else:
+                valid_pixels += (g1 - g0) * width
+            cls = None
             if cdst is not None:
                 if n_out == 1:
-                    cls = (probs[0] >= 0.5).astype(np.uint8)
+                    cls = (probs[:, :, 0] >= 0.5).view(np.uint8)
                 else:
-                    cls = np.argmax(probs, axis=0).astype(np.uint8)
-                cls[~valid] = CLASS_NODATA
+                    cls = np.argmax(probs, axis=-1).astype(np.uint8)
+                if invalid is not None:
+                    cls[invalid] = CLASS_NODATA
                 class_pixels[:] += np.bincount(cls.ravel(), minlength=256)
-                cdst.write(cls[None], window=out_win)
+            return act, cls
 
-        tiles_q: queue.Queue = queue.Queue(maxsize=3)
-        reader = _TileReader(
-            input_path, grid, window, int(batch_size), metadata.normalization, fill, tiles_q, bands
-        )
-        reader.start()
+        def flush(ty: int) -> None:
+            """Finish the buffer rows of tile row ``ty`` that no later tile touches, hand them to the
+            writer thread, shift the buffers up by one step."""
+            buf_y = grid.ys[ty] + margin
+            rows = zone if ty == len(grid.ys) - 1 else step
+            g0, g1 = max(buf_y, row0), min(buf_y + rows, row0 + height)
+            if g1 > g0:
+                with stats.stage("finish"):
+                    act, cls = finish(g0 - buf_y, g1 - buf_y, g0, g1)
+                if writer.error is not None:
+                    raise writer.error
+                with stats.stage("wait for writer"):
+                    _put(writer.q, (Window(0, g0 - row0, width, g1 - g0), act, cls), stop)
+            with stats.stage("finish"):
+                acc[:zone - step] = acc[step:]
+                acc[zone - step:] = 0
+                if vbuf is not None:
+                    vbuf[:zone - step] = vbuf[step:]
+                    vbuf[zone - step:] = False
+
+        free_q: queue.Queue = queue.Queue()
+        buf_dtype = np.float32
+        for _ in range(n_workers + 3):
+            free_q.put(np.zeros((batch_size, tile, tile, spec.bands), dtype=buf_dtype))
+        in_q: queue.Queue = queue.Queue(maxsize=1)
+        out_q: queue.Queue = queue.Queue(maxsize=n_workers + 1)
+        feeder = _Feeder(source, grid, window, mean, std, batch_size, free_q, in_q, out_q, n_workers, threads,
+                         stop, stats)
+        workers = [
+            threading.Thread(target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,
+                             args=(model, device, tta, in_q, out_q, free_q, stop, stats))
+            for i, model in enumerate(ready.models)
+        ]
+        nx, ny = len(grid.xs), len(grid.ys)
+        while not ready.lock.acquire(timeout=0.2):  # one classification at a time per cached model
+            progress.check()
         try:
-            with _device_scope(device):
-                while True:
-                    kind, ty, cols, payload = tiles_q.get()
+            writer.start()
+            feeder.start()
+            for w in workers:
+                w.start()
+            waiting: dict[int, tuple] = {}
+            next_seq, total, row = 0, None, 0
+            while total is None or next_seq < total:
+                item = waiting.pop(next_seq, None)
+                if item is None:
+                    with stats.stage("wait for model"):
+                        try:
+                            msg = out_q.get(timeout=0.2)
+                        except queue.Empty:
+                            msg = None
                     progress.check()
-                    if kind == "error":
-                        raise payload
-                    if kind == "end":
-                        break
-                    y0 = grid.ys[ty]
-                    buf_y = y0 + margin
-                    if kind == "row":
-                        last = ty == len(grid.ys) - 1
-                        flush(buf_y, zone if last else step)
-                        acc[:, :zone - step] = acc[:, step:]
-                        acc[:, zone - step:] = 0
-                        wsum[:zone - step] = wsum[step:]
-                        wsum[zone - step:] = 0
-                        progress.progress((ty + 1) / len(grid.ys))
+                    if msg is None:
                         continue
-                    probs = _predict(model, payload, int(batch_size), tta)
-                    for tx, p in zip(cols, probs):
-                        x0 = grid.xs[tx]
-                        c0, c1 = max(x0 + margin, col0), min(x0 + grid.tile - margin, col0 + width)
-                        tw = weight[margin:grid.tile - margin, c0 - x0:c1 - x0]
-                        acc[:, :, c0 - col0:c1 - col0] += np.moveaxis(
-                            p[margin:grid.tile - margin, c0 - x0:c1 - x0], -1, 0) * tw[None]
-                        wsum[:, c0 - col0:c1 - col0] += tw
-                    done_tiles += len(cols)
-                    progress.progress(min(done_tiles / max(grid.count, 1), (ty + 1) / len(grid.ys)))
+                    if msg[0] == "error":
+                        raise msg[1]
+                    if msg[0] == "end":
+                        total = msg[1]
+                    else:
+                        waiting[msg[1]] = msg
+                    continue
+                _, _, ids, zones, probs = item
+                next_seq += 1
+                for k, zvalid, p in zip(ids, zones, probs):
+                    ty, tx = divmod(k, nx)
+                    while row < ty:
+                        flush(row)
+                        row += 1
+                    x0 = grid.xs[tx]
+                    c0, c1 = max(x0 + margin, col0), min(x0 + tile - margin, col0 + width)
+                    with stats.stage("blend"):
+                        part = p[margin:tile - margin, c0 - x0:c1 - x0]
+                        np.multiply(part, weight[:, c0 - x0 - margin:c1 - x0 - margin], out=part)
+                        acc[:, c0 - col0:c1 - col0] += part
+                        if vbuf is not None:
+                            vbuf[:, c0 - col0:c1 - col0] = zvalid[:, c0 - x0 - margin:c1 - x0 - margin]
+                done_tiles += len(ids)
+                progress.check()
+                progress.progress(min(0.999, done_tiles / max(grid.count, 1)))
+            while row < ny:
+                flush(row)
+                row += 1
+            _put(writer.q, None, stop)
+            writer.join()
+            if writer.error is not None:
+                raise writer.error
         finally:
-            reader.stop.set()
-            reader.join(timeout=10)
+            stop.set()
+            for thread in [feeder, writer] + workers:
+                if thread.is_alive() or thread.ident is not None:
+                    thread.join(timeout=30)
+            ready.lock.release()
         if valid_pixels == 0:
             raise RasterError(
                 "The raster '{}' has no valid pixels{} (all NoData): nothing to classify. Check the raster's "
                 "NoData value or choose another EXTENT.".format(input_path, " in EXTENT" if extent else "")
             )
+        with stats.stage("write"):
+            dst.close()
+            if cdst is not None:
+                cdst.close()
         seconds = time.perf_counter() - started
-        dst.close()
-        if cdst is not None:
-            cdst.close()
         if overviews:
             factors = _overview_factors(width, height)
             if factors:
                 progress.info("Building overviews.")
-                with rasterio.open(act_tmp, "r+") as ds:
-                    ds.build_overviews(factors, Resampling.average)
-                    ds.update_tags(ns="rio_overview", resampling="average")
-                if cls_tmp is not None:
-                    with rasterio.open(cls_tmp, "r+") as ds:
-                        ds.build_overviews(factors, Resampling.nearest)
-                        ds.update_tags(ns="rio_overview", resampling="nearest")
+                with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"):
+                    with rasterio.open(act_tmp, "r+") as ds:
+                        ds.build_overviews(factors, Resampling.average)
+                        ds.update_tags(ns="rio_overview", resampling="average")
+                    if cls_tmp is not None:
+                        with rasterio.open(cls_tmp, "r+") as ds:
+                            ds.build_overviews(factors, Resampling.nearest)
+                            ds.update_tags(ns="rio_overview", resampling="nearest")
     mp = width * height / 1e6
     progress.info("Classified {:.2f} megapixels in {:.1f} s ({:.2f} MP/s).".format(mp, seconds, mp / seconds))
     progress.progress(1.0)
@@ -553,6 +1056,9 @@ def classify_raster(
         "megapixels_per_second": mp / seconds if seconds > 0 else float("inf"),
         "valid_pixels": valid_pixels,
         "classes": classes,
+        "threads": threads,
+        "inference_threads": n_workers,
+        "stages": stats.summary(),
     }
     if classification_path:
         result["class_pixels"] = {c: int(class_pixels[c]) for c in range(0, len(spec.classes) + 1)}

@@ -354,3 +354,82 @@ def test_bad_inputs_give_clear_errors_and_no_output(case, run_alg, massachusetts
         out_dir.chmod(0o755)
     assert {str(p): digest(p) for p in (image, model)} == before
     assert os.path.exists(model)
+
+
+def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained_model, tmp_path,
+                                                          monkeypatch):
+    """Striped vs tiled input, float32 vs uint8, 1 vs 3 reader threads: the same activation; NaN pixels
+    of a float raster are NoData in the output and count as invalid."""
+    import rasterio
+    from rasterio.windows import Window
+
+    from deepfeature.core.classify import classify_raster
+
+    image, _ = massachusetts
+    with rasterio.open(image) as src:
+        win = Window(200, 150, 333, 271)
+        base = dict(src.profile, width=333, height=271, transform=src.window_transform(win))
+        data = src.read(window=win)
+    striped = tmp_path / "striped.tif"
+    with rasterio.open(striped, "w", **dict(base, tiled=False, blockysize=3, compress="deflate")) as dst:
+        dst.write(data)
+    floating = tmp_path / "float.tif"
+    nan = np.zeros(data.shape[1:], dtype=bool)
+    nan[40:60, 100:180] = True
+    fdata = data.astype("float32")
+    fdata[1][nan] = np.nan
+    with rasterio.open(floating, "w", **dict(base, dtype="float32", tiled=True, blockxsize=64, blockysize=64,
+                                             nodata=None)) as dst:
+        dst.write(fdata)
+    results = {}
+    for name, path, threads in (("striped1", striped, "1"), ("striped3", striped, "3"),
+                                ("float3", floating, "3")):
+        monkeypatch.setenv("DEEPFEATURE_THREADS", threads)
+        out = tmp_path / "act_{}.tif".format(name)
+        res = classify_raster(path, trained_model, out, tile_size=TILE, batch_size=2)
+        assert res["threads"] == int(threads)
+        with rasterio.open(out) as act:
+            results[name] = (act.read(1), res)
+    a1, a3, af = results["striped1"][0], results["striped3"][0], results["float3"][0]
+    np.testing.assert_array_equal(a1, a3)
+    assert a1.min() >= 0 and a1.max() <= 1
+    assert np.all(af[nan] == -1.0)
+    assert results["float3"][1]["valid_pixels"] == nan.size - nan.sum()
+    # Far from the NaN block (beyond the field of view) the float copy gives the uint8 values.
+    far = np.ones_like(nan)
+    far[:120, 40:240] = False  # the NaN block (rows 40..60, columns 100..180), 60 pixels around
+    assert np.abs(af[far] - a1[far]).max() < 1e-6
+
+
+def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
+    """A second classification reuses the loaded model; rewriting the model file loads the new one."""
+    import rasterio
+    from rasterio.windows import Window
+
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.progress import RecordingProgress
+
+    image, _ = massachusetts
+    crop = tmp_path / "crop.tif"
+    with rasterio.open(image) as src:
+        win = Window(0, 0, 150, 120)
+        profile = dict(src.profile, width=150, height=120, transform=src.window_transform(win))
+        data = src.read(window=win)
+    with rasterio.open(crop, "w", **profile) as dst:
+        dst.write(data)
+    norm = {"mean": [100.0, 100.0, 100.0], "std": [50.0, 50.0, 50.0]}
+    model = save_tiny_model(tmp_path / "cached.keras", 3, norm, seed=1)
+    outs, messages = [], []
+    for run, seed in enumerate((None, None, 2)):
+        if seed is not None:
+            save_tiny_model(model, 3, norm, seed=seed)  # rewritten: new inode, mtime
+        rec = RecordingProgress()
+        out = tmp_path / "act{}.tif".format(run)
+        classify_raster(crop, model, out, tile_size=TILE, progress=rec)
+        messages.append(" ".join(rec.messages))
+        with rasterio.open(out) as act:
+            outs.append(act.read(1))
+    assert "already loaded" not in messages[0] and "already loaded" in messages[1]
+    assert "already loaded" not in messages[2]
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert np.abs(outs[2] - outs[0]).max() > 1e-3, "the rewritten model must be used"
