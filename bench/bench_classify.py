@@ -350,9 +350,9 @@ def main() -> None:
         if gpus:
             gpu_raster = raster
             if args.gpu_size > args.bench_size:
-                gpu_raster = tmp / "gpu.tif"
+                gpu_raster = tmp / "gpu_input.tif"
                 make_raster(gpu_raster, args.gpu_size)
-            res = timed_classify(gpu_raster, model_path, tmp / "gpu.tif", args.tile, args.batch, "gpu")
+            res = timed_classify(gpu_raster, model_path, tmp / "gpu_activation.tif", args.tile, args.batch, "gpu")
             gpu_mps = res["megapixels_per_second"]
             peak = bf16_matmul_flops()
             target = 0.5 * peak / fpp / 1e6
