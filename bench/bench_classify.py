@@ -352,7 +352,8 @@ def main() -> None:
             if args.gpu_size > args.bench_size:
                 gpu_raster = tmp / "gpu_input.tif"
                 make_raster(gpu_raster, args.gpu_size)
-            res = timed_classify(gpu_raster, model_path, tmp / "gpu_activation.tif", args.tile, args.batch, "gpu")
+            res = timed_classify(gpu_raster, model_path, tmp / "gpu_activation.tif", args.tile, args.batch,
+                                 "gpu")
             gpu_mps = res["megapixels_per_second"]
             peak = bf16_matmul_flops()
             target = 0.5 * peak / fpp / 1e6
