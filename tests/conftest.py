@@ -91,9 +91,9 @@ def run_alg(provider):
     return _run
 
 
-# QGIS's shutdown (pytest-qgis calls exitQgis in pytest_unconfigure) crashes with a segfault once
-# TensorFlow's threads are alive. Every result is reported by then, so leave the process directly with
-# pytest's own exit status before that teardown runs.
+# Tearing QGIS down at interpreter exit crashes (segfault) once TensorFlow, rasterio's and QGIS's GDAL
+# have all been loaded. Every result is reported by then, so leave the process directly with pytest's
+# own exit status (pyproject.toml also disables pytest-qgis's exitQgis()).
 _EXIT_STATUS: list[int] = []
 
 
@@ -103,7 +103,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config):
-    if _EXIT_STATUS and "keras" in sys.modules:
+    if _EXIT_STATUS:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT_STATUS[-1])
