@@ -114,15 +114,21 @@ def bf16_matmul_flops(seconds: float = 2.0, n: int = 8192) -> float:
     return 2.0 * n ** 3 * count / (time.perf_counter() - start)
 
 
-def onnx_row(model_path: Path, raster: Path, tile: int, batch: int):
-    """(keras MP/s, onnxruntime MP/s) on the same tiles, or None when onnxruntime is absent.
+def onnx_row(model_path: Path, raster: Path, tile: int, batch: int, onnx_python: str | None = None):
+    """(keras MP/s, onnxruntime MP/s) of inference on the same tiles, or None without onnxruntime.
 
     The network is exported with tf2onnx when it imports, else with Keras' own ``model.export(format=
-    "onnx")`` (the torch backend exports through torch.onnx).
+    "onnx")`` (the torch backend exports through torch.onnx). When this interpreter has no onnxruntime,
+    ``onnx_python`` (another Python with keras, torch, onnxscript and onnxruntime) exports the same model
+    file with the torch backend and times ONNX Runtime on the same tiles (saved to a .npy file).
     """
     try:
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401
+
+        local = True
     except ImportError:
+        local = False
+    if not local and not onnx_python:
         return None
     import numpy as np
     import rasterio
@@ -137,20 +143,47 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int):
         tiles = [normalize(np.moveaxis(read_reflected(src, x, y, grid.tile, grid.tile)[0], 0, -1),
                            meta.normalization) for y in grid.ys for x in grid.xs]
     batches = [np.stack(tiles[i:i + batch]) for i in range(0, len(tiles), batch)]
-    batches = [np.concatenate([b, np.zeros((batch - len(b),) + b.shape[1:], b.dtype)]) for b in batches]
+    batches = np.stack([np.concatenate([b, np.zeros((batch - len(b),) + b.shape[1:], b.dtype)])
+                        for b in batches])
     pixels = raster_size(raster) ** 2
     model.predict_on_batch(batches[0])
     start = time.perf_counter()
     for b in batches:
         model.predict_on_batch(b)
     keras_mps = pixels / 1e6 / (time.perf_counter() - start)
-    session = ort.InferenceSession(_onnx_bytes(model, batches[0].shape), providers=["CPUExecutionProvider"])
+    if local:
+        return keras_mps, pixels / 1e6 / _ort_seconds(_onnx_bytes(model, batches[0].shape), batches)
+    with tempfile.TemporaryDirectory() as tmp:
+        npy = Path(tmp) / "batches.npy"
+        np.save(npy, batches)
+        env = dict(os.environ, KERAS_BACKEND="torch")
+        out = subprocess.run([onnx_python, __file__, "--ort-child", str(model_path), str(npy)],
+                             capture_output=True, text=True, env=env, check=True)
+    return keras_mps, pixels / 1e6 / float(out.stdout.strip().splitlines()[-1])
+
+
+def _ort_seconds(onnx: bytes, batches) -> float:
+    """Seconds ONNX Runtime (CPU) takes for all ``batches`` after one warm-up run."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(onnx, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     session.run(None, {name: batches[0]})
     start = time.perf_counter()
     for b in batches:
         session.run(None, {name: b})
-    return keras_mps, pixels / 1e6 / (time.perf_counter() - start)
+    return time.perf_counter() - start
+
+
+def ort_child(model_path: str, npy: str) -> None:
+    """In the ``--onnx-python`` interpreter: print ONNX Runtime's seconds for the saved batches."""
+    import numpy as np
+
+    from deepfeature.core.model import load_model
+
+    batches = np.load(npy)
+    model, _ = load_model(model_path)
+    print(_ort_seconds(_onnx_bytes(model, batches[0].shape), batches))
 
 
 def _onnx_bytes(model, shape) -> bytes:
@@ -292,11 +325,17 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-cpu", action="store_true", help="skip the CPU and ONNX Runtime rows")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--ort-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--onnx-python", help="another Python with keras, torch, onnxscript and onnxruntime "
+                        "(used for the ONNX Runtime row when this one has no onnxruntime)")
     parser.add_argument("--model-only", action="store_true",
                         help="model throughput with the tiling geometry only (no raster I/O, no rasterio)")
     args = parser.parse_args()
     if args.model_only:
         model_only_main(args)
+        return
+    if args.ort_child:
+        ort_child(*args.ort_child)
         return
     if args.child:
         memory_child(args.child[0], args.child[1], args.child[2], int(args.child[3]), int(args.child[4]))
@@ -332,7 +371,8 @@ def main() -> None:
                 "{:.3f} MP/s".format(res["megapixels_per_second"]), "", "tiles {}, margin {}, step {}".format(
                     res["tiles"], res["margin"], res["step"])))
             rows += stage_rows(res, "CPU")
-        onnx = None if args.skip_cpu else onnx_row(model_path, raster, args.tile, args.batch)
+        onnx = None if args.skip_cpu else onnx_row(model_path, raster, args.tile, args.batch,
+                                                     args.onnx_python)
         if args.skip_cpu:
             pass
         elif onnx is None:
