@@ -24,7 +24,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # With recommends, as tested (QGIS recommends the GDAL tools and the GRASS provider).
+  as_root apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 # 2. Virtual environment ---------------------------------------------------------------------------
