@@ -19,7 +19,6 @@ $SYSPY -c "import qgis.core" 2>/dev/null || need_apt+=(python3-qgis)
 $SYSPY -c "import osgeo.gdal" 2>/dev/null || need_apt+=(python3-gdal)
 $SYSPY -m venv --help >/dev/null 2>&1 && $SYSPY -c "import ensurepip" 2>/dev/null || need_apt+=(python3-venv)
 command -v gdal_rasterize >/dev/null || need_apt+=(gdal-bin)
-command -v xvfb-run >/dev/null || true
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
