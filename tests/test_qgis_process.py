@@ -22,7 +22,7 @@ def qgis_process_env(tmp_path: Path) -> dict:
     """A profile in which the plugin is enabled (pytest-qgis points QGIS at its own profile)."""
     profile = tmp_path / "profile"
     ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    ini.parent.mkdir(parents=True)
+    ini.parent.mkdir(parents=True, exist_ok=True)
     ini.write_text("[PythonPlugins]\ndeepfeature=true\n")
     env = dict(os.environ)
     env.update(
@@ -94,3 +94,34 @@ def _inputs(folder: Path) -> dict:
     """The input files' bytes. QGIS itself (any algorithm, native ones too) stores the band statistics
     of a raster layer it loads in a GDAL ``.aux.xml`` sidecar; that file is not an input."""
     return {p: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.name.endswith(".aux.xml")}
+
+
+@pytest.mark.slow
+def test_qgis_process_vectorizes_many_objects(tmp_path):
+    """Polygons and points inside qgis_process, where QGIS's own GEOS is loaded (shapely must cope)."""
+    if not shutil.which(QGIS_PROCESS):
+        pytest.skip("qgis_process is not installed ({}); run scripts/setup.sh".format(QGIS_PROCESS))
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from scipy import ndimage
+
+    rng = np.random.default_rng(4)
+    noise = ndimage.gaussian_filter(rng.standard_normal((300, 300)), 4.0)
+    activation = (1 / (1 + np.exp(-noise / noise.std() * 3 + 4))).astype("float32")  # irregular blobs
+    path = tmp_path / "activation.tif"
+    profile = dict(driver="GTiff", width=300, height=300, count=1, dtype="float32", crs="EPSG:32633",
+                   transform=from_origin(500000, 5000000, 0.5, 0.5))
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(activation, 1)
+    expected = ndimage.label(activation >= 0.5)[1]
+    for algorithm, extra in (("activationtopolygons", {"SMOOTH": 1.0, "FILL_HOLES": True}),
+                             ("activationtopoints", {})):
+        out = tmp_path / (algorithm + ".gpkg")
+        args = [QGIS_PROCESS, "--json", "run", "deepfeature:" + algorithm, "--", "INPUT={}".format(path),
+                "THRESHOLD=0.5", "OUTPUT={}".format(out)] + ["{}={}".format(k, v) for k, v in extra.items()]
+        env = qgis_process_env(tmp_path)
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        results = json.loads(proc.stdout[proc.stdout.find("{"):])["results"]
+        assert results["COUNT"] == expected > 20
