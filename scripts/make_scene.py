@@ -104,7 +104,9 @@ def write_scene(folder: Path, name: str, size: int, seed: int) -> tuple[Path, Pa
             dst.set_band_description(band, desc)
     features = []
     for i, ring in enumerate(buildings):
-        coords = [transform * (x, y) for x, y in ring]
+        # skimage draws pixel (r, c) when its centre (c, r) is inside the ring; in the raster frame that
+        # centre is at (c + 0.5, r + 0.5).
+        coords = [transform * (x + 0.5, y + 0.5) for x, y in ring]
         geom = {"type": "Polygon", "coordinates": [coords + [coords[0]]]}
         features.append({"type": "Feature", "properties": {"id": i + 1, "class": "building"},
                          "geometry": transform_geom(CRS, "EPSG:4326", geom)})
