@@ -15,7 +15,7 @@ from ..core.errors import DeepFeatureError
 from ..core.io import same_file
 from ..core.labelraster import DEFAULT_IGNORE
 from .base import DeepFeatureAlgorithm
-from .label_raster_from_vector import style_label_raster
+from .label_raster_from_vector import finish_label_raster
 
 
 class LabelRasterFromClassification(DeepFeatureAlgorithm):
@@ -131,17 +131,7 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
             class_names=self.parameterAsString(parameters, self.CLASS_NAMES, context) or None,
             ignore_value=ignore_value,
         )
-        if result is None:
-            return {}
-        feedback.pushInfo(
-            self.tr("Classes: {}").format(
-                ", ".join("{} = {}".format(k, v) for k, v in result.classes.items())
-            )
-        )
-        style_label_raster(
-            context, output, result.classes, ignore_value, result.image_bands + 1, self.tr("Label raster")
-        )
-        return {self.OUTPUT: output}
+        return finish_label_raster(self, context, feedback, output, result, ignore_value)
 
 
 ALGORITHM = LabelRasterFromClassification

@@ -51,6 +51,19 @@ def style_label_raster(
     LayerStyler.attach(context, output_path, style, name)
 
 
+def finish_label_raster(alg, context, feedback, output: str, result, ignore_value: int) -> dict:
+    """Log the classes of a new label raster, style it on loading, and return the outputs."""
+    if result is None:
+        return {}
+    feedback.pushInfo(
+        alg.tr("Classes: {}").format(", ".join("{} = {}".format(k, v) for k, v in result.classes.items()))
+    )
+    style_label_raster(
+        context, output, result.classes, ignore_value, result.image_bands + 1, alg.tr("Label raster")
+    )
+    return {alg.OUTPUT: output}
+
+
 def _python_value(value):
     """A field value as a plain python value (None for NULL; other types unchanged)."""
     if value is None:
@@ -286,17 +299,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         result = self.run_core(
             build_label_raster_from_shapes, feedback, image_path, output, label_layers, aoi_wkb, ignore_value
         )
-        if result is None:
-            return {}
-        feedback.pushInfo(
-            self.tr("Classes: {}").format(
-                ", ".join("{} = {}".format(k, v) for k, v in result.classes.items())
-            )
-        )
-        style_label_raster(
-            context, output, result.classes, ignore_value, result.image_bands + 1, self.tr("Label raster")
-        )
-        return {self.OUTPUT: output}
+        return finish_label_raster(self, context, feedback, output, result, ignore_value)
 
 
 ALGORITHM = LabelRasterFromVector
