@@ -8,10 +8,7 @@ real training (model.fit on the pipeline, as ``train_model`` runs it), printed a
     python bench/bench_train.py --patch 64 --filters 8 --batch 8 --steps 30 --workers 2
     python bench/bench_train.py --patch 256 --filters 64 --batch 32 --steps 30 --workers 8 --device gpu
 
-Quality on real data (``../shared/data``), default training parameters unless overridden::
-
-    python bench/bench_train.py --real massachusetts            # upper 2/3 train, lower 1/3 validation
-    python bench/bench_train.py --real bakerlake                # 4 classes + ignore, hold-out validation
+Quality on real data with default parameters: ``bench/bench_realdata.py``.
 """
 
 from __future__ import annotations
@@ -159,107 +156,21 @@ class _Quiet:
     warning = info
 
 
-def real(args) -> None:
-    import dataclasses
-
-    from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.progress import CallbackProgress
-    from deepfeature.core.train import TrainConfig, train_model
-    from deepfeature.tests import test_sampling as helpers
-
-    data = ROOT / ".." / "shared" / "data"
-    tmp = Path(tempfile.mkdtemp())
-    if args.real == "massachusetts":
-        base = data / "massachusetts_buildings_train"
-        train, val = helpers.massachusetts_label_rasters(
-            tmp, (base / "22978945_15.tif", base / "22978945_15_buildings.gpkg")
-        )
-        training, validation, classes = [train], [val], ("building",)
-    else:
-        base = data / "bakerlake_multiclass"
-        scenes = [base / "23322E759967N_clipped_1m_{}of2.tif".format(i) for i in (1, 2)]
-        training = helpers.bakerlake_label_rasters(tmp, (scenes, base / "BakerLake_2017_clipped.gpkg"))
-        validation, classes = [], ("water", "forest", "road", "building")
-    spec = ModelSpec(
-        bands=3, classes=classes, patch_size=args.patch, base_filters=args.filters, depth=args.depth
-    )
-    initialize_model(spec, tmp / "init.keras", seed=args.seed)
-    overrides = {
-        k: getattr(args, k)
-        for k in ("epochs", "patches_per_epoch", "patch_sampling_rate", "learning_rate", "device", "workers")
-        if getattr(args, k) is not None
-    }
-    config = dataclasses.replace(TrainConfig(), seed=args.seed, **overrides)
-    t = time.time()
-    log = CallbackProgress(
-        lambda e: print("  " + e.text, flush=True) if e.kind in ("info", "warning") else None
-    )
-    result = train_model(
-        str(tmp / "init.keras"),
-        training,
-        validation,
-        str(tmp / "trained.keras"),
-        config,
-        output_report=str(tmp / "report.html"),
-        progress=log,
-    )
-    seconds = time.time() - t
-    print(
-        "\n{} ({}), patch {}, base filters {}, depth {}; {}".format(
-            args.real, ", ".join(classes), args.patch, args.filters, args.depth, config
-        )
-    )
-    print(
-        "{:<8} {:>10} {:>10} ".format("epoch", "loss", "val_loss")
-        + " ".join("{:>10}".format(c[:10]) for c in classes)
-    )
-    for h in result.history:
-        print(
-            "{:<8} {:>10.4f} {:>10.4f} ".format(h["epoch"], h["loss"], h["val_loss"])
-            + " ".join(
-                "{:>10}".format("-" if h["val_iou"][c] is None else "{:.3f}".format(h["val_iou"][c]))
-                for c in classes
-            )
-        )
-    print(
-        "best epoch {} of {}, validation IoU: {}; {:.0f} s; report {}".format(
-            result.best_epoch,
-            result.epochs_run,
-            result.best_metrics.get("val_iou"),
-            seconds,
-            result.report_paths[:1],
-        )
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--patch", type=int, default=None, help="patch size (default 64; 256 with --real)")
-    parser.add_argument("--filters", type=int, default=None, help="base filters (default 8; 16 with --real)")
+    parser.add_argument("--patch", type=int, default=64, help="patch size")
+    parser.add_argument("--filters", type=int, default=8, help="base filters")
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None, help="pipeline threads (default: automatic)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
     parser.add_argument("--backend", default=None, help="sets KERAS_BACKEND (tensorflow, jax, torch)")
-    parser.add_argument("--real", choices=("massachusetts", "bakerlake"), default=None)
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--patches-per-epoch", dest="patches_per_epoch", type=int, default=None)
-    parser.add_argument("--rate", dest="patch_sampling_rate", type=float, default=None)
-    parser.add_argument("--lr", dest="learning_rate", type=float, default=None)
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     _setup_path(args.backend)
-    if args.real:
-        args.patch = args.patch or 256
-        args.filters = args.filters or 16
-        real(args)
-    else:
-        args.patch = args.patch or 64
-        args.filters = args.filters or 8
-        throughput(args)
+    throughput(args)
 
 
 if __name__ == "__main__":
