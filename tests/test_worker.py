@@ -56,3 +56,15 @@ def test_cancel_stops_the_worker(tmp_path):
 def test_unknown_function_refused():
     with pytest.raises(errors.DeepFeatureError, match="Unknown worker function"):
         run_in_worker("os.system", "true")
+
+
+def test_a_worker_that_dies_gives_a_clear_error(tmp_path, monkeypatch):
+    script = tmp_path / "dying_python"
+    script.write_text("#!/bin/sh\necho 'simulated crash of the deep-learning stack' >&2\nexit 3\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("DEEPFEATURE_PYTHON", str(script))
+    spec = ModelSpec(classes=("building",), patch_size=32, base_filters=4, depth=2)
+    with pytest.raises(errors.DeepFeatureError, match="stopped unexpectedly.*exit code 3") as info:
+        run_in_worker("initialize_model", spec, tmp_path / "m.keras")
+    assert "simulated crash" in str(info.value)
+    assert not (tmp_path / "m.keras").exists()
