@@ -294,12 +294,28 @@ def _label_strip(cls, class_ids: list[int]):
     return labels, label_class
 
 
+def _classified_strips(info: ActivationInfo, threshold: float, progress: Progress, check_range: bool = True):
+    """Yield ``(index, r0, r1, class uint8 (h, w), score)`` for each strip of the activation raster.
+
+    Checks for cancel before and reports progress after each strip.
+    """
+    import rasterio
+
+    parts = strips(info.height)
+    with rasterio.open(info.path) as src:
+        for i, (r0, r1) in enumerate(parts):
+            progress.check()
+            data, valid = read_activation_strip(src, info, r0, r1, check_range=check_range)
+            cls, score = classify_block(data, valid, threshold, info.class_ids)
+            yield i, r0, r1, cls, score
+            progress.progress((i + 1) / len(parts))
+
+
 def find_objects(
     info: ActivationInfo, threshold: float, min_pixel_count: int = 0, progress: Progress | None = None
 ) -> Objects:
     """Label the objects of the whole raster (first pass) and gather their statistics."""
     import numpy as np
-    import rasterio
     from scipy import ndimage
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -310,48 +326,42 @@ def find_objects(
     pairs_a, pairs_b, offsets = [], [], []
     total = 0
     prev_row = prev_cls = None
-    parts = strips(info.height)
-    with rasterio.open(info.path) as src:
-        for i, (r0, r1) in enumerate(parts):
-            progress.check()
-            data, valid = read_activation_strip(src, info, r0, r1)
-            cls, score = classify_block(data, valid, threshold, info.class_ids)
-            labels, label_class = _label_strip(cls, info.class_ids)
-            n = len(label_class)
-            offsets.append(total)
-            if n:
-                idx = np.arange(1, n + 1)
-                flat = labels.ravel()
-                rows = np.repeat(np.arange(r0, r1, dtype=np.float64), info.width)
-                colsx = np.tile(np.arange(info.width, dtype=np.float64), r1 - r0)
-                pix = np.bincount(flat, minlength=n + 1)[1:]
-                cols["cls"].append(np.asarray(label_class, dtype=np.int32))
-                cols["pix"].append(pix.astype(np.int64))
-                cols["sum"].append(np.bincount(flat, weights=score.ravel(), minlength=n + 1)[1:])
-                cols["max"].append(np.asarray(ndimage.maximum(score, labels, idx), dtype=np.float64))
-                cols["rsum"].append(np.bincount(flat, weights=rows, minlength=n + 1)[1:])
-                cols["csum"].append(np.bincount(flat, weights=colsx, minlength=n + 1)[1:])
-                boxes = ndimage.find_objects(labels, n)
-                b = np.array([[s[0].start, s[0].stop - 1, s[1].start, s[1].stop - 1] for s in boxes])
-                cols["rmin"].append(b[:, 0] + r0)
-                cols["rmax"].append(b[:, 1] + r0)
-                cols["cmin"].append(b[:, 2])
-                cols["cmax"].append(b[:, 3])
-                # The first row of each box holds a pixel of the label: its seed.
-                seed_c = [c0 + int(np.argmax(labels[r, c0:c1 + 1] == j))
-                          for j, (r, _, c0, c1) in enumerate(b.tolist(), start=1)]
-                cols["srow"].append(b[:, 0] + r0)
-                cols["scol"].append(np.asarray(seed_c, dtype=np.int64))
-            glob = np.where(labels > 0, labels + total, 0)
-            if prev_row is not None:
-                top = glob[0]
-                join = (prev_row > 0) & (top > 0) & (prev_cls == cls[0])
-                if join.any():
-                    pairs_a.append(prev_row[join])
-                    pairs_b.append(top[join])
-            prev_row, prev_cls = glob[-1].copy(), cls[-1].copy()
-            total += n
-            progress.progress((i + 1) / len(parts))
+    for _, r0, r1, cls, score in _classified_strips(info, threshold, progress):
+        labels, label_class = _label_strip(cls, info.class_ids)
+        n = len(label_class)
+        offsets.append(total)
+        if n:
+            idx = np.arange(1, n + 1)
+            flat = labels.ravel()
+            rows = np.repeat(np.arange(r0, r1, dtype=np.float64), info.width)
+            colsx = np.tile(np.arange(info.width, dtype=np.float64), r1 - r0)
+            pix = np.bincount(flat, minlength=n + 1)[1:]
+            cols["cls"].append(np.asarray(label_class, dtype=np.int32))
+            cols["pix"].append(pix.astype(np.int64))
+            cols["sum"].append(np.bincount(flat, weights=score.ravel(), minlength=n + 1)[1:])
+            cols["max"].append(np.asarray(ndimage.maximum(score, labels, idx), dtype=np.float64))
+            cols["rsum"].append(np.bincount(flat, weights=rows, minlength=n + 1)[1:])
+            cols["csum"].append(np.bincount(flat, weights=colsx, minlength=n + 1)[1:])
+            boxes = ndimage.find_objects(labels, n)
+            b = np.array([[s[0].start, s[0].stop - 1, s[1].start, s[1].stop - 1] for s in boxes])
+            cols["rmin"].append(b[:, 0] + r0)
+            cols["rmax"].append(b[:, 1] + r0)
+            cols["cmin"].append(b[:, 2])
+            cols["cmax"].append(b[:, 3])
+            # The first row of each box holds a pixel of the label: its seed.
+            seed_c = [c0 + int(np.argmax(labels[r, c0:c1 + 1] == j))
+                      for j, (r, _, c0, c1) in enumerate(b.tolist(), start=1)]
+            cols["srow"].append(b[:, 0] + r0)
+            cols["scol"].append(np.asarray(seed_c, dtype=np.int64))
+        glob = np.where(labels > 0, labels + total, 0)
+        if prev_row is not None:
+            top = glob[0]
+            join = (prev_row > 0) & (top > 0) & (prev_cls == cls[0])
+            if join.any():
+                pairs_a.append(prev_row[join])
+                pairs_b.append(top[join])
+        prev_row, prev_cls = glob[-1].copy(), cls[-1].copy()
+        total += n
 
     def cat(key, dtype):
         return np.concatenate(cols[key]).astype(dtype) if cols[key] else np.zeros(0, dtype=dtype)
@@ -411,18 +421,11 @@ def find_objects(
 def _object_strips(info: ActivationInfo, objects: Objects, progress: Progress) -> Iterator:
     """Second pass: yield ``(r0, r1, object ids int32 (h, w), class uint8 (h, w))`` per strip."""
     import numpy as np
-    import rasterio
 
-    parts = strips(info.height)
-    with rasterio.open(info.path) as src:
-        for i, (r0, r1) in enumerate(parts):
-            progress.check()
-            data, valid = read_activation_strip(src, info, r0, r1, check_range=False)
-            cls, _ = classify_block(data, valid, objects.threshold, info.class_ids)
-            labels, _ = _label_strip(cls, info.class_ids)
-            glob = np.where(labels > 0, labels + objects.offsets[i], 0)
-            yield r0, r1, objects.label_to_object[glob].astype(np.int32), cls
-            progress.progress((i + 1) / len(parts))
+    for i, r0, r1, cls, _ in _classified_strips(info, objects.threshold, progress, check_range=False):
+        labels, _ = _label_strip(cls, info.class_ids)
+        glob = np.where(labels > 0, labels + objects.offsets[i], 0)
+        yield r0, r1, objects.label_to_object[glob].astype(np.int32), cls
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,15 +479,9 @@ def activation_to_classification(
                     class_pixels += np.bincount(cls.ravel(), minlength=256)
                     dst.write(cls[None], window=Window(0, r0, info.width, r1 - r0))
             else:
-                parts = strips(info.height)
-                with rasterio.open(info.path) as src:
-                    for i, (r0, r1) in enumerate(parts):
-                        rest.check()
-                        data, valid = read_activation_strip(src, info, r0, r1)
-                        cls, _ = classify_block(data, valid, thr, info.class_ids)
-                        class_pixels += np.bincount(cls.ravel(), minlength=256)
-                        dst.write(cls[None], window=Window(0, r0, info.width, r1 - r0))
-                        rest.progress((i + 1) / len(parts))
+                for _, r0, r1, cls, _ in _classified_strips(info, thr, rest):
+                    class_pixels += np.bincount(cls.ravel(), minlength=256)
+                    dst.write(cls[None], window=Window(0, r0, info.width, r1 - r0))
     result["class_pixels"] = {int(c): int(class_pixels[c]) for c in [0] + info.class_ids}
     result["classes"] = dict(info.classes)
     result["nodata_pixels"] = int(class_pixels[CLASS_NODATA])
