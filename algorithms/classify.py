@@ -69,8 +69,8 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         )
         advanced = [
             QgsProcessingParameterNumber(
-                self.TILE_SIZE, self.tr("Tile size (pixels)"), type=QgsProcessingParameterNumber.Integer,
-                defaultValue=1024, minValue=16, maxValue=8192,
+                self.TILE_SIZE, self.tr("Tile size (pixels; 0 = automatic: 1024 on the CPU, 2048 on a GPU)"),
+                type=QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0, maxValue=8192,
             ),
             QgsProcessingParameterNumber(
                 self.BATCH_SIZE, self.tr("Batch size (tiles per model call)"),

@@ -76,6 +76,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
     LEARNING_RATE = "LEARNING_RATE"
     EARLY_STOPPING = "EARLY_STOPPING"
     AUGMENT = "AUGMENT"
+    AUGMENT_ZOOM = "AUGMENT_ZOOM"
     SEED = "SEED"
     DEVICE = "DEVICE"
     RESUME = "RESUME"
@@ -221,9 +222,15 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterBoolean(
-                self.AUGMENT, self.tr("Augment (flips, rotations, zoom/shift, radiometric jitter)"), d.augment
+                self.AUGMENT, self.tr("Augment (flips, rotations, radiometric jitter)"), d.augment
             )
         )
+        zoom = QgsProcessingParameterBoolean(
+            self.AUGMENT_ZOOM, self.tr("Augment also with small zoom/shift (objects of varying scale)"),
+            d.augment_zoom,
+        )
+        zoom.setFlags(zoom.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(zoom)
         self.addParameter(number(self.SEED, self.tr("Random seed"), number.Integer, d.seed, minValue=0))
         self.addParameter(
             QgsProcessingParameterEnum(
@@ -311,6 +318,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             learning_rate=self.parameterAsDouble(parameters, self.LEARNING_RATE, context),
             early_stopping=self.parameterAsInt(parameters, self.EARLY_STOPPING, context),
             augment=self.parameterAsBoolean(parameters, self.AUGMENT, context),
+            augment_zoom=self.parameterAsBoolean(parameters, self.AUGMENT_ZOOM, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
             device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
         )

@@ -105,12 +105,12 @@ def bf16_matmul_flops(seconds: float = 2.0, n: int = 8192) -> float:
 
     a = keras.ops.ones((n, n), dtype="bfloat16")
     b = keras.ops.ones((n, n), dtype="bfloat16")
-    keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b)))
+    keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.sum(keras.ops.matmul(a, b)), "float32"))
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         c = keras.ops.matmul(a, b)
         count += 1
-    keras.ops.convert_to_numpy(keras.ops.sum(c))
+    keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.sum(c), "float32"))
     return 2.0 * n ** 3 * count / (time.perf_counter() - start)
 
 

@@ -99,7 +99,24 @@ def prepare(work: Path) -> None:
     print("prepared", sorted(p.name for p in work.glob("*.tif")))
 
 
-def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: dict, model_args: dict):
+def _threshold_sweep(activation: Path, val: Path) -> dict:
+    """Diagnostic for one-class models: IoU of the feature class at several thresholds."""
+    import rasterio
+
+    with rasterio.open(activation) as a, rasterio.open(val) as v:
+        if a.count != 1:
+            return {}
+        prob, truth = a.read(1), v.read(v.count)
+    valid = (truth != 255) & (prob >= 0)
+    out = {}
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+        pred, ref = (prob >= t) & valid, (truth == 1) & valid
+        out[t] = float((pred & ref).sum() / max((pred | ref).sum(), 1))
+    return out
+
+
+def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: dict, model_args: dict,
+                tta: bool = False):
     from deepfeature.core.classify import classify_raster
     from deepfeature.core.evaluate import evaluate
     from deepfeature.core.model import ModelSpec, initialize_model
@@ -122,13 +139,17 @@ def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: 
     train_s = time.time() - t0
     activation = work / "{}_activation.tif".format(name)
     t1 = time.time()
-    classify_raster(val, trained, activation, progress=progress)
+    classify_raster(val, trained, activation, tta=tta, progress=progress)
     classify_s = time.time() - t1
     scores = evaluate(activation, reference_path=val, output_json=work / "{}_eval.json".format(name))
+    sweep = _threshold_sweep(activation, val)
+    if sweep:
+        print("  [{}] IoU by threshold: {}".format(
+            name, ", ".join("{} {:.3f}".format(t, v) for t, v in sweep.items())), flush=True)
     return result, scores, train_s, classify_s
 
 
-def run(work: Path, overrides: dict, model_args: dict, only: str | None) -> None:
+def run(work: Path, overrides: dict, model_args: dict, only: str | None, tta: bool = False) -> None:
     rows = []
     experiments = [
         ("massachusetts", [work / "mass_train.tif"], work / "mass_val.tif"),
@@ -137,7 +158,7 @@ def run(work: Path, overrides: dict, model_args: dict, only: str | None) -> None
     for name, train, val in experiments:
         if only and only != name:
             continue
-        result, scores, train_s, classify_s = _experiment(work, name, train, val, overrides, model_args)
+        result, scores, train_s, classify_s = _experiment(work, name, train, val, overrides, model_args, tta)
         per_class = {c["name"]: c.get("iou") for c in scores.get("classes", [])}
         rows.append((name, result.best_epoch, result.epochs_run, train_s, classify_s, per_class))
         (work / "{}_summary.json".format(name)).write_text(json.dumps(
@@ -145,7 +166,8 @@ def run(work: Path, overrides: dict, model_args: dict, only: str | None) -> None
              "overrides": overrides, "model": model_args}, indent=1))
     import keras
 
-    print("\nbackend: {}   overrides: {}   model: {}".format(keras.backend.backend(), overrides, model_args))
+    print("\nbackend: {}   overrides: {}   model: {}   tta: {}".format(
+        keras.backend.backend(), overrides, model_args, tta))
     print("| scene | best epoch | epochs | train s | classify s | IoU per class (whole validation raster) |")
     print("|---|---|---|---|---|---|")
     for name, best, epochs, ts, cs, per_class in rows:
@@ -169,13 +191,14 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="TrainConfig override key=value")
     parser.add_argument("--model", action="append", default=[], help="ModelSpec override key=value")
     parser.add_argument("--only", choices=("massachusetts", "bakerlake"))
+    parser.add_argument("--tta", action="store_true", help="classify with flip test-time augmentation")
     args = parser.parse_args()
     if args.stage == "prepare":
         prepare(args.work)
         return
     overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     model_args = {k: _value(v) for k, v in (s.split("=", 1) for s in args.model)}
-    run(args.work, overrides, model_args, args.only)
+    run(args.work, overrides, model_args, args.only, args.tta)
 
 
 if __name__ == "__main__":

@@ -65,8 +65,16 @@ def throughput(args) -> None:
 
     from deepfeature.core.losses import WeightedSegmentationLoss
     from deepfeature.core.model import ModelSpec, build_model
+    from deepfeature.core.progress import NullProgress
     from deepfeature.core.sampling import LabelSource, PatchSampler, cell_size
-    from deepfeature.core.train import BatchMaker, TrainConfig, _make_dataset, pipeline_workers, select_device
+    from deepfeature.core.train import (
+        BatchMaker,
+        TrainConfig,
+        _BatchCallback,
+        _make_dataset,
+        pipeline_workers,
+        select_device,
+    )
     from deepfeature.tests.test_sampling import synthetic_scene, write_label_raster
 
     spec = ModelSpec(
@@ -127,8 +135,9 @@ def throughput(args) -> None:
         rows.extend(pipe)
 
         data = _make_dataset(keras, maker, windows, args.batch, 0, 1, 2.0, True, workers)
+        callback = _BatchCallback.create(keras, NullProgress(), 0, 1, 0, args.steps, {"canceled": False})
         t = time.perf_counter()
-        model.fit(data, epochs=1, verbose=0, shuffle=False)
+        model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=[callback])  # as train_model runs it
         real_rate = n / (time.perf_counter() - t)
         rows.append(("training: model + pipeline ({} workers)".format(workers), real_rate))
     src.close()

@@ -467,14 +467,19 @@ class Augmentation:
     bias: np.ndarray | None = None
 
     @staticmethod
-    def draw(rng: np.random.Generator, shape: tuple[int, int], bands: int, geometric: bool = True):
-        """Draw from ``rng`` (always in the same order): flips / 90° rotations, with probability 1/2 a
-        zoom by 0.9-1.1 and a shift of up to 4 % of ``shape``, gain 0.9-1.1 and offset ±0.1 per band."""
+    def draw(
+        rng: np.random.Generator, shape: tuple[int, int], bands: int, geometric: bool = True,
+        zoom: bool = True,
+    ):
+        """Draw from ``rng`` (always in the same order): flips / 90° rotations, with ``zoom`` and
+        probability 1/2 a zoom by 0.9-1.1 and a shift of up to 4 % of ``shape``, gain 0.9-1.1 and
+        offset ±0.1 per band."""
+        allow_zoom = zoom
         k, flip, zoom, scale, shift = 0, False, False, 1.0, (0.0, 0.0)
         if geometric:
             k = int(rng.integers(4))
             flip = bool(rng.random() < 0.5)
-            if rng.random() < 0.5:
+            if allow_zoom and rng.random() < 0.5:
                 zoom = True
                 scale = float(rng.uniform(0.9, 1.1))
                 sh = rng.uniform(-0.04, 0.04, 2) * np.array(shape, np.float64)
@@ -561,6 +566,7 @@ def sample_batch(
     augment: bool,
     solid: float = 0.0,
     blur: float = 0.0,
+    zoom: bool = True,
 ):
     """Normalized, augmented patches of ``windows`` and their target codes, as whole arrays.
 
@@ -568,7 +574,8 @@ def sample_batch(
     :class:`~deepfeature.core.targets.TargetCoder` codes ``(N, patch, patch)`` (``TargetCoder(n_classes,
     blur)``, features expanded by ``solid``; ``blur`` is the largest blur distance the codes serve).
     Augmentation (``augment`` and an ``rng``) draws one :class:`Augmentation` per patch in window order,
-    so a batch is a pure function of its windows and the ``rng`` state. The zoom reads only the source
+    so a batch is a pure function of its windows and the ``rng`` state; ``zoom`` allows the zoom/shift.
+    The zoom reads only the source
     pixels it needs (bilinear image, nearest codes; outside the region is ignore); flips and rotations
     move whole pixels; normalization and gain/bias are one multiply-add per patch. Ignore and NoData
     pixels are 0 in ``x``.
@@ -581,7 +588,7 @@ def sample_batch(
     codes = np.empty((n, p, p), TargetCoder(sources[0].n_classes if sources else 1, blur).dtype)
     for i, (s, row, col) in enumerate(windows):
         src = sources[s]
-        aug = Augmentation.draw(rng, (p, p), bands) if augment and rng is not None else None
+        aug = Augmentation.draw(rng, (p, p), bands, zoom=zoom) if augment and rng is not None else None
         inv = 1.0 / src.std
         if aug is None:
             scale, offset = inv, -src.mean * inv

@@ -397,6 +397,23 @@ def test_augment_keeps_image_and_mask_aligned():
     assert changed >= 15
 
 
+def test_augmentation_without_zoom_only_moves_whole_pixels(tmp_path):
+    """AUGMENT_ZOOM off (the default): flips and quarter turns only, so each augmented patch holds
+    exactly its unaugmented codes, rearranged, and at least some patches are rearranged."""
+    from deepfeature.core.sampling import sample_batch
+
+    sources, sampler, _, _ = _batch_sources(tmp_path, cache=(0.0, 0.0))
+    wins = sampler.draw(32, 1.0, np.random.default_rng(2))
+    _, plain = sample_batch(sources, wins, 64, None, False)
+    _, codes = sample_batch(sources, wins, 64, np.random.default_rng(3), True, zoom=False)
+    moved = 0
+    for i in range(len(wins)):
+        assert np.array_equal(np.sort(codes[i], axis=None), np.sort(plain[i], axis=None))
+        moved += not np.array_equal(codes[i], plain[i])
+    assert moved >= len(wins) // 2
+    sources[0].close()
+
+
 def _reference_targets(mask, n_classes, n_outputs, solid, blur, loss_weight):
     """The per-patch formula (expand, soft targets, weights) the coded targets must reproduce."""
     grown = expand_solid(mask, solid)
