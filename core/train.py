@@ -733,28 +733,11 @@ def _train(
     previous_policy = keras.mixed_precision.global_policy().name
     try:
         with keras.device(device):
-            return _fit(
-                keras,
-                run,
-                metadata,
-                normalization,
-                config,
-                progress,
-                resume,
-                on_gpu,
-                sampler,
-                maker,
-                steps,
-                batch,
-                ppe,
-                x_val,
-                y_val,
-                m_val,
-                x_mon,
-                m_mon,
-                class_names,
-                n_outputs,
+            prepared = _Prepared(
+                run, metadata, normalization, sampler, maker, steps, batch, ppe, x_val, y_val, m_val,
+                x_mon, m_mon, class_names, n_outputs,
             )
+            return _fit(keras, prepared, config, progress, resume, on_gpu)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 
@@ -799,28 +782,34 @@ def _evaluate(keras, model, loss_fn, x, y, masks, batch: int, n_outputs: int, wi
     return loss, iou_per_class(matrix)
 
 
-def _fit(
-    keras,
-    run,
-    metadata,
-    normalization,
-    config,
-    progress,
-    resume,
-    on_gpu,
-    sampler,
-    maker,
-    steps,
-    batch,
-    ppe,
-    x_val,
-    y_val,
-    m_val,
-    x_mon,
-    m_mon,
-    class_names,
-    n_outputs,
-) -> TrainResult:
+@dataclass
+class _Prepared:
+    """What the training loop needs, prepared from the inputs by :func:`_train`."""
+
+    run: TrainRun
+    metadata: object  # ModelMetadata
+    normalization: dict
+    sampler: object  # PatchSampler
+    maker: BatchMaker
+    steps: int  # batches per epoch
+    batch: int  # patches per batch
+    ppe: int  # patches per epoch
+    x_val: np.ndarray  # validation patches, their targets and hard masks
+    y_val: np.ndarray
+    m_val: np.ndarray
+    x_mon: np.ndarray  # fixed training patches (unaugmented) and masks: the "train" IoU
+    m_mon: np.ndarray
+    class_names: list
+    n_outputs: int
+
+
+def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, resume: bool,
+         on_gpu: bool) -> TrainResult:
+    """The epoch loop: fit, validate, keep the best weights, checkpoint, stop early or on cancel."""
+    p = prepared
+    run, metadata, normalization, sampler, maker = p.run, p.metadata, p.normalization, p.sampler, p.maker
+    steps, batch, ppe, class_names, n_outputs = p.steps, p.batch, p.ppe, p.class_names, p.n_outputs
+    x_val, y_val, m_val, x_mon, m_mon = p.x_val, p.y_val, p.m_val, p.x_mon, p.m_mon
     from .losses import WarmupExponentialDecay, WeightedSegmentationLoss
     from .model import build_model, load_model, save_model
 
