@@ -44,6 +44,9 @@ the bias starts at the maximum and decays to the minimum by the last epoch (0 = 
 <b>Loss weight</b> (0-3): weight of feature pixels in the loss (0 = equal).
 <b>Solid distance</b>: grows point/line/polygon labels by this many pixels.
 <b>Blur distance min/max</b>: a soft edge around features that shrinks from max to min during training.
+<b>Augment</b>: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
+patch. <b>Augment also with zoom/shift</b> (advanced): adds a 0.9-1.1 zoom and a small shift; useful \
+when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
 <b>Resume</b>: continue an interrupted run (same inputs and settings) from its last completed epoch.
 <b>Config</b>: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
 experiment (its settings replace the parameters above; inputs not given are taken from it).
