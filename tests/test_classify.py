@@ -176,6 +176,13 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
         with rasterio.open(out) as src:
             outs.append(src.read(1))
     assert np.abs(outs[0] - outs[1]).max() < 1e-4
+    # TILE_SIZE 0 (the default): automatic, 1024 on the CPU; the same values again.
+    from deepfeature.core.classify import DEFAULT_TILE_SIZE
+
+    res = classify_raster(image, trained_model, tmp_path / "act_auto.tif", batch_size=1)
+    assert res["tile_size"] == DEFAULT_TILE_SIZE
+    with rasterio.open(tmp_path / "act_auto.tif") as src:
+        assert np.abs(src.read(1) - outs[1]).max() < 1e-4
     # EXTENT gives the same values as the matching window of the whole raster (same padding, same grid).
     with rasterio.open(lower_third_activation[0]) as src:
         part = src.read(1)
