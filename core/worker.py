@@ -194,8 +194,11 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
     outcome: dict | None = None
     canceled_at = None
     try:
-        proc.stdin.write(job + "\n")
-        proc.stdin.flush()
+        try:
+            proc.stdin.write(job + "\n")
+            proc.stdin.flush()
+        except OSError:  # the worker died before reading its job: reported below, with its messages
+            pass
         while True:
             if canceled_at is None and progress.is_canceled():
                 canceled_at = time.monotonic()
