@@ -255,16 +255,18 @@ def _weight_sum(w, origins: Sequence[int], start: int, size: int):
     return np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
 
 
-def _normalization_arrays(normalization: dict, bands: int):
-    """(mean, std) float32 per band, cleaned exactly like :func:`deepfeature.core.model.normalize`."""
+def _normalization_arrays(normalization: dict, bands: int, model_path=None):
+    """(mean, std) float32 per band, cleaned exactly like :func:`deepfeature.core.model.normalize`;
+    :class:`ModelFileError` when they are not one value per band."""
     import numpy as np
 
     mean = np.asarray(normalization.get("mean"), dtype=np.float32).reshape(-1)
     std = np.asarray(normalization.get("std"), dtype=np.float32).reshape(-1)
     if mean.size != bands or std.size != bands:
         raise ModelFileError(
-            "The model has normalization statistics for {} bands but expects {} bands: its metadata is "
-            "damaged. Train it again.".format(std.size if mean.size == bands else mean.size, bands)
+            "The model{} has normalization statistics for {} bands but expects {} bands: its metadata is "
+            "damaged. Train it again.".format(" '{}'".format(model_path) if model_path else "",
+                                              std.size if mean.size == bands else mean.size, bands)
         )
     std = np.where(np.isfinite(std) & (std > 0), std, np.float32(1.0)).astype(np.float32)
     mean = np.where(np.isfinite(mean), mean, np.float32(0.0)).astype(np.float32)
@@ -903,12 +905,7 @@ def classify_raster(
                 "raster to select them).".format(spec.bands, input_path, src.count)
             )
         window = _extent_window(src, extent)
-        fill = np.asarray(metadata.normalization.get("mean"), dtype=np.float32).reshape(-1)
-        if fill.size != spec.bands:
-            raise ModelFileError(
-                "The model '{}' has normalization statistics for {} bands but expects {} bands: its "
-                "metadata is damaged. Train it again.".format(model_path, fill.size, spec.bands)
-            )
+        _normalization_arrays(metadata.normalization, spec.bands, model_path)  # damaged: a clear error now
         profile_act = _profile(src, window, spec.n_outputs - (1 if spec.n_outputs > 1 else 0), "float32",
                                ACTIVATION_NODATA)
         profile_cls = _profile(src, window, 1, "uint8", CLASS_NODATA)
@@ -945,7 +942,6 @@ def classify_raster(
     valid_pixels = 0
     done_tiles = 0
     stats = _Stats()
-    _normalization_arrays(metadata.normalization, spec.bands)  # damaged statistics: a clear error now
     stop = threading.Event()
     started = time.perf_counter()
 

@@ -484,19 +484,18 @@ class Augmentation:
         """Draw from ``rng`` (always in the same order): flips / 90° rotations, with ``zoom`` and
         probability 1/2 a zoom by 0.9-1.1 and a shift of up to 4 % of ``shape``, gain 1 ± JITTER_GAIN and
         offset ± JITTER_BIAS per band."""
-        allow_zoom = zoom
-        k, flip, zoom, scale, shift = 0, False, False, 1.0, (0.0, 0.0)
+        k, flip, zoomed, scale, shift = 0, False, False, 1.0, (0.0, 0.0)
         if geometric:
             k = int(rng.integers(4))
             flip = bool(rng.random() < 0.5)
-            if allow_zoom and rng.random() < 0.5:
-                zoom = True
+            if zoom and rng.random() < 0.5:
+                zoomed = True
                 scale = float(rng.uniform(0.9, 1.1))
                 sh = rng.uniform(-0.04, 0.04, 2) * np.array(shape, np.float64)
                 shift = (float(sh[0]), float(sh[1]))
         gain = rng.uniform(1.0 - JITTER_GAIN, 1.0 + JITTER_GAIN, bands).astype(np.float32)
         bias = rng.uniform(-JITTER_BIAS, JITTER_BIAS, bands).astype(np.float32)
-        return Augmentation(k, flip, zoom, scale, shift, gain, bias)
+        return Augmentation(k, flip, zoomed, scale, shift, gain, bias)
 
     def coords(self, size: int, axis: int) -> np.ndarray:
         """Source coordinates (float, relative to the unaugmented window's origin) of the output pixels
@@ -585,10 +584,9 @@ def sample_batch(
     blur)``, features expanded by ``solid``; ``blur`` is the largest blur distance the codes serve).
     Augmentation (``augment`` and an ``rng``) draws one :class:`Augmentation` per patch in window order,
     so a batch is a pure function of its windows and the ``rng`` state; ``zoom`` allows the zoom/shift.
-    The zoom reads only the source
-    pixels it needs (bilinear image, nearest codes; outside the region is ignore); flips and rotations
-    move whole pixels; normalization and gain/bias are one multiply-add per patch. Ignore and NoData
-    pixels are 0 in ``x``.
+    The zoom reads only the source pixels it needs (bilinear image, nearest codes; outside the region is
+    ignore); flips and rotations move whole pixels; normalization and gain/bias are one multiply-add per
+    patch. Ignore and NoData pixels are 0 in ``x``.
     """
     from .targets import TargetCoder
 

@@ -166,7 +166,7 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
                                                                 lower_third_activation):
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.classify import DEFAULT_TILE_SIZE, classify_raster
 
     image, _ = massachusetts
     outs = []
@@ -177,8 +177,6 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
             outs.append(src.read(1))
     assert np.abs(outs[0] - outs[1]).max() < 1e-4
     # TILE_SIZE 0 (the default): automatic, 1024 on the CPU; the same values again.
-    from deepfeature.core.classify import DEFAULT_TILE_SIZE
-
     res = classify_raster(image, trained_model, tmp_path / "act_auto.tif", batch_size=1)
     assert res["tile_size"] == DEFAULT_TILE_SIZE
     with rasterio.open(tmp_path / "act_auto.tif") as src:
