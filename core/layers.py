@@ -25,10 +25,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class _Initializers:
-    """Kernel initializers: ``he_normal``, deterministic (one distinct seed per layer) if seeded."""
+    """Kernel initializers: ``he_normal``, deterministic (one distinct seed per layer) if seeded.
 
-    def __init__(self, seed: int | None):
+    ``folded``: build the inference twin instead, each batch normalisation folded into the convolution
+    before it (which then has a bias; see :func:`fold_batch_norm`)."""
+
+    def __init__(self, seed: int | None, folded: bool = False):
         self.seed = seed
+        self.folded = folded
         self.count = 0
 
     def __call__(self):
@@ -48,10 +52,11 @@ def _conv_bn_relu(x, filters: int, name: str, init: _Initializers, strides: int 
     from keras import layers
 
     x = layers.Conv2D(
-        filters, 3, strides=strides, padding="same", use_bias=False, kernel_initializer=init(),
+        filters, 3, strides=strides, padding="same", use_bias=init.folded, kernel_initializer=init(),
         name=name + "_conv",
     )(x)
-    x = layers.BatchNormalization(name=name + "_bn")(x)
+    if not init.folded:
+        x = layers.BatchNormalization(name=name + "_bn")(x)
     if relu:
         x = layers.ReLU(name=name + "_relu")(x)
     return x
@@ -78,9 +83,10 @@ def _residual_block(x, filters: int, name: str, init: _Initializers, strides: in
     else:
         x_short = x
     shortcut = layers.Conv2D(
-        filters, 1, use_bias=False, kernel_initializer=init(), name=name + "_shortcut",
+        filters, 1, use_bias=init.folded, kernel_initializer=init(), name=name + "_shortcut",
     )(x_short)
-    shortcut = layers.BatchNormalization(name=name + "_shortcut_bn")(shortcut)
+    if not init.folded:
+        shortcut = layers.BatchNormalization(name=name + "_shortcut_bn")(shortcut)
     y = _conv_bn_relu(x, filters, name + "_1", init, strides=strides)
     y = _conv_bn_relu(y, filters, name + "_2", init, relu=False)
     y = layers.Add(name=name + "_add")([shortcut, y])
@@ -102,13 +108,13 @@ def _maybe_dropout(x, rate: float, name: str):
     return layers.Dropout(rate, name=name + "_dropout")(x) if rate > 0 else x
 
 
-def build_unet5(spec: ModelSpec, seed: int | None = None) -> keras.Model:
+def build_unet5(spec: ModelSpec, seed: int | None = None, folded: bool = False) -> keras.Model:
     """ENVINet5-like U-Net: ``depth`` levels of double convolutions, max-pool down, 2x2 transposed
     convolution up, skip concatenation, final 1x1 convolution."""
     import keras
     from keras import layers
 
-    init = _Initializers(seed)
+    init = _Initializers(seed, folded)
     inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
     x = inputs
     skips = []
@@ -133,13 +139,13 @@ def build_unet5(spec: ModelSpec, seed: int | None = None) -> keras.Model:
     return keras.Model(inputs, _head(x, spec, init), name="deepfeature_unet5")
 
 
-def build_resunet(spec: ModelSpec, seed: int | None = None) -> keras.Model:
+def build_resunet(spec: ModelSpec, seed: int | None = None, folded: bool = False) -> keras.Model:
     """Res-UNet (as in Segmentation Gym): residual blocks, strided convolutions down, nearest
     up-sampling up, skip concatenation, final 1x1 convolution."""
     import keras
     from keras import layers
 
-    init = _Initializers(seed)
+    init = _Initializers(seed, folded)
     inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
     x = inputs
     skips = []
@@ -160,3 +166,28 @@ def build_resunet(spec: ModelSpec, seed: int | None = None) -> keras.Model:
 
 
 BUILDERS = {"unet5": build_unet5, "resunet": build_resunet}
+
+
+def fold_batch_norm(model: keras.Model, spec: ModelSpec) -> keras.Model:
+    """The inference twin of a built ``model``: the same network with every batch normalisation folded
+    into the convolution before it (kernel scaled per output channel, a bias added), so a GPU runs each
+    convolution, its bias and its ReLU as one kernel. Built under the current dtype policy; outputs
+    equal the model's in inference mode up to float rounding."""
+    import numpy as np
+
+    twin = BUILDERS[spec.architecture](spec, folded=True)
+    layers = {layer.name: layer for layer in model.layers}
+    for layer in twin.layers:
+        if not layer.weights:
+            continue
+        source = layers[layer.name]
+        bn = layers.get(layer.name[:-len("_conv")] + "_bn" if layer.name.endswith("_conv")
+                        else layer.name + "_bn")
+        if bn is None or len(layer.weights) == len(source.weights):
+            layer.set_weights(source.get_weights())
+            continue
+        gamma, beta, mean, var = (np.asarray(w, dtype=np.float64) for w in bn.get_weights())
+        scale = gamma / np.sqrt(var + bn.epsilon)
+        kernel = np.asarray(source.get_weights()[0], dtype=np.float64) * scale
+        layer.set_weights([kernel.astype(np.float32), (beta - mean * scale).astype(np.float32)])
+    return twin

@@ -127,6 +127,28 @@ def test_seed_makes_weights_reproducible_and_architectures_differ():
     assert a.get_layer("enc0_1_conv").filters == 4
 
 
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_folded_inference_twin_gives_the_same_probabilities(architecture):
+    from deepfeature.core.layers import fold_batch_norm
+
+    spec = tiny(architecture, ("road", "building"), dropout=0.2)
+    model = build_model(spec, seed=5)
+    rng = np.random.default_rng(1)
+    for layer in model.layers:  # trained-looking statistics, not the identity of a fresh model
+        if type(layer).__name__ == "BatchNormalization":
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 2.0, n), rng.normal(0, 0.5, n), rng.normal(0, 0.5, n),
+                               rng.uniform(0.2, 3.0, n)])
+    twin = fold_batch_norm(model, spec)
+    kinds = {type(layer).__name__ for layer in twin.layers}
+    assert "BatchNormalization" not in kinds and twin.get_layer("enc0_1_conv").use_bias
+    assert count_parameters(twin) < count_parameters(model)
+    x = rng.normal(size=(2, 32, 48, 3)).astype("float32")
+    expected = np.asarray(model(x, training=False))
+    np.testing.assert_allclose(np.asarray(twin(x, training=False)), expected, atol=2e-5)
+    assert expected.std() > 0.01  # the check compares something
+
+
 def test_probabilities_stay_float32_under_mixed_precision():
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
