@@ -36,7 +36,8 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         "not depend on the tile size. Raster edges are padded by reflection, so every pixel gets a "
         "value; NoData input pixels stay NoData. Memory stays flat whatever the raster size.\n\n"
         "<b>Tile size</b>: pixels per tile side (larger is faster, uses more memory; at least the model's "
-        "field of view plus a little); 0 = automatic: 1024 on the CPU, 2048 on a GPU. <b>Batch size</b>: "
+        "field of view plus a little); 0 = automatic: 1024 on the CPU, on a GPU as large as its memory and "
+        "the model allow (up to 4096). <b>Batch size</b>: "
         "tiles per model call. <b>Device</b>: auto, CPU or GPU. <b>Extent</b>: classify only this area. "
         "<b>Flip TTA</b>: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
         "The image must have the bands the model was trained on; the model's normalization statistics "
@@ -69,7 +70,8 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         )
         advanced = [
             QgsProcessingParameterNumber(
-                self.TILE_SIZE, self.tr("Tile size (pixels; 0 = automatic: 1024 on the CPU, 2048 on a GPU)"),
+                self.TILE_SIZE,
+                self.tr("Tile size (pixels; 0 = automatic: 1024 on the CPU, larger on a GPU)"),
                 type=QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0, maxValue=8192,
             ),
             QgsProcessingParameterNumber(

@@ -375,6 +375,27 @@ def gpu_available(keras) -> bool:
     return False
 
 
+def gpu_memory_bytes(keras) -> int | None:
+    """Memory of the first GPU the active Keras backend uses, in bytes (None when it does not say:
+    TensorFlow reports only what it has allocated)."""
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            gpus = [d for d in jax.devices() if d.platform == "gpu"]
+            stats = gpus[0].memory_stats() if gpus else None
+            return int(stats["bytes_limit"]) if stats and stats.get("bytes_limit") else None
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return int(torch.cuda.get_device_properties(0).total_memory)
+    except Exception:  # noqa: BLE001 - unknown is a valid answer
+        return None
+    return None
+
+
 def select_device(keras, device: str, progress: Progress) -> tuple[str, bool]:
     """(keras device name, on GPU) for the DEVICE parameter."""
     has_gpu = gpu_available(keras)

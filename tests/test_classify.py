@@ -438,3 +438,20 @@ def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
     assert "already loaded" not in messages[2]
     np.testing.assert_array_equal(outs[0], outs[1])
     assert np.abs(outs[2] - outs[0]).max() > 1e-3, "the rewritten model must be used"
+
+
+def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
+    from deepfeature.core.classify import gpu_tile_size, minimum_tile_size
+    from deepfeature.core.model import ModelSpec
+
+    def spec(filters):
+        return ModelSpec(architecture="unet5", bands=4, classes=("building",), patch_size=256,
+                         base_filters=filters, depth=5)
+
+    big = 141 << 30  # an H200
+    assert gpu_tile_size(spec(64), 2, 107, big) == 2896  # 2 x 2896² x 64 x 2 bytes = 2 GiB
+    assert gpu_tile_size(spec(64), 1, 107, big) == 4096  # batch 1: larger tiles, same activations
+    assert gpu_tile_size(spec(16), 2, 107, big) == 4096  # a smaller model: the largest tile
+    laptop = gpu_tile_size(spec(16), 2, 107, 8 << 30)
+    assert laptop % 16 == 0 and 2048 < laptop < 4096  # 8 GB: 1/24 of the memory for activations
+    assert gpu_tile_size(spec(64), 8, 107, 1 << 30) == minimum_tile_size(107, 16)  # never below usable
