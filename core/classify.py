@@ -155,6 +155,19 @@ def make_grid(
         )
     # No need for tiles much larger than the area: shrink (the result does not depend on it).
     tile = min(tile, max(smallest, _round_up(max(width, height) + 2 * margin + MIN_BLEND + stride, stride)))
+    # TILE_SIZE is the largest tile: the one (down to half of it) that computes the fewest pixels fits
+    # the window best (16384 x 16384 with 2896-pixel tiles: 2624-pixel tiles, the same 49, 18 % fewer
+    # pixels).
+    best = _tiling(window, tile, margin, stride)
+    for size in range(tile - stride, max(smallest, tile // 2) - 1, -stride):
+        grid = _tiling(window, size, margin, stride)
+        if grid.count * size ** 2 < best.count * best.tile ** 2:
+            best = grid
+    return best
+
+
+def _tiling(window: tuple[int, int, int, int], tile: int, margin: int, stride: int) -> TileGrid:
+    col0, row0, width, height = window
     zone = tile - 2 * margin
     blend = min(MAX_BLEND, max(MIN_BLEND, zone // 4))
     step = max(stride, (zone - blend) // stride * stride)

@@ -178,7 +178,7 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
     assert np.abs(outs[0] - outs[1]).max() < 1e-4
     # TILE_SIZE 0 (the default): automatic, 1024 on the CPU; the same values again.
     res = classify_raster(image, trained_model, tmp_path / "act_auto.tif", batch_size=1)
-    assert res["tile_size"] == DEFAULT_TILE_SIZE
+    assert res["tile_size"] <= DEFAULT_TILE_SIZE  # the largest; fitted to the raster
     with rasterio.open(tmp_path / "act_auto.tif") as src:
         assert np.abs(src.read(1) - outs[1]).max() < 1e-4
     # EXTENT gives the same values as the matching window of the whole raster (same padding, same grid).
@@ -455,3 +455,26 @@ def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
     laptop = gpu_tile_size(spec(16), 2, 107, 8 << 30)
     assert laptop % 16 == 0 and 2048 < laptop < 4096  # 8 GB: 1/24 of the memory for activations
     assert gpu_tile_size(spec(64), 8, 107, 1 << 30) == minimum_tile_size(107, 16)  # never below usable
+
+
+@pytest.mark.parametrize("size,tile", [(16384, 2896), (16384, 4096), (20000, 1024), (1182, 1024),
+                                       (3000, 512)])
+def test_tiles_are_fitted_to_the_window_and_cover_it(size, tile):
+    from deepfeature.core.classify import _tiling, make_grid
+
+    window = (5, 3, size, size - 100)
+    grid = make_grid(window, tile, 107, 16)
+    plain = _tiling(window, tile, 107, 16)  # the tiling without fitting
+    assert grid.tile <= tile and grid.tile % 16 == 0
+    assert grid.count * grid.tile ** 2 <= plain.count * plain.tile ** 2
+    for origins, start, length in ((grid.xs, 5, size), (grid.ys, 3, size - 100)):
+        covered = np.zeros(length, dtype=bool)
+        weight = np.zeros(length)
+        for o in origins:  # every window pixel lies in the exact zone of a tile, with a positive weight
+            a, b = max(o + grid.margin, start), min(o + grid.tile - grid.margin, start + length)
+            covered[a - start:b - start] = True
+            w = grid.weights()[a - o:b - o]
+            weight[a - start:b - start] += w
+        assert covered.all() and (weight > 0).all()
+    if (size, tile) == (16384, 2896):
+        assert grid.count * grid.tile ** 2 < 0.85 * plain.count * plain.tile ** 2
