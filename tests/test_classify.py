@@ -478,3 +478,48 @@ def test_tiles_are_fitted_to_the_window_and_cover_it(size, tile):
         assert covered.all() and (weight > 0).all()
     if (size, tile) == (16384, 2896):
         assert grid.count * grid.tile ** 2 < 0.85 * plain.count * plain.tile ** 2
+
+
+def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(massachusetts, tmp_path):
+    """Several classes: one activation band per feature class and arg-max classes, equal to the model run
+    once on the whole (reflection-padded) image, whatever the tile size."""
+    import rasterio
+    from rasterio.windows import Window
+
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.model import load_model, normalize, receptive_field
+
+    image, _ = massachusetts
+    crop = tmp_path / "crop.tif"
+    with rasterio.open(image) as src:
+        win = Window(300, 200, 170, 130)
+        profile = dict(src.profile, width=170, height=130, transform=src.window_transform(win))
+        data = src.read(window=win)
+    with rasterio.open(crop, "w", **profile) as dst:
+        dst.write(data)
+    norm = {"mean": [90.0, 95.0, 85.0], "std": [40.0, 45.0, 42.0]}
+    classes = ("road", "building", "tree")
+    path = save_tiny_model(tmp_path / "multi.keras", 3, norm, classes=classes, seed=4)
+    acts = []
+    for tile in (TILE, 200):
+        out, cls_out = tmp_path / "act{}.tif".format(tile), tmp_path / "cls{}.tif".format(tile)
+        res = classify_raster(crop, path, out, classification_path=cls_out, tile_size=tile, batch_size=2)
+        with rasterio.open(out) as act, rasterio.open(cls_out) as cls:
+            assert act.count == 3 and [act.descriptions[i] for i in range(3)] == list(classes)
+            acts.append(act.read())
+            ids = cls.read(1)
+    assert np.abs(acts[0] - acts[1]).max() < 1e-4
+    assert res["class_pixels"] == {c: int((ids == c).sum()) for c in range(4)}
+
+    model, meta = load_model(path)
+    pad = -(-receptive_field(model).margin // 4) * 4  # whole strides, as the tiles are aligned
+    x = np.moveaxis(data, 0, -1).astype("float32")
+    h, w = x.shape[:2]
+    rows, cols = (pad, pad + (-(h + 2 * pad)) % 4), (pad, pad + (-(w + 2 * pad)) % 4)
+    x = np.pad(x, (rows, cols, (0, 0)), mode="reflect")
+    probs = np.asarray(model.predict(normalize(x, meta.normalization)[None], verbose=0))
+    probs = probs[0, pad:pad + h, pad:pad + w]
+    np.testing.assert_allclose(np.moveaxis(acts[0], 0, -1), probs[..., 1:], atol=1e-4)
+    expected = probs.argmax(-1)
+    clear = np.sort(probs, axis=-1)[..., -1] - np.sort(probs, axis=-1)[..., -2] > 1e-3  # not a near tie
+    assert (ids[clear] == expected[clear]).all() and len(np.unique(ids)) > 1
