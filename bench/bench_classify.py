@@ -322,7 +322,8 @@ def main() -> None:
                         help="side of the GPU throughput raster (at least --bench-size)")
     parser.add_argument("--host-size", type=int, default=4096,
                         help="side of the raster of the host-pipeline row (0 skips it)")
-    parser.add_argument("--tile", type=int, default=1024)
+    parser.add_argument("--tile", type=int, default=1024, help="CPU tile size")
+    parser.add_argument("--gpu-tile", type=int, default=0, help="GPU tile size (0: automatic)")
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--filters", type=int, default=16, help="base filters of the throughput model")
     parser.add_argument("--skip-memory", action="store_true")
@@ -370,7 +371,7 @@ def main() -> None:
         if not args.skip_cpu:
             res = timed_classify(raster, model_path, tmp / "cpu.tif", args.tile, args.batch, "cpu")
             rows.append(("CPU classification ({} x {}, tile {}, batch {}, {} filters)".format(
-                args.bench_size, args.bench_size, args.tile, args.batch, args.filters),
+                args.bench_size, args.bench_size, res["tile_size"], args.batch, args.filters),
                 "{:.3f} MP/s".format(res["megapixels_per_second"]), "", "tiles {}, margin {}, step {}".format(
                     res["tiles"], res["margin"], res["step"])))
             rows += stage_rows(res, "CPU")
@@ -395,8 +396,8 @@ def main() -> None:
             if args.gpu_size > args.bench_size:
                 gpu_raster = tmp / "gpu_input.tif"
                 make_raster(gpu_raster, args.gpu_size)
-            res = timed_classify(gpu_raster, model_path, tmp / "gpu_activation.tif", args.tile, args.batch,
-                                 "gpu")
+            res = timed_classify(gpu_raster, model_path, tmp / "gpu_activation.tif", args.gpu_tile,
+                                 args.batch, "gpu")
             gpu_mps = res["megapixels_per_second"]
             peak = bf16_matmul_flops()
             target = 0.5 * peak / fpp / 1e6
