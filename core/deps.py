@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 
 from .errors import DependencyError
 
@@ -39,10 +40,41 @@ def require(modules: tuple[tuple[str, str], ...]) -> None:
         raise DependencyError(text)
 
 
-def keras_backend_module():
-    """Import and return ``keras`` (raises :class:`DependencyError` when absent)."""
+_CACHE_CONFIGURED = False
+
+
+def compilation_cache_dir() -> str:
+    """Where compiled models are kept between processes (JAX backend): ``$XDG_CACHE_HOME`` (or
+    ``~/.cache``)/deepfeature/jax."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "deepfeature", "jax")
+
+
+def _persistent_compilation_cache(keras) -> None:
+    """On the JAX backend, keep compiled models on disk: on a GPU, XLA autotunes every convolution when
+    it compiles (minutes for a large U-Net), and each algorithm run is a new process. JAX's own setting
+    (``JAX_COMPILATION_CACHE_DIR``) wins; compilations under a second are not kept."""
+    global _CACHE_CONFIGURED
+    if _CACHE_CONFIGURED or keras.backend.backend() != "jax":
+        return
+    _CACHE_CONFIGURED = True
     try:
-        return importlib.import_module("keras")
+        import jax
+
+        if os.environ.get("JAX_COMPILATION_CACHE_DIR") or jax.config.jax_compilation_cache_dir:
+            return
+        path = compilation_cache_dir()
+        os.makedirs(path, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", path)
+    except Exception:  # noqa: BLE001 - a cache is an optimisation, never a reason to fail
+        return
+
+
+def keras_backend_module():
+    """Import and return ``keras`` (raises :class:`DependencyError` when absent); on the JAX backend,
+    compiled models are cached on disk (see :func:`compilation_cache_dir`)."""
+    try:
+        keras = importlib.import_module("keras")
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise DependencyError(
             "Keras 3 is not installed ({}). Install tensorflow (CPU: 'tensorflow-cpu'; NVIDIA GPU: "
@@ -50,3 +82,5 @@ def keras_backend_module():
                 exc, INSTALL_HINT
             )
         ) from exc
+    _persistent_compilation_cache(keras)
+    return keras

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import zipfile
@@ -523,3 +524,32 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     expected = probs.argmax(-1)
     clear = np.sort(probs, axis=-1)[..., -1] - np.sort(probs, axis=-1)[..., -2] > 1e-3  # not a near tie
     assert (ids[clear] == expected[clear]).all() and len(np.unique(ids)) > 1
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                    reason="the JAX backend is not installed (the CI environment uses TensorFlow)")
+def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
+    """On the JAX backend a compiled model is kept on disk for the next process (a GPU autotunes every
+    convolution when it compiles: minutes for a large U-Net)."""
+    import subprocess
+    import sys
+
+    from .conftest import PLUGINS
+
+    code = (
+        "import sys; sys.path.insert(0, {plugins!r}); sys.path.insert(0, {bench!r})\n"
+        "import bench_classify as bc\n"
+        "from deepfeature.core.classify import classify_raster\n"
+        "m = bc.make_model({tmp!r} + '/m.keras', depth=2, filters=4)\n"
+        "bc.make_raster({tmp!r} + '/in.tif', 200)\n"
+        "classify_raster({tmp!r} + '/in.tif', m, {tmp!r} + '/out.tif', tile_size=128, device='cpu')\n"
+    )
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    code = code.format(plugins=str(PLUGINS), bench=str(bench), tmp=str(tmp_path))
+    env = dict(os.environ, KERAS_BACKEND="jax", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")  # keep even fast compilations here
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cached = os.listdir(tmp_path / "cache" / "deepfeature" / "jax")
+    assert any(name.startswith("jit_predict_step") for name in cached), cached
