@@ -33,7 +33,10 @@ class DeepFeaturePlugin:
         self.initProcessing()
 
     def unload(self):
-        """Remove the provider when the plugin is disabled or reloaded."""
+        """Remove the provider when the plugin is disabled or reloaded (idle workers end too)."""
+        from .core.worker import shutdown_workers
+
+        shutdown_workers()
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -6,10 +6,15 @@ also keeps a crash of the deep-learning stack from taking QGIS down, and frees G
 
 Protocol (one JSON object per line):
 
-- parent -> worker, stdin: the job ``{"function": NAME, "args": [...], "kwargs": {...}}``, then the
+- parent -> worker, stdin: a job ``{"function": NAME, "args": [...], "kwargs": {...}}``, then the
   word ``cancel`` on a line of its own when the user cancels (end of input cancels too);
 - worker -> parent, stdout: ``{"event": {...}}`` (a :class:`~deepfeature.core.progress.Event`), then
   ``{"result": ...}`` or ``{"error": {"class": ..., "message": ..., "traceback": ...}}``.
+
+A worker runs jobs one after the other until its input ends. Classification workers are kept for
+:data:`WORKER_IDLE` seconds after a job (``DEEPFEATURE_WORKER_IDLE``; 0 = one process per job): the
+next classification (batch mode, a model) starts at once, with the model already loaded and compiled.
+Any other job, a cancelled job or a failed worker gets a process of its own, which ends with the job.
 
 Arguments and results are plain data: dataclasses travel as their fields (``{"__dataclass__": ...}``)
 and come back as attribute-accessible dicts.
@@ -17,6 +22,7 @@ and come back as attribute-accessible dicts.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import dataclasses
 import importlib
@@ -43,6 +49,10 @@ FUNCTIONS = {
 }
 #: Seconds a worker gets to stop by itself after a cancel before it is killed.
 CANCEL_GRACE = 60.0
+#: Jobs whose worker is kept for the next job of the same kind (loaded models stay loaded).
+REUSABLE = frozenset({"classify_raster"})
+#: Seconds an idle reusable worker waits for its next job before it ends by itself (and frees its memory).
+WORKER_IDLE = 60.0
 #: The plugin's package name ("deepfeature"), also when this module runs as ``python -m``.
 PACKAGE = (__spec__.name if __spec__ is not None else __name__).rsplit(".", 2)[0]
 
@@ -158,6 +168,99 @@ def _pump(stream, sink) -> None:
     sink(None)
 
 
+def worker_idle() -> float:
+    """Seconds a classification worker is kept after its job (``DEEPFEATURE_WORKER_IDLE``, else
+    :data:`WORKER_IDLE`; 0 = not kept)."""
+    try:
+        return max(0.0, float(os.environ.get("DEEPFEATURE_WORKER_IDLE", WORKER_IDLE)))
+    except ValueError:
+        return WORKER_IDLE
+
+
+class _Worker:
+    """A worker process with its output pumps (they live as long as the process)."""
+
+    def __init__(self, env: dict, idle: float):
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        try:
+            self.proc = subprocess.Popen(
+                [worker_python(), "-m", PACKAGE + ".core.worker", "--idle", str(idle)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=env, text=True, encoding="utf-8", bufsize=1, creationflags=flags,
+            )
+        except OSError as exc:
+            raise errors.DependencyError(
+                "Cannot start the deep-learning worker ({}). Set DEEPFEATURE_PYTHON to the python executable "
+                "that QGIS uses.".format(exc)
+            ) from exc
+        self.env, self.idle, self.last_used = env, idle, time.monotonic()
+        self.lines: queue.Queue = queue.Queue()
+        self.stderr_tail: collections.deque = collections.deque(maxlen=40)
+        self.pumps = [
+            threading.Thread(target=_pump, args=(self.proc.stdout, self.lines.put), daemon=True),
+            threading.Thread(target=_pump, args=(self.proc.stderr, self._stderr), daemon=True),
+        ]
+        for pump in self.pumps:
+            pump.start()
+
+    def _stderr(self, line: str | None) -> None:
+        if line is not None:
+            self.stderr_tail.append(line.rstrip())
+
+    def expiring(self) -> bool:
+        """Ended, or about to end by itself (idle for nearly its time)."""
+        return self.proc.poll() is not None or time.monotonic() - self.last_used > 0.8 * self.idle
+
+    def usable(self, env: dict) -> bool:
+        """Alive, same environment, and not about to end by itself."""
+        return self.env == env and not self.expiring()
+
+    def close(self) -> None:
+        """End the process (its input ends: a running job is cancelled) and wait for it."""
+        _send(self.proc, None)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for pump in self.pumps:
+            pump.join(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+_IDLE: list[_Worker] = []
+_IDLE_LOCK = threading.Lock()
+
+
+def _take_worker(env: dict) -> _Worker | None:
+    """An idle reusable worker for this environment (others that can no longer serve are closed)."""
+    stale, found = [], None
+    with _IDLE_LOCK:
+        for worker in list(_IDLE):
+            if found is None and worker.usable(env):
+                found = worker
+                _IDLE.remove(worker)
+            elif worker.expiring():
+                stale.append(worker)
+                _IDLE.remove(worker)
+    for worker in stale:
+        worker.close()
+    return found
+
+
+def shutdown_workers() -> None:
+    """Close the idle workers (plugin unload, interpreter exit)."""
+    with _IDLE_LOCK:
+        workers = list(_IDLE)
+        _IDLE.clear()
+    for worker in workers:
+        worker.close()
+
+
+atexit.register(shutdown_workers)
+
+
 def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwargs: Any) -> Any:
     """Run ``FUNCTIONS[name](*args, **kwargs)`` in a worker process and return its result.
 
@@ -168,29 +271,14 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
         raise DeepFeatureError("Unknown worker function '{}'.".format(name))
     progress = ensure(progress)
     job = json.dumps({"function": name, "args": encode(list(args)), "kwargs": encode(kwargs)})
-    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
-    try:
-        proc = subprocess.Popen(
-            [worker_python(), "-m", PACKAGE + ".core.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_child_env(), text=True, encoding="utf-8", bufsize=1, creationflags=flags,
-        )
-    except OSError as exc:
-        raise errors.DependencyError(
-            "Cannot start the deep-learning worker ({}). Set DEEPFEATURE_PYTHON to the python executable "
-            "that QGIS uses.".format(exc)
-        ) from exc
-    lines: queue.Queue = queue.Queue()
-    stderr_tail: collections.deque = collections.deque(maxlen=40)
-    pumps = [
-        threading.Thread(target=_pump, args=(proc.stdout, lines.put), daemon=True),
-        threading.Thread(
-            target=_pump, args=(proc.stderr, lambda s: s is not None and stderr_tail.append(s.rstrip())),
-            daemon=True,
-        ),
-    ]
-    for pump in pumps:
-        pump.start()
+    env = _child_env()
+    idle = worker_idle() if name in REUSABLE else 0.0
+    worker = _take_worker(env) if idle > 0 else None
+    if worker is None:
+        worker = _Worker(env, idle)
+    else:
+        worker.stderr_tail.clear()  # the messages of this job only
+    proc = worker.proc
     outcome: dict | None = None
     canceled_at = None
     try:
@@ -199,14 +287,14 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
             proc.stdin.flush()
         except OSError:  # the worker died before reading its job: reported below, with its messages
             pass
-        while True:
+        while outcome is None:
             if canceled_at is None and progress.is_canceled():
                 canceled_at = time.monotonic()
                 _send(proc, "cancel")
             if canceled_at is not None and time.monotonic() - canceled_at > CANCEL_GRACE:
                 proc.kill()
             try:
-                line = lines.get(timeout=0.2)
+                line = worker.lines.get(timeout=0.2)
             except queue.Empty:
                 continue
             if line is None:
@@ -214,23 +302,19 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
             try:
                 message = json.loads(line)
             except json.JSONDecodeError:
-                stderr_tail.append(line.rstrip())
+                worker.stderr_tail.append(line.rstrip())
                 continue
             if "event" in message:
                 progress.emit(Event.from_dict(message["event"]))
             else:
                 outcome = message
     finally:
-        _send(proc, None)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for pump in pumps:
-            pump.join(timeout=5)
-        proc.stdout.close()
-        proc.stderr.close()
+        if idle > 0 and outcome is not None and canceled_at is None and proc.poll() is None:
+            worker.last_used = time.monotonic()
+            with _IDLE_LOCK:
+                _IDLE.append(worker)
+        else:
+            worker.close()
     if outcome is not None and "result" in outcome:
         return _as_result(outcome["result"])
     if outcome is not None and "error" in outcome:
@@ -244,7 +328,7 @@ def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwa
         )
     if canceled_at is not None:
         raise errors.CanceledError("Canceled by the user; the worker was stopped.")
-    tail = "\n".join(list(stderr_tail)[-12:])
+    tail = "\n".join(list(worker.stderr_tail)[-12:])
     raise DeepFeatureError(
         "The deep-learning worker stopped unexpectedly (exit code {}). Its last messages:\n{}".format(
             proc.returncode, tail
@@ -285,21 +369,7 @@ class _StreamProgress(Progress):
         return self.canceled.is_set()
 
 
-def _listen(progress: _StreamProgress) -> None:
-    for line in sys.stdin:
-        if line.strip() == "cancel":
-            progress.canceled.set()
-    progress.canceled.set()  # the parent closed our input: stop as soon as possible
-
-
-def main() -> int:
-    """Worker entry point: ``python -m deepfeature.core.worker`` (reads one job from stdin)."""
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
-    os.dup2(2, 1)  # anything else printed (libraries, C code) goes to stderr, not into the protocol
-    sys.stdout = sys.stderr
-    progress = _StreamProgress(protocol)
-    job = json.loads(sys.stdin.readline())
-    threading.Thread(target=_listen, args=(progress,), daemon=True).start()
+def _run_job(job: dict, progress: _StreamProgress) -> int:
     try:
         module, _, function = FUNCTIONS[job["function"]].partition(":")
         target = getattr(importlib.import_module("{}.core.{}".format(PACKAGE, module)), function)
@@ -310,6 +380,56 @@ def main() -> int:
         progress.write({"error": {"class": type(exc).__name__, "message": str(exc),
                                   "traceback": traceback.format_exc()}})
         return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Worker entry point: ``python -m deepfeature.core.worker [--idle SECONDS]``: runs the jobs read
+    from stdin one after the other until its input ends, or until it has waited ``--idle`` seconds (> 0)
+    for the next job."""
+    argv = sys.argv[1:] if argv is None else argv
+    idle = float(argv[argv.index("--idle") + 1]) if "--idle" in argv else 0.0
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)  # anything else printed (libraries, C code) goes to stderr, not into the protocol
+    sys.stdout = sys.stderr
+    jobs: queue.Queue = queue.Queue()
+    current: list[_StreamProgress | None] = [None]
+    lock, cancel_next = threading.Lock(), threading.Event()  # a cancel that came before its job started
+
+    def cancel() -> None:
+        with lock:
+            if current[0] is not None:
+                current[0].canceled.set()
+            else:
+                cancel_next.set()
+
+    def listen() -> None:
+        for line in sys.stdin:
+            text = line.strip()
+            if text == "cancel":
+                cancel()
+            elif text:
+                jobs.put(text)
+        cancel()  # the parent closed our input (or went away): stop as soon as possible
+        jobs.put(None)
+
+    threading.Thread(target=listen, daemon=True).start()
+    status = 0
+    while True:
+        try:
+            text = jobs.get(timeout=idle if idle > 0 else None)
+        except queue.Empty:  # idle too long: end, freeing memory
+            return status
+        if text is None:
+            return status
+        progress = _StreamProgress(protocol)
+        with lock:
+            current[0] = progress
+            if cancel_next.is_set():
+                progress.canceled.set()
+                cancel_next.clear()
+        status = _run_job(json.loads(text), progress)
+        with lock:
+            current[0] = None
 
 
 if __name__ == "__main__":

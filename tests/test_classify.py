@@ -58,6 +58,20 @@ def mass_labels(massachusetts, tmp_path_factory):
     return mask, path
 
 
+def write_crop(image, path, col, row, width, height):
+    """Write a window of ``image`` to ``path`` (a GeoTIFF on the same grid); return its pixels."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(image) as src:
+        win = Window(col, row, width, height)
+        profile = dict(src.profile, width=width, height=height, transform=src.window_transform(win))
+        data = src.read(window=win)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    return data
+
+
 def save_tiny_model(path, bands, normalization, classes=("building",), seed=1, base_filters=4):
     from deepfeature.core.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
 
@@ -410,19 +424,13 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
 def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
     """A second classification reuses the loaded model; rewriting the model file loads the new one."""
     import rasterio
-    from rasterio.windows import Window
 
     from deepfeature.core.classify import classify_raster
     from deepfeature.core.progress import RecordingProgress
 
     image, _ = massachusetts
     crop = tmp_path / "crop.tif"
-    with rasterio.open(image) as src:
-        win = Window(0, 0, 150, 120)
-        profile = dict(src.profile, width=150, height=120, transform=src.window_transform(win))
-        data = src.read(window=win)
-    with rasterio.open(crop, "w", **profile) as dst:
-        dst.write(data)
+    write_crop(image, crop, 0, 0, 150, 120)
     norm = {"mean": [100.0, 100.0, 100.0], "std": [50.0, 50.0, 50.0]}
     model = save_tiny_model(tmp_path / "cached.keras", 3, norm, seed=1)
     outs, messages = [], []
@@ -485,19 +493,13 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     """Several classes: one activation band per feature class and arg-max classes, equal to the model run
     once on the whole (reflection-padded) image, whatever the tile size."""
     import rasterio
-    from rasterio.windows import Window
 
     from deepfeature.core.classify import classify_raster
     from deepfeature.core.model import load_model, normalize, receptive_field
 
     image, _ = massachusetts
     crop = tmp_path / "crop.tif"
-    with rasterio.open(image) as src:
-        win = Window(300, 200, 170, 130)
-        profile = dict(src.profile, width=170, height=130, transform=src.window_transform(win))
-        data = src.read(window=win)
-    with rasterio.open(crop, "w", **profile) as dst:
-        dst.write(data)
+    data = write_crop(image, crop, 300, 200, 170, 130)
     norm = {"mean": [90.0, 95.0, 85.0], "std": [40.0, 45.0, 42.0]}
     classes = ("road", "building", "tree")
     path = save_tiny_model(tmp_path / "multi.keras", 3, norm, classes=classes, seed=4)

@@ -68,3 +68,72 @@ def test_a_worker_that_dies_gives_a_clear_error(tmp_path, monkeypatch):
         run_in_worker("initialize_model", spec, tmp_path / "m.keras")
     assert "simulated crash" in str(info.value)
     assert not (tmp_path / "m.keras").exists()
+
+
+def _tiny_classification_inputs(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.model import ModelMetadata, build_model, field_of_view, save_model
+
+    spec = ModelSpec(classes=("building",), bands=3, patch_size=32, base_filters=4, depth=2)
+    model = build_model(spec, seed=2)
+    path = tmp_path / "m.keras"
+    save_model(model, ModelMetadata(spec=spec, field_of_view=field_of_view(model),
+                                    normalization={"mean": [100.0] * 3, "std": [40.0] * 3}), path)
+    raster = tmp_path / "r.tif"
+    data = np.random.default_rng(0).integers(0, 255, (3, 90, 110)).astype("uint8")
+    with rasterio.open(raster, "w", driver="GTiff", width=110, height=90, count=3, dtype="uint8",
+                       crs="EPSG:32633", transform=from_origin(500000, 4000000, 1, 1)) as dst:
+        dst.write(data)
+    return raster, path
+
+
+def test_classification_workers_are_kept_for_the_next_job_then_end(tmp_path, monkeypatch):
+    """Batch mode: the next classification reuses the worker and its loaded model; a changed environment
+    or a cancel gets a new worker; an idle worker ends by itself."""
+    import time
+
+    from deepfeature.core import worker as worker_module
+
+    raster, model = _tiny_classification_inputs(tmp_path)
+    monkeypatch.setenv("DEEPFEATURE_WORKER_IDLE", "60")
+    worker_module.shutdown_workers()
+
+    def classify(i):
+        rec = RecordingProgress()
+        out = tmp_path / "a{}.tif".format(i)
+        result = run_in_worker("classify_raster", str(raster), str(model), str(out), tile_size=80,
+                               progress=rec)
+        assert result.tiles > 0 and out.exists()
+        pids = [w.proc.pid for w in worker_module._IDLE]
+        return " ".join(rec.messages), pids
+
+    first, pids1 = classify(1)
+    second, pids2 = classify(2)
+    assert "already loaded" not in first and "already loaded" in second
+    assert pids1 == pids2 and len(pids1) == 1  # the same process served both
+    monkeypatch.setenv("DEEPFEATURE_TEST_MARK", "other")  # another environment: another worker
+    third, pids3 = classify(3)
+    assert "already loaded" not in third and pids3 == pids1 + [pids3[-1]] and pids3[-1] != pids1[0]
+    # A cancelled classification's worker is not kept.
+    rec = RecordingProgress()
+    rec.cancel()
+    with pytest.raises(errors.CanceledError):
+        run_in_worker("classify_raster", str(raster), str(model), str(tmp_path / "c.tif"), tile_size=80,
+                      progress=rec)
+    assert not (tmp_path / "c.tif").exists()
+    assert [w.proc.pid for w in worker_module._IDLE] == pids1  # the one that had the job was stopped
+    worker_module.shutdown_workers()
+    assert not worker_module._IDLE
+    # An idle worker ends by itself after DEEPFEATURE_WORKER_IDLE seconds.
+    monkeypatch.setenv("DEEPFEATURE_WORKER_IDLE", "1")
+    classify(4)
+    kept = list(worker_module._IDLE)
+    assert len(kept) == 1
+    deadline = time.monotonic() + 30
+    while kept[0].proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert kept[0].proc.returncode == 0
+    worker_module.shutdown_workers()
