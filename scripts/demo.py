@@ -53,7 +53,7 @@ def main() -> int:
     model = out / "model_initial.keras"
     qgis_process(step + "initializemodel", {
         "TEMPLATE": label_raster, "PATCH_SIZE": args.patch_size, "BASE_FILTERS": args.base_filters,
-        "OUTPUT": model})
+        "SEED": 1, "OUTPUT": model})  # seeded initial weights: every run gives the same model and IoU
     trained = out / "model_trained.keras"
     train = qgis_process(step + "trainmodel", {
         "MODEL": model, "TRAINING": label_raster, "EPOCHS": args.epochs,
