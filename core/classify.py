@@ -752,11 +752,20 @@ class _ReadyModel:
     lock: threading.Lock
     inputs: dict = dataclasses.field(default_factory=dict)  # see inference_model
 
+    @staticmethod
+    def _key(index: int, dtype: str, masked: bool, floating: bool, tta: bool, grid: TileGrid) -> tuple:
+        return (index, dtype, masked, floating, tta, grid.tile, grid.margin, grid.step)
+
+    def has_inference_model(self, *kind) -> bool:
+        """Whether :meth:`inference_model` has built (and so compiled) this kind (its arguments after
+        ``index``) already."""
+        return self._key(0, *kind) in self.inputs
+
     def inference_model(self, index: int, dtype: str, masked: bool, floating: bool, tta: bool,
                         grid: TileGrid):
         """Model ``index`` between its input and output steps (see :func:`_inference_model`), built once
         per input kind and tiling (a few are kept)."""
-        key = (index, dtype, masked, floating, tta, grid.tile, grid.margin, grid.step)
+        key = self._key(index, dtype, masked, floating, tta, grid)
         model = self.inputs.get(key)
         if model is None:
             mean, std = _normalization_arrays(self.metadata.normalization, self.metadata.spec.bands)
@@ -1122,6 +1131,9 @@ def classify_raster(
             progress.check()
         workers = []
         try:
+            if ready.gpu and not ready.has_inference_model(raw_dtype, masked, source.floating, tta, grid):
+                progress.info("Compiling the model for this tile size on the GPU: the first batch takes a "
+                              "while (minutes for a large model; JAX keeps the result for the next runs).")
             workers = [
                 threading.Thread(
                     target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,
