@@ -969,6 +969,7 @@ def classify_raster(
     from rasterio.enums import Resampling
     from rasterio.windows import Window
 
+    from . import deps
     from .model import read_metadata
 
     progress = ensure(progress)
@@ -1131,13 +1132,23 @@ def classify_raster(
             progress.check()
         workers = []
         try:
-            if ready.gpu and not ready.has_inference_model(raw_dtype, masked, source.floating, tta, grid):
+            kind = (raw_dtype, masked, source.floating, tta, grid)
+            if ready.gpu and not ready.has_inference_model(*kind):
                 progress.info("Compiling the model for this tile size on the GPU: the first batch takes a "
                               "while (minutes for a large model; JAX keeps the result for the next runs).")
+                if n_workers > 1 and deps.keras_backend_module().backend.backend() == "jax":
+                    # One copy after the other: the later ones load the first one's compiled code from
+                    # JAX's cache (the copies share it) instead of all compiling at once.
+                    zeros = np.zeros((batch_size, tile, tile, spec.bands), dtype=raw_dtype)
+                    batch = (zeros, np.zeros((batch_size, tile, tile), dtype=np.uint8)) if masked else zeros
+                    with _device_scope(device):
+                        for i in range(n_workers):
+                            _predict(ready.inference_model(i, *kind), batch)
+                            progress.check()
             workers = [
                 threading.Thread(
                     target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,
-                    args=(ready.inference_model(i, raw_dtype, masked, source.floating, tta, grid), device,
+                    args=(ready.inference_model(i, *kind), device,
                           in_q, out_q, free_q, stop, stats))
                 for i in range(n_workers)
             ]
