@@ -18,15 +18,17 @@ How the tiling works (all in full-raster pixel coordinates, whatever EXTENT is):
   total, divided out when a row is final) and written by windows as soon as final: memory does not
   grow with the raster height (one strip of the raster and one row of sums across its width).
 
-The pipeline keeps the model busy: a feeder thread reads the raster by block-aligned strips with
-several threads (one rasterio handle each; each compressed block is decoded once) and cuts normalised
-tiles straight into batch buffers with several threads; one inference thread per model copy (two on a
-GPU, so that host<->device copies overlap the computation) runs ``predict_on_batch`` on full batches of
-one shape (only the last batch is padded); the calling thread blends and finishes rows; a writer
-thread writes them (ZSTD level 1, compressed by GDAL's own threads). The loaded (and, on a GPU,
-bfloat16) models are cached per process, keyed by model file, device and Keras backend/policy, so that
-classifying many rasters with one model loads and compiles it once. ``result["stages"]`` gives the
-wall and CPU seconds of each stage.
+The pipeline keeps the model busy: a feeder thread reads the raster by block-aligned strips (a
+compressed GeoTIFF decoded by GDAL's own threads, other rasters by several threads with one rasterio
+handle each; each compressed block is decoded once) and cuts raw tiles straight into batch buffers
+with several threads; one inference thread per model copy (two on a GPU, so that host<->device copies
+overlap the computation) runs ``predict_on_batch`` on full batches of one shape (only the last batch
+is padded), the model's device normalising the tiles and weighing their exact zones; the calling
+thread adds them into the row buffers; a writer thread finishes and writes the final rows (ZSTD level
+1, compressed by GDAL's own threads). The loaded models (batch norm folded on the CPU, bfloat16 on a
+GPU) are cached per process, keyed by model file, device and Keras backend/policy, so that classifying
+many rasters with one model loads and compiles it once. ``result["stages"]`` gives the wall and CPU
+seconds of each stage.
 
 Only ``keras`` public API is used (``predict_on_batch``, ``keras.device``), so this runs on the
 TensorFlow, JAX and PyTorch backends.
@@ -1031,7 +1033,7 @@ def classify_raster(
                                   ", flip TTA" if tta else "", threads)
     )
     n_out = spec.n_outputs
-    feature_channels = list(range(1, n_out)) if n_out > 1 else [0]
+    first_feature = 1 if n_out > 1 else 0  # channel 0 is the background when there are several
     zone, step, tile = grid.zone, grid.step, grid.tile
     w1 = grid.weights()  # the model's output step weighs each tile's exact zone by the outer product
     # The blend weights of all tiles sum to a separable total: 1 inside, less near the window edges.
@@ -1074,7 +1076,7 @@ def classify_raster(
             probs *= inv_wy[None, g0 - row0:g1 - row0, None]
             probs *= inv_wx[None, None, :]
             np.clip(probs, 0.0, 1.0, out=probs)
-            act = probs[feature_channels[0]:feature_channels[-1] + 1]
+            act = probs[first_feature:]
             if act.shape[0] > 1:
                 act = np.ascontiguousarray(act)
             invalid = None
@@ -1139,12 +1141,12 @@ def classify_raster(
                 if n_workers > 1 and deps.keras_backend_module().backend.backend() == "jax":
                     # One copy after the other: the later ones load the first one's compiled code from
                     # JAX's cache (the copies share it) instead of all compiling at once.
-                    zeros = np.zeros((batch_size, tile, tile, spec.bands), dtype=raw_dtype)
-                    batch = (zeros, np.zeros((batch_size, tile, tile), dtype=np.uint8)) if masked else zeros
+                    batch = free_q.get()  # a still empty batch buffer
                     with _device_scope(device):
                         for i in range(n_workers):
                             _predict(ready.inference_model(i, *kind), batch)
                             progress.check()
+                    free_q.put(batch)
             workers = [
                 threading.Thread(
                     target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,

@@ -107,3 +107,15 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT_STATUS[-1])
+
+
+def save_tiny_model(path, bands, normalization, classes=("building",), seed=1, base_filters=4):
+    """An untrained depth-3 U-Net saved with ``normalization`` as if trained (fast classification tests)."""
+    from deepfeature.core.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+
+    spec = ModelSpec(architecture="unet5", bands=bands, classes=tuple(classes), patch_size=64,
+                     base_filters=base_filters, depth=3)
+    model = build_model(spec, seed=seed)
+    metadata = ModelMetadata(spec=spec, field_of_view=field_of_view(model), normalization=normalization)
+    save_model(model, metadata, path)
+    return path

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .conftest import save_tiny_model
+
 pytestmark = pytest.mark.realdata
 
 TILE = 128  # small tiles keep the tests fast (tiny depth-3 models: margin 23, stride 4)
@@ -70,17 +72,6 @@ def write_crop(image, path, col, row, width, height):
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)
     return data
-
-
-def save_tiny_model(path, bands, normalization, classes=("building",), seed=1, base_filters=4):
-    from deepfeature.core.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
-
-    spec = ModelSpec(architecture="unet5", bands=bands, classes=tuple(classes), patch_size=64,
-                     base_filters=base_filters, depth=3)
-    model = build_model(spec, seed=seed)
-    metadata = ModelMetadata(spec=spec, field_of_view=field_of_view(model), normalization=normalization)
-    save_model(model, metadata, path)
-    return path
 
 
 @pytest.fixture(scope="session")

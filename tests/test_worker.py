@@ -11,6 +11,8 @@ from deepfeature.core.model import ModelSpec, read_metadata
 from deepfeature.core.progress import RecordingProgress
 from deepfeature.core.worker import decode, encode, run_in_worker
 
+from .conftest import save_tiny_model
+
 
 def test_plain_data_round_trip():
     spec = ModelSpec(classes=("a", "b"), patch_size=32, base_filters=4, depth=2)
@@ -75,13 +77,7 @@ def _tiny_classification_inputs(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.model import ModelMetadata, build_model, field_of_view, save_model
-
-    spec = ModelSpec(classes=("building",), bands=3, patch_size=32, base_filters=4, depth=2)
-    model = build_model(spec, seed=2)
-    path = tmp_path / "m.keras"
-    save_model(model, ModelMetadata(spec=spec, field_of_view=field_of_view(model),
-                                    normalization={"mean": [100.0] * 3, "std": [40.0] * 3}), path)
+    path = save_tiny_model(tmp_path / "m.keras", 3, {"mean": [100.0] * 3, "std": [40.0] * 3}, seed=2)
     raster = tmp_path / "r.tif"
     data = np.random.default_rng(0).integers(0, 255, (3, 90, 110)).astype("uint8")
     with rasterio.open(raster, "w", driver="GTiff", width=110, height=90, count=3, dtype="uint8",
@@ -104,7 +100,7 @@ def test_classification_workers_are_kept_for_the_next_job_then_end(tmp_path, mon
     def classify(i):
         rec = RecordingProgress()
         out = tmp_path / "a{}.tif".format(i)
-        result = run_in_worker("classify_raster", str(raster), str(model), str(out), tile_size=80,
+        result = run_in_worker("classify_raster", str(raster), str(model), str(out), tile_size=128,
                                progress=rec)
         assert result.tiles > 0 and out.exists()
         pids = [w.proc.pid for w in worker_module._IDLE]
@@ -121,7 +117,7 @@ def test_classification_workers_are_kept_for_the_next_job_then_end(tmp_path, mon
     rec = RecordingProgress()
     rec.cancel()
     with pytest.raises(errors.CanceledError):
-        run_in_worker("classify_raster", str(raster), str(model), str(tmp_path / "c.tif"), tile_size=80,
+        run_in_worker("classify_raster", str(raster), str(model), str(tmp_path / "c.tif"), tile_size=128,
                       progress=rec)
     assert not (tmp_path / "c.tif").exists()
     assert [w.proc.pid for w in worker_module._IDLE] == pids1  # the one that had the job was stopped
