@@ -126,9 +126,23 @@ def _diagnostics(activation: Path, val: Path) -> dict:
     ref_lab, n_ref = ndimage.label(ref)
     pred_lab, n_pred = ndimage.label(pred)
     both = pred & ref
+    found = set(np.unique(ref_lab[both]).tolist()) - {0}
+    correct = set(np.unique(pred_lab[both]).tolist()) - {0}
     out["objects"] = {
-        "reference": int(n_ref), "found": len(set(np.unique(ref_lab[both]).tolist()) - {0}),
-        "predicted": int(n_pred), "correct": len(set(np.unique(pred_lab[both]).tolist()) - {0}),
+        "reference": int(n_ref), "found": len(found), "predicted": int(n_pred), "correct": len(correct),
+    }
+    # Where the wrong pixels are: near a reference outline (at most 1 or 3 pixels from it, on either
+    # side), in predicted objects that touch no building, in buildings that were missed entirely.
+    wrong = (pred ^ ref) & valid
+    outside = ndimage.distance_transform_edt(~ref)
+    inside = ndimage.distance_transform_edt(ref)
+    distance = np.where(ref, inside, outside)
+    out["errors"] = {
+        "pixels": int(wrong.sum()),
+        "within_1px_of_outline": int((wrong & (distance <= 1)).sum()),
+        "within_3px_of_outline": int((wrong & (distance <= 3)).sum()),
+        "in_false_objects": int((wrong & (pred_lab > 0) & ~np.isin(pred_lab, list(correct))).sum()),
+        "in_missed_buildings": int((wrong & (ref_lab > 0) & ~np.isin(ref_lab, list(found))).sum()),
     }
     return out
 
@@ -162,6 +176,11 @@ def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: 
     scores = evaluate(activation, reference_path=val, output_json=work / "{}_eval.json".format(name))
     diag = _diagnostics(activation, val)
     if diag:
+        # The same model on the raster it was trained on: what it fits, against what it generalises.
+        in_sample = work / "{}_train_activation.tif".format(name)
+        classify_raster(train[0], trained, in_sample, tta=tta)
+        train_iou = _diagnostics(in_sample, train[0])["iou_by_threshold"][0.5]
+        diag["train_raster_iou"] = train_iou
         scores["diagnostics"] = diag
         obj = diag["objects"]
         sweep = ", ".join("{} {:.3f}".format(t, v) for t, v in diag["iou_by_threshold"].items())
@@ -170,6 +189,15 @@ def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: 
               "objects on a building {} of {}".format(name, diag["relaxed_precision"], diag["relaxed_recall"],
                                                       obj["found"], obj["reference"], obj["correct"],
                                                       obj["predicted"]), flush=True)
+        err = diag["errors"]
+        print("  [{}] wrong pixels {}: {:.0%} within 1 px of a reference outline, {:.0%} within 3 px; {:.0%} "
+              "in predicted objects on no building, {:.0%} in missed buildings".format(
+                  name, err["pixels"], *(err[k] / max(err["pixels"], 1) for k in (
+                      "within_1px_of_outline", "within_3px_of_outline", "in_false_objects",
+                      "in_missed_buildings"))), flush=True)
+        if train_iou:
+            print("  [{}] the same model on its own training raster (in-sample): IoU {:.3f}".format(
+                name, train_iou), flush=True)
     return result, scores, train_s, classify_s
 
 
