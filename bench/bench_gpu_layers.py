@@ -41,6 +41,21 @@ def _timed(run, sync, seconds: float) -> float:
     return (time.perf_counter() - start) / count
 
 
+def _torch_timed(run, device: str, seconds: float) -> float:
+    """:func:`_timed` for a PyTorch call: run without autograd, wait for the CUDA device."""
+    import torch
+
+    def call():
+        with torch.no_grad():
+            return run()
+
+    def sync(out):
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    return _timed(call, sync, seconds)
+
+
 def keras_seconds(model, x, seconds: float) -> float:
     """Seconds per forward pass of a Keras model on a device-resident batch (jit-compiled on JAX)."""
     import keras
@@ -58,16 +73,8 @@ def keras_seconds(model, x, seconds: float) -> float:
         import torch
 
         xd = keras.ops.convert_to_tensor(x)
-
-        def run():
-            with torch.no_grad():
-                return model(xd, training=False)
-
-        def sync(out):
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()
-
-        return _timed(run, sync, seconds)
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        return _torch_timed(lambda: model(xd, training=False), device, seconds)
     xd = keras.ops.convert_to_tensor(x)
     return _timed(lambda: model(xd, training=False), keras.ops.convert_to_numpy, seconds)
 
@@ -142,18 +149,8 @@ class TorchNet:
 
 
 def torch_seconds(net: TorchNet, x_nhwc, seconds: float) -> float:
-    torch = net.torch
     xd = net.input(x_nhwc)
-
-    def run():
-        with torch.no_grad():
-            return net(xd)
-
-    def sync(out):
-        if net.device == "cuda":
-            torch.cuda.synchronize()
-
-    return _timed(run, sync, seconds)
+    return _torch_timed(lambda: net(xd), net.device, seconds)
 
 
 def conv_shapes(model, tile: int) -> list[tuple]:
@@ -193,16 +190,7 @@ def _torch_conv_seconds(batch: int, h: int, w: int, cin: int, cout: int, seconds
     k = (torch.randn((cout, cin, 3, 3), device=device) * 0.05).to(torch.bfloat16).contiguous(
         memory_format=torch.channels_last)
     b = torch.zeros((cout,), device=device, dtype=torch.bfloat16)
-
-    def run():
-        with torch.no_grad():
-            return tnf.relu(tnf.conv2d(x, k, b, padding=1))
-
-    def sync(out):
-        if device == "cuda":
-            torch.cuda.synchronize()
-
-    return _timed(run, sync, seconds)
+    return _torch_timed(lambda: tnf.relu(tnf.conv2d(x, k, b, padding=1)), device, seconds)
 
 
 def conv_rows(shapes, batch: int, seconds: float, peak: float, torch_device: str | None) -> list[tuple]:
