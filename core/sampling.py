@@ -479,7 +479,7 @@ class Augmentation:
     @staticmethod
     def draw(
         rng: np.random.Generator, shape: tuple[int, int], bands: int, geometric: bool = True,
-        zoom: bool = True,
+        zoom: bool = False,
     ):
         """Draw from ``rng`` (always in the same order): flips / 90° rotations, with ``zoom`` and
         probability 1/2 a zoom by 0.9-1.1 and a shift of up to 4 % of ``shape``, gain 1 ± JITTER_GAIN and
@@ -575,7 +575,7 @@ def sample_batch(
     augment: bool,
     solid: float = 0.0,
     blur: float = 0.0,
-    zoom: bool = True,
+    zoom: bool = False,
 ):
     """Normalized, augmented patches of ``windows`` and their target codes, as whole arrays.
 
@@ -583,7 +583,8 @@ def sample_batch(
     :class:`~deepfeature.core.targets.TargetCoder` codes ``(N, patch, patch)`` (``TargetCoder(n_classes,
     blur)``, features expanded by ``solid``; ``blur`` is the largest blur distance the codes serve).
     Augmentation (``augment`` and an ``rng``) draws one :class:`Augmentation` per patch in window order,
-    so a batch is a pure function of its windows and the ``rng`` state; ``zoom`` allows the zoom/shift.
+    so a batch is a pure function of its windows and the ``rng`` state; ``zoom`` allows the zoom/shift
+    (off by default, as ``TrainConfig.augment_zoom``).
     The zoom reads only the source pixels it needs (bilinear image, nearest codes; outside the region is
     ignore); flips and rotations move whole pixels; normalization and gain/bias are one multiply-add per
     patch. Ignore and NoData pixels are 0 in ``x``.
@@ -628,16 +629,17 @@ def sample_batch(
 
 
 def augment(
-    image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, geometric: bool = True
+    image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, geometric: bool = True, zoom: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Random flips / 90° rotations, small zoom + shift, per-band gain/offset jitter of one patch.
+    """Random flips / 90° rotations, with ``zoom`` a small zoom + shift, per-band gain/offset jitter of one
+    patch.
 
     ``image`` is normalized (H, W, B); the mask is transformed with nearest neighbour, pixels coming
     from outside become IGNORE (the image repeats its edge there, then is 0 on IGNORE pixels). The
     same :class:`Augmentation` as the training batches (:func:`sample_batch`), on a whole array.
     """
     h, w = mask.shape
-    aug = Augmentation.draw(rng, (h, w), image.shape[-1], geometric)
+    aug = Augmentation.draw(rng, (h, w), image.shape[-1], geometric, zoom)
     if aug.zoom:
         rows = (h - 1) / 2.0 + (np.arange(h) - (h - 1) / 2.0) / aug.scale + aug.shift[0]
         cols = (w - 1) / 2.0 + (np.arange(w) - (w - 1) / 2.0) / aug.scale + aug.shift[1]

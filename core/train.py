@@ -828,23 +828,20 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
          on_gpu: bool) -> TrainResult:
     """The epoch loop: fit, validate, keep the best weights, checkpoint, stop early or on cancel."""
     p = prepared
-    run, metadata, normalization, sampler, maker = p.run, p.metadata, p.normalization, p.sampler, p.maker
-    steps, batch, ppe, class_names, n_outputs = p.steps, p.batch, p.ppe, p.class_names, p.n_outputs
-    x_val, y_val, m_val, x_mon, m_mon = p.x_val, p.y_val, p.m_val, p.x_mon, p.m_mon
     from .losses import WarmupExponentialDecay, WeightedSegmentationLoss
     from .model import build_model, load_model, save_model
 
-    spec = metadata.spec
-    model, _ = load_model(run.model)
+    spec = p.metadata.spec
+    model, _ = load_model(p.run.model)
     if on_gpu:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
         trained = model
         model = build_model(spec)
         model.set_weights(trained.get_weights())
         del trained
-    total_steps = config.epochs * steps
+    total_steps = config.epochs * p.steps
     schedule = WarmupExponentialDecay(
-        config.learning_rate, warmup_steps=max(1, min(steps, total_steps // 10)), total_steps=total_steps
+        config.learning_rate, warmup_steps=max(1, min(p.steps, total_steps // 10)), total_steps=total_steps
     )
     loss_fn = WeightedSegmentationLoss(config.loss)
     momentum = bn_momentum(total_steps)
@@ -853,8 +850,8 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
             layer.momentum = momentum
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule), loss=loss_fn)
 
-    ckpt = Checkpoint(checkpoint_dir_for(run.output_model))
-    fingerprint = _fingerprint(run)
+    ckpt = Checkpoint(checkpoint_dir_for(p.run.output_model))
+    fingerprint = _fingerprint(p.run)
     history: list[dict] = []
     best_weights, best_score, best_epoch, best_name = None, None, 0, None
     start_epoch = 0
@@ -893,9 +890,11 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
         t0 = time.time()
         cw = schedule_value(epoch, config.epochs, config.class_weight_max, config.class_weight_min)
         blur = schedule_value(epoch, config.epochs, config.blur_distance_max, config.blur_distance_min)
-        windows = sampler.draw(ppe, cw, _epoch_rng(config.seed, epoch))
-        data = _make_dataset(keras, maker, windows, batch, config.seed, epoch, blur, config.augment, workers)
-        callback = _BatchCallback.create(keras, progress, epoch, config.epochs, start_epoch, steps, flags)
+        windows = p.sampler.draw(p.ppe, cw, _epoch_rng(config.seed, epoch))
+        data = _make_dataset(
+            keras, p.maker, windows, p.batch, config.seed, epoch, blur, config.augment, workers
+        )
+        callback = _BatchCallback.create(keras, progress, epoch, config.epochs, start_epoch, p.steps, flags)
         fit = model.fit(
             data, epochs=epoch + 1, initial_epoch=epoch, verbose=0, shuffle=False, callbacks=[callback]
         )
@@ -908,20 +907,22 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 "Training diverged at epoch {} (the loss is not a number). Lower the learning rate (now {}) "
                 "and check the label rasters for extreme values.".format(epoch + 1, config.learning_rate)
             )
-        val_loss, val_iou = _evaluate(keras, model, loss_fn, x_val, y_val, m_val, batch, n_outputs)
-        _, mon_iou = _evaluate(keras, model, loss_fn, x_mon, None, m_mon, batch, n_outputs, with_loss=False)
-        feats = val_iou[1:] if n_outputs > 1 else val_iou[1:2]
-        mon_feats = mon_iou[1:] if n_outputs > 1 else mon_iou[1:2]
+        val_loss, val_iou = _evaluate(keras, model, loss_fn, p.x_val, p.y_val, p.m_val, p.batch, p.n_outputs)
+        _, mon_iou = _evaluate(
+            keras, model, loss_fn, p.x_mon, None, p.m_mon, p.batch, p.n_outputs, with_loss=False
+        )
+        feats = val_iou[1:] if p.n_outputs > 1 else val_iou[1:2]
+        mon_feats = mon_iou[1:] if p.n_outputs > 1 else mon_iou[1:2]
         finite = [v for v in feats if not math.isnan(v)]
         mean_iou = float(np.mean(finite)) if finite else float("nan")
         entry = {
             "epoch": epoch + 1,
             "loss": train_loss,
             "val_loss": val_loss,
-            "iou": {c: _none_nan(v) for c, v in zip(class_names, mon_feats)},
-            "val_iou": {c: _none_nan(v) for c, v in zip(class_names, feats)},
+            "iou": {c: _none_nan(v) for c, v in zip(p.class_names, mon_feats)},
+            "val_iou": {c: _none_nan(v) for c, v in zip(p.class_names, feats)},
             "val_mean_iou": _none_nan(mean_iou),
-            "learning_rate": schedule.value((epoch + 1) * steps - 1),
+            "learning_rate": schedule.value((epoch + 1) * p.steps - 1),
             "class_weight": cw,
             "blur_distance": blur,
             "seconds": round(time.time() - t0, 3),
@@ -952,7 +953,7 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 val_loss if val_loss is not None else float("nan"),
                 ", ".join(
                     "{} {} (train {})".format(c, _fmt(v), _fmt(t))
-                    for c, v, t in zip(class_names, feats, mon_feats)
+                    for c, v, t in zip(p.class_names, feats, mon_feats)
                 ),
                 " - best so far" if improved else "",
                 entry["seconds"],
@@ -989,59 +990,59 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
         final.set_weights(best_weights)
         model = final
     best = next((h for h in history if h["epoch"] == best_epoch), {})
-    previous = list(metadata.history or [])
+    previous = list(p.metadata.history or [])
     stage = 1 + max((int(h.get("stage", 1)) for h in previous), default=0)
     training_info = {
-        "run": run.to_dict(),
+        "run": p.run.to_dict(),
         "best_epoch": best_epoch,
         "epochs_run": len(history),
         "canceled": canceled,
         "stopped_early": stopped_early,
-        "refined_from": run.model if metadata.normalization is not None else None,
+        "refined_from": p.run.model if p.metadata.normalization is not None else None,
         "seconds": round(time.time() - t_start, 1),
         "best": best,
     }
     meta = dataclasses.replace(
-        metadata,
-        normalization=normalization,
+        p.metadata,
+        normalization=p.normalization,
         training=training_info,
         history=previous + [dict(h, stage=stage) for h in history],
     )
-    save_model(model, meta, run.output_model)
-    cfg_path = config_path_for(run.output_model)
-    write_text_atomic(cfg_path, run.to_json())
+    save_model(model, meta, p.run.output_model)
+    cfg_path = config_path_for(p.run.output_model)
+    write_text_atomic(cfg_path, p.run.to_json())
     reports = []
-    if run.output_report:
+    if p.run.output_report:
         from .report import write_report
 
         summary = {
-            "model": run.output_model,
-            "initial model": run.model,
-            "training rasters": ", ".join(run.training),
-            "validation": ", ".join(run.validation) or "hold-out of the training rasters",
+            "model": p.run.output_model,
+            "initial model": p.run.model,
+            "training rasters": ", ".join(p.run.training),
+            "validation": ", ".join(p.run.validation) or "hold-out of the training rasters",
             "best epoch": best_epoch,
             "epochs run": len(history),
             "canceled": canceled,
             "stopped early": stopped_early,
-            "classes": ", ".join(class_names),
+            "classes": ", ".join(p.class_names),
             "best validation IoU": ", ".join(
                 "{} {}".format(c, _fmt(v)) for c, v in (best.get("val_iou") or {}).items()
             ),
             "configuration": str(cfg_path),
         }
         reports = write_report(
-            run.output_report,
+            p.run.output_report,
             history,
-            class_names,
+            p.class_names,
             summary,
-            title="Training report: {}".format(Path(run.output_model).name),
+            title="Training report: {}".format(Path(p.run.output_model).name),
         )
     if not canceled:
         ckpt.remove()
     progress.progress(1.0)
-    progress.info("Best model (epoch {}) written to {}.".format(best_epoch, run.output_model))
+    progress.info("Best model (epoch {}) written to {}.".format(best_epoch, p.run.output_model))
     return TrainResult(
-        output_model=run.output_model,
+        output_model=p.run.output_model,
         best_epoch=best_epoch,
         epochs_run=len(history),
         history=history,

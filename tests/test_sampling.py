@@ -387,7 +387,7 @@ def test_augment_keeps_image_and_mask_aligned():
     image = np.repeat(mask[..., None].astype(np.float32), 3, axis=-1)
     changed = 0
     for _ in range(20):
-        img, msk = augment(image, mask, rng)
+        img, msk = augment(image, mask, rng, zoom=True)
         valid = msk != IGNORE
         # Radiometric jitter is affine per band: building pixels stay brighter than ground.
         band = img[..., 0][valid]
@@ -475,9 +475,9 @@ def test_batches_from_memory_and_from_windows_are_identical(tmp_path):
     assert windowed[0].cache(1000, 1.0, 3.0) == 0 and not windowed[0].cached
     wins = sampler.draw(40, 1.0, np.random.default_rng(0)) + [(0, 0, 0), (0, 136, 116), (0, 136, 0)]
     for aug in (False, True):
-        a = sample_batch(windowed, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0)
-        b = sample_batch(cached, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0)
-        c = sample_batch(other, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0)
+        a = sample_batch(windowed, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0, zoom=True)
+        b = sample_batch(cached, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0, zoom=True)
+        c = sample_batch(other, wins, 64, np.random.default_rng(5), aug, 1.0, 3.0, zoom=True)
         for got in (b, c):
             assert np.array_equal(a[0], got[0]) and np.array_equal(a[1], got[1])
         assert a[0].flags.c_contiguous and a[0].dtype == np.float32 and a[0].shape == (43, 64, 64, 3)
@@ -512,8 +512,8 @@ def test_augmented_batches_keep_image_and_targets_aligned(tmp_path):
     sources, sampler, _, _ = _batch_sources(tmp_path, cache=(0.0, 0.0))
     wins = sampler.draw(48, 1.0, np.random.default_rng(2))
     plain, plain_codes = sample_batch(sources, wins, 64, None, False)
-    x, codes = sample_batch(sources, wins, 64, np.random.default_rng(3), True)
-    again = sample_batch(sources, wins, 64, np.random.default_rng(3), True)
+    x, codes = sample_batch(sources, wins, 64, np.random.default_rng(3), True, zoom=True)
+    again = sample_batch(sources, wins, 64, np.random.default_rng(3), True, zoom=True)
     assert np.array_equal(x, again[0]) and np.array_equal(codes, again[1])
     changed = sum(not np.array_equal(codes[i], plain_codes[i]) for i in range(len(wins)))
     assert changed >= 0.6 * len(wins)  # flips / rotations / zoom
