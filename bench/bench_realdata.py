@@ -179,7 +179,7 @@ def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: 
         # The same model on the raster it was trained on: what it fits, against what it generalises.
         in_sample = work / "{}_train_activation.tif".format(name)
         classify_raster(train[0], trained, in_sample, tta=tta)
-        train_iou = _diagnostics(in_sample, train[0])["iou_by_threshold"][0.5]
+        train_iou = evaluate(in_sample, reference_path=train[0])["classes"][-1]["iou"]
         diag["train_raster_iou"] = train_iou
         scores["diagnostics"] = diag
         obj = diag["objects"]
