@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -101,8 +102,19 @@ def atomic_output(
         raise
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _file_mode() -> int:
+    """The mode a newly created file gets (0666 less the umask); ``mkstemp`` would leave 0600."""
+    with _UMASK_LOCK:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write a text file atomically (temporary file + rename)."""
+    """Write a text file atomically (temporary file + rename), with the usual permissions."""
     out = Path(path)
     fd, tmp = tempfile.mkstemp(prefix="." + out.name + ".", suffix=".partial", dir=out.parent or ".")
     try:
@@ -110,6 +122,8 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):  # e.g. a file system without modes
+            os.chmod(tmp, _file_mode())
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -146,6 +146,25 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
             pass
 
 
+def test_atomic_text_files_get_the_usual_permissions(tmp_path):
+    """Reports and configurations are readable by others like any new file (umask), not 0600."""
+    import os
+    import stat
+
+    from deepfeature.core.io import write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "report.json", "{}")
+        os.umask(0o027)
+        write_text_atomic(tmp_path / "group.json", "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "group.json").stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["group.json", "report.json"]
+
+
 def test_can_execute_names_missing_packages():
     from deepfeature.core import deps
 
