@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
@@ -56,6 +58,22 @@ class LazySink:
             QgsCoordinateReferenceSystem()
         self.sink = self.dest = None
         self.count = 0
+        self._check_destination()
+
+    def _check_destination(self):
+        """Refuse a file destination in a missing or read-only folder before any work starts (the
+        sink itself is only created once the core has validated the raster)."""
+        from ..core.errors import OutputError
+        from ..core.io import check_output_path
+
+        dest = self.alg.parameterAsOutputLayer(self.parameters, "OUTPUT", self.context) or ""
+        path = dest.split("|", 1)[0]
+        if dest.startswith(("memory:", "TEMPORARY_OUTPUT")) or "://" in dest or re.match(r"^\w{2,}:", dest):
+            return  # a memory layer or a database / provider URI
+        try:
+            check_output_path(path, what="output layer")
+        except OutputError as exc:
+            raise QgsProcessingException(str(exc)) from exc
 
     def _open(self):
         self.sink, self.dest = self.alg.parameterAsSink(

@@ -246,3 +246,17 @@ def test_values_outside_0_1_are_refused(alg, run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="outside 0–1"):
         run_alg(alg, {"INPUT": str(src), "OUTPUT": str(out)})
     assert list(out.parent.iterdir()) == [] and digest(src) == before
+
+
+@pytest.mark.parametrize("alg", ["activationtopolygons", "activationtopoints"])
+def test_vector_output_in_a_missing_folder_is_refused_before_work(alg, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = write_activation(tmp_path / "act.tif", blobs(), {1: "car"})
+    before = digest(src)
+    with pytest.raises(QgsProcessingException, match="does not exist. Create it"):
+        run_alg(alg, {"INPUT": str(src), "OUTPUT": str(tmp_path / "nope" / "o.gpkg")})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["act.tif"] and digest(src) == before
+    # A memory layer needs no folder.
+    res = run_alg(alg, {"INPUT": str(src), "OUTPUT": "memory:"})
+    assert res["COUNT"] > 0
