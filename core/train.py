@@ -137,15 +137,16 @@ class TrainRun:
     output_report: str = ""
 
     def to_dict(self) -> dict:
+        """Plain data; paths are absolute so the configuration re-runs from any working folder."""
         return {
             "format": CONFIG_FORMAT,
             "version": CONFIG_VERSION,
             "deepfeature_version": __version__,
-            "model": self.model,
-            "training": list(self.training),
-            "validation": list(self.validation),
-            "output_model": self.output_model,
-            "output_report": self.output_report,
+            "model": _absolute(self.model),
+            "training": [_absolute(p) for p in self.training],
+            "validation": [_absolute(p) for p in self.validation],
+            "output_model": _absolute(self.output_model),
+            "output_report": _absolute(self.output_report),
             "config": self.config.to_dict(),
         }
 
@@ -153,8 +154,9 @@ class TrainRun:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str, where: str = "") -> TrainRun:
-        """Parse a run configuration; raise :class:`ParameterError` with advice when it is not one."""
+    def from_json(cls, text: str, where: str = "", base: str | os.PathLike | None = None) -> TrainRun:
+        """Parse a run configuration; raise :class:`ParameterError` with advice when it is not one.
+        Relative paths (a configuration written by hand) are taken from the folder ``base``."""
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -170,13 +172,19 @@ class TrainRun:
             raise ParameterError(
                 "The training configuration {} is from a newer deepfeature; update the plugin.".format(where)
             )
+        def path(value) -> str:
+            text = str(value or "")
+            if text and base is not None and not os.path.isabs(text):
+                return os.path.normpath(os.path.join(base, text))
+            return text
+
         return cls(
-            model=str(data.get("model", "")),
-            training=[str(p) for p in data.get("training") or []],
-            validation=[str(p) for p in data.get("validation") or []],
+            model=path(data.get("model")),
+            training=[path(p) for p in data.get("training") or []],
+            validation=[path(p) for p in data.get("validation") or []],
             config=TrainConfig.from_dict(data.get("config") or {}),
-            output_model=str(data.get("output_model", "")),
-            output_report=str(data.get("output_report", "")),
+            output_model=path(data.get("output_model")),
+            output_report=path(data.get("output_report")),
         )
 
     @classmethod
@@ -185,7 +193,13 @@ class TrainRun:
         p = Path(path)
         if not p.is_file():
             raise ParameterError("The training configuration '{}' does not exist.".format(path))
-        return cls.from_json(p.read_text(encoding="utf-8"), where="'{}'".format(path))
+        text = p.read_text(encoding="utf-8")
+        return cls.from_json(text, where="'{}'".format(path), base=p.parent.absolute())
+
+
+def _absolute(path: str) -> str:
+    """``path`` made absolute against the current folder ('' stays '')."""
+    return os.path.abspath(path) if path else ""
 
 
 @dataclass

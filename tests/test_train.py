@@ -354,3 +354,24 @@ def test_bakerlake_four_classes_with_ignore(bakerlake, tmp_path):
     )
     assert set(res.history[-1]["val_iou"]) == set(classes)
     assert res.best_metrics["val_mean_iou"] is not None
+
+
+def test_run_configuration_paths_work_from_any_folder(tmp_path, monkeypatch):
+    """The written configuration holds absolute paths; a hand-written one with relative paths is read
+    against its own folder, so CONFIG re-runs whatever the working folder."""
+    from deepfeature.core.train import TrainConfig, TrainRun
+
+    work = tmp_path / "project"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    run = TrainRun("init.keras", ["labels.tif"], [], TrainConfig(), output_model="out/m.keras")
+    data = json.loads(run.to_json())
+    assert data["model"] == str(work / "init.keras") and data["training"] == [str(work / "labels.tif")]
+    assert data["output_model"] == str(work / "out" / "m.keras") and data["output_report"] == ""
+    data.update(model="init.keras", training=["sub/labels.tif", str(tmp_path / "abs.tif")])
+    (work / "run.train.json").write_text(json.dumps(data))
+    monkeypatch.chdir(tmp_path)
+    loaded = TrainRun.load(work / "run.train.json")
+    assert loaded.model == str(work / "init.keras")
+    assert loaded.training == [str(work / "sub" / "labels.tif"), str(tmp_path / "abs.tif")]
+    assert loaded.config == TrainConfig()
