@@ -68,13 +68,18 @@ class ScanResult:
     unknown_values: set = field(default_factory=set)
 
 
+def names_match(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> bool:
+    """Whether every class of the label raster is one of the model's classes by name."""
+    return bool(info.classes) and all(name in model_classes for name in info.classes.values())
+
+
 def class_mapping(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> dict[int, int]:
     """Map the label raster's mask values to the model's class indices (1..K).
 
     Classes are matched by name; when the names differ the ids are used if they fit the model.
     """
     names = {name: i + 1 for i, name in enumerate(model_classes)}
-    if info.classes and all(name in names for name in info.classes.values()):
+    if names_match(info, model_classes):
         return {value: names[name] for value, name in info.classes.items()}
     ids = list(info.classes) or []
     if ids and all(1 <= v <= len(model_classes) for v in ids):

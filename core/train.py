@@ -533,11 +533,22 @@ class Checkpoint:
 # The entry point
 # -------------------------------------------------------------------------------------------------
 def _prepare_sources(paths, spec, regions, progress, what):
-    from .sampling import LabelSource
+    from .sampling import LabelSource, names_match
 
     sources = []
     for path, region in zip(paths, regions):
-        sources.append(LabelSource(path, spec.bands, tuple(spec.classes), region=region))
+        source = LabelSource(path, spec.bands, tuple(spec.classes), region=region)
+        if not names_match(source.info, tuple(spec.classes)):
+            progress.warning(
+                "The class names of the {} label raster '{}' ({}) are not the model's ({}): its mask "
+                "values are used as the model's class numbers. Check that they mean the same classes, "
+                "or rebuild the label raster with the model's class names.".format(
+                    what, path,
+                    ", ".join("{}={}".format(k, v) for k, v in sorted(source.info.classes.items())),
+                    ", ".join("{}={}".format(i + 1, c) for i, c in enumerate(spec.classes)),
+                )
+            )
+        sources.append(source)
     return sources
 
 
@@ -716,6 +727,12 @@ def _train(
             ", ".join("{} {}".format(int(totals[k + 1]), c) for k, c in enumerate(class_names)),
         )
     )
+    missing = [c for k, c in enumerate(class_names) if totals[k + 1] == 0]
+    if missing:
+        progress.warning(
+            "No training pixels of the class(es) {}: the model cannot learn them. Add labels of these "
+            "classes, or initialize a model without them.".format(", ".join(map("'{}'".format, missing)))
+        )
     # Training rasters in memory (with their solid / blur distance maps) while they fit; validation
     # patches are read once below, by windows.
     budget = DEFAULT_CACHE_BYTES
