@@ -77,12 +77,14 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterFileDestination(
-                self.OUTPUT_JSON, self.tr("Metrics (JSON)"), self.tr("JSON files (*.json)")
+                self.OUTPUT_JSON, self.tr("Metrics (JSON)"), self.tr("JSON files (*.json)"), optional=True,
+                createByDefault=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterFileDestination(
-                self.OUTPUT_HTML, self.tr("Report (HTML)"), self.tr("HTML files (*.html)")
+                self.OUTPUT_HTML, self.tr("Report (HTML)"), self.tr("HTML files (*.html)"), optional=True,
+                createByDefault=True,
             )
         )
         labels = {
@@ -145,7 +147,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             output_json=json_path, output_html=html_path, **kwargs,
         )
-        outputs = {self.OUTPUT_JSON: json_path, self.OUTPUT_HTML: html_path}
+        outputs = {self.OUTPUT_JSON: json_path or None, self.OUTPUT_HTML: html_path or None}
         for name in self.NUMBERS:
             value = result[name.lower()]
             outputs[name] = float(value) if value is not None else float("nan")

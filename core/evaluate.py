@@ -293,6 +293,13 @@ def evaluate(
             "No pixel can be compared: the reference is ignore/NoData wherever the prediction has values "
             "(or they do not overlap). Check that the reference covers the prediction."
         )
+    _warn_class_mismatch(pred.classes, ref.classes, progress)
+    if not confusion[1:].sum():
+        progress.warning(
+            "The reference has no feature pixels where it overlaps the prediction (an empty layer, or "
+            "features outside the prediction): recall is undefined and every predicted feature pixel "
+            "counts as a false positive. Check the reference layer and its class field."
+        )
     names = {0: "background"}
     names.update({int(k): v for k, v in pred.classes.items()})
     names.update({int(k): v for k, v in ref.classes.items()})
@@ -354,6 +361,25 @@ def evaluate(
     )
     progress.progress(1.0)
     return result
+
+
+def _warn_class_mismatch(pred_classes: dict, ref_classes: dict, progress: Progress) -> None:
+    """Classes are compared by number: say so when both sides name their classes and the names differ."""
+    if not pred_classes or not ref_classes:
+        return
+    pred_names = {int(k): v for k, v in pred_classes.items()}
+    ref_names = {int(k): v for k, v in ref_classes.items()}
+    differ = [
+        "{} '{}' / '{}'".format(c, pred_names.get(c, "-"), ref_names.get(c, "-"))
+        for c in sorted(set(pred_names) | set(ref_names))
+        if pred_names.get(c) != ref_names.get(c)
+    ]
+    if differ:
+        progress.warning(
+            "The prediction's and the reference's classes differ (number 'prediction' / 'reference'; - = "
+            "not defined): {}. Classes are compared by number; check that the numbers mean the same "
+            "classes.".format(", ".join(differ))
+        )
 
 
 def _fmt(value) -> str:

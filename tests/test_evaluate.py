@@ -162,3 +162,35 @@ def test_burned_mask_is_the_label_raster_mask(massachusetts, mass_labels):  # no
     with rasterio.open(path) as ds:
         np.testing.assert_array_equal(ds.read(4), burn_buildings(*massachusetts))
     assert mask.sum() > 10000
+
+
+def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_path):
+    """Other class names (compared by number) and a reference without features get a warning; the
+    algorithm writes only the reports asked for."""
+    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.progress import WARNING, RecordingProgress
+
+    act = np.zeros((30, 30), dtype="float32")
+    act[5:15, 5:15] = 0.9
+    pred = write_activation(tmp_path / "act.tif", act, {1: "building"})
+    ref = np.zeros((30, 30), dtype="uint8")
+    ref[6:16, 5:15] = 1
+
+    def warnings_of(**kwargs):
+        progress = RecordingProgress()
+        evaluate(pred, progress=progress, **kwargs)
+        return [e.text for e in progress.events if e.kind == WARNING]
+
+    same = write_label_raster(tmp_path / "same.tif", ref, {1: "building"})
+    assert warnings_of(reference_path=same) == []
+    other = write_label_raster(tmp_path / "other.tif", ref, {1: "house", 2: "road"})
+    (warning,) = warnings_of(reference_path=other)
+    assert "1 'building' / 'house', 2 '-' / 'road'" in warning and "compared by number" in warning
+    (warning,) = warnings_of(reference_shapes=[], reference_classes={})
+    assert warning.startswith("The reference has no feature pixels")
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_alg("evaluate", {"PREDICTION": str(pred), "REFERENCE": str(same),
+                               "OUTPUT_JSON": str(out / "m.json")})
+    assert res["OUTPUT_HTML"] is None and sorted(p.name for p in out.iterdir()) == ["m.json"]
+    assert res["IOU"] == pytest.approx(90 / 110)
