@@ -41,8 +41,9 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         "tiles per model call. <b>Device</b>: auto, CPU or GPU. <b>Extent</b>: classify only this area. "
         "<b>Flip TTA</b>: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
         "The image must have the bands the model was trained on; the model's normalization statistics "
-        "are applied. Optional output: the classification (class ids: activation >= 0.5, or the most "
-        "probable class), paletted with the class names. Refine with 'Activation to Classification', "
+        "are applied. Optional output: the classification, paletted with the class names: the class whose "
+        "activation is highest where it is at least 0.5, else background (the same as 'Activation to "
+        "Classification' with its default threshold). Refine with 'Activation to Classification', "
         "'Activation to Polygons' or 'Activation to Points'."
     )
 

@@ -54,10 +54,12 @@ from .postprocess import (
     CLASS_NODATA,
     activation_tags,
     classification_tags,
+    classify_block,
 )
 from .progress import Progress, ensure
 
 DEVICES = ("auto", "cpu", "gpu")
+CLASSIFICATION_THRESHOLD = 0.5  # OUTPUT_CLASSIFICATION: 'Activation to Classification' at its default
 DEFAULT_TILE_SIZE = 1024
 #: The automatic tile size on a GPU (TILE_SIZE 0) is the largest (up to GPU_MAX_TILE_SIZE) whose
 #: first-level activations (batch x tile² x base filters, 2 bytes in bfloat16) fit in
@@ -962,7 +964,9 @@ def classify_raster(
     The activation raster is float32, one band per feature class (probability 0..1, NoData -1), on the
     input grid (or the EXTENT window of it, in the raster CRS: xmin, ymin, xmax, ymax), tiled, compressed
     (ZSTD, else DEFLATE), with overviews. The optional classification is uint8 class ids (0 background, 255
-    NoData): activation >= 0.5 for one class, arg-max of all channels (background included) for several.
+    NoData) by :func:`~deepfeature.core.postprocess.classify_block` at ``CLASSIFICATION_THRESHOLD`` (0.5),
+    the rule of 'Activation to Classification': the most probable feature class where its activation is
+    at least 0.5, else background.
     ``tile_size`` 0 picks :data:`DEFAULT_TILE_SIZE` on the CPU, :func:`gpu_tile_size` on a GPU.
     Returns a summary dict (sizes, tiling, timing, class pixel counts).
     """
@@ -1034,6 +1038,7 @@ def classify_raster(
     )
     n_out = spec.n_outputs
     first_feature = 1 if n_out > 1 else 0  # channel 0 is the background when there are several
+    class_ids = list(range(1, len(spec.classes) + 1))
     zone, step, tile = grid.zone, grid.step, grid.tile
     w1 = grid.weights()  # the model's output step weighs each tile's exact zone by the outer product
     # The blend weights of all tiles sum to a separable total: 1 inside, less near the window edges.
@@ -1087,13 +1092,9 @@ def classify_raster(
             else:
                 valid_pixels += (g1 - g0) * width
             cls = None
-            if cdst is not None:
-                if n_out == 1:
-                    cls = (probs[0] >= 0.5).view(np.uint8)
-                else:
-                    cls = np.argmax(probs, axis=0).astype(np.uint8)
-                if invalid is not None:
-                    cls[invalid] = CLASS_NODATA
+            if cdst is not None:  # the rule of 'Activation to Classification' at its default threshold
+                valid = ~invalid if invalid is not None else np.ones(act.shape[1:], bool)
+                cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, class_ids)
                 class_pixels[:] += np.bincount(cls.ravel(), minlength=256)
             return act, cls
 

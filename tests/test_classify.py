@@ -514,9 +514,17 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     probs = np.asarray(model.predict(normalize(x, meta.normalization)[None], verbose=0))
     probs = probs[0, pad:pad + h, pad:pad + w]
     np.testing.assert_allclose(np.moveaxis(acts[0], 0, -1), probs[..., 1:], atol=1e-4)
-    expected = probs.argmax(-1)
-    clear = np.sort(probs, axis=-1)[..., -1] - np.sort(probs, axis=-1)[..., -2] > 1e-3  # not a near tie
+    # The classification is the rule of 'Activation to Classification' at its default threshold 0.5.
+    feats = probs[..., 1:]
+    expected = np.where(feats.max(-1) >= 0.5, feats.argmax(-1) + 1, 0)
+    top = np.sort(feats, axis=-1)
+    clear = (top[..., -1] - top[..., -2] > 1e-3) & (np.abs(top[..., -1] - 0.5) > 1e-3)  # no near tie
     assert (ids[clear] == expected[clear]).all() and len(np.unique(ids)) > 1
+    from deepfeature.core.postprocess import activation_to_classification
+
+    activation_to_classification(tmp_path / "act{}.tif".format(TILE), tmp_path / "a2c.tif")
+    with rasterio.open(tmp_path / "a2c.tif") as a2c:
+        assert np.array_equal(a2c.read(1), ids)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None,
