@@ -131,6 +131,7 @@ def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
 
     act = blobs()
     src = write_activation(tmp_path / "act.tif", act, {1: "building"})
+    pixel_polygons = None
     for smooth in (0.0, 1.5):
         feats = []
         res = activation_to_polygons(src, lambda w, a, out=feats: out.append((from_wkb(w), a)),
@@ -143,11 +144,19 @@ def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
                    for _, a in feats)
         areas = np.array([g.area for g, _ in feats])
         pixel_areas = np.array([a["pixels"] * PIXEL ** 2 for _, a in feats])
-        if smooth == 0:
-            np.testing.assert_allclose(areas, pixel_areas)
-        else:  # smoothing moves boundaries by well under a pixel on average
-            assert abs(areas.sum() / pixel_areas.sum() - 1) < 0.1
-            assert sum(len(g.exterior.coords) if g.geom_type == "Polygon" else 0 for g, _ in feats) > 0
+        # Smoothing keeps each object's area (the MIN_AREA of the pixels), small objects included.
+        np.testing.assert_allclose(areas, pixel_areas, rtol=1e-9)
+        np.testing.assert_allclose([a["area"] for _, a in feats], pixel_areas, rtol=1e-9)
+        if smooth:  # no pixel staircase: far fewer vertices than pixel edges, and no right angles only
+            edges = [g.boundary.length / PIXEL for g, _ in feats]
+            vertices = [len(g.exterior.coords) for g, _ in feats if g.geom_type == "Polygon"]
+            assert sum(vertices) < 0.9 * sum(edges)
+            # Smoothed outlines stay on their pixels: each polygon covers mostly its own object.
+            assert [a["pixels"] for _, a in feats] == [a["pixels"] for _, a in pixel_polygons]
+            overlap = [g.intersection(p).area / g.union(p).area
+                       for (g, _), (p, _) in zip(feats, pixel_polygons)]
+            assert min(overlap) > 0.6 and np.mean(overlap) > 0.8
+        pixel_polygons = feats
 
 
 def test_fill_holes(tmp_path):
