@@ -19,7 +19,6 @@ Objects use 4-connectivity everywhere so that one object is exactly one valid po
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -681,7 +680,7 @@ def activation_to_points(
         sink(shapely.to_wkb(Point(x, y), output_dimension=2), attrs)
         written += 1
 
-    with rasterio.open(info.path) if method == "maxima" else contextlib.nullcontext() as src:
+    with rasterio.open(info.path) as src:
         for k in range(objects.count):
             if k % 100 == 0:
                 rest.check()
@@ -690,8 +689,12 @@ def activation_to_points(
             n = int(objects.pixels[k])
             centroid = (objects.row_sum[k] / n, objects.col_sum[k] / n)
             box = (int(objects.rmax[k] - objects.rmin[k] + 1), int(objects.cmax[k] - objects.cmin[k] + 1))
-            if method == "components" or n < 2 or box[0] * box[1] > MAX_SPLIT_PIXELS:
+            if n < 2 or box[0] * box[1] > MAX_SPLIT_PIXELS:
                 emit(*centroid, attrs)
+                continue
+            if method == "components":  # the centroid, or the nearest pixel of the object (a ring, a C)
+                mask, _, r0, c0 = _object_mask(src, info, objects, k)
+                emit(*_point_in(mask, centroid[0] - r0, centroid[1] - c0, r0, c0), attrs)
                 continue
             for part in _split_object(src, info, objects, k, int(min_distance), max(mpx, 1)):
                 part_attrs = dict(attrs)
@@ -701,13 +704,11 @@ def activation_to_points(
     return {"threshold": thr, "objects": objects.count, "points": written, "classes": dict(info.classes)}
 
 
-def _split_object(src, info: ActivationInfo, objects: Objects, k: int, min_distance: int, min_px: int):
-    """Split object ``k`` at its activation maxima; a list of ``{"row", "col", "attrs"}``."""
+def _object_mask(src, info: ActivationInfo, objects: Objects, k: int):
+    """(mask of object ``k`` in its bounding box, the winning activation there, box row, box column)."""
     import numpy as np
     from rasterio.windows import Window
     from scipy import ndimage
-    from skimage.feature import peak_local_max
-    from skimage.segmentation import watershed
 
     r0, r1 = int(objects.rmin[k]), int(objects.rmax[k]) + 1
     c0, c1 = int(objects.cmin[k]), int(objects.cmax[k]) + 1
@@ -719,14 +720,44 @@ def _split_object(src, info: ActivationInfo, objects: Objects, k: int, min_dista
     cls, score = classify_block(data, ~invalid, objects.threshold, info.class_ids)
     lab, _ = ndimage.label(cls == objects.class_id[k])
     mask = lab == lab[int(objects.seed_row[k]) - r0, int(objects.seed_col[k]) - c0]
+    return mask, score, r0, c0
+
+
+def _point_in(mask, row: float, col: float, r0: int, c0: int) -> tuple[float, float]:
+    """(``row``, ``col``) (box coordinates, as the mean of pixel indices) when the pixel under it is in
+    ``mask``, else the mask pixel nearest to it; returned in raster pixel indices."""
+    import numpy as np
+
+    i, j = int(math.floor(row + 0.5)), int(math.floor(col + 0.5))
+    if 0 <= i < mask.shape[0] and 0 <= j < mask.shape[1] and mask[i, j]:
+        return r0 + row, c0 + col
+    rows, cols = np.nonzero(mask)
+    nearest = int(np.argmin((rows - row) ** 2 + (cols - col) ** 2))
+    return float(r0 + rows[nearest]), float(c0 + cols[nearest])
+
+
+def _split_object(src, info: ActivationInfo, objects: Objects, k: int, min_distance: int, min_px: int):
+    """Split object ``k`` at its activation maxima; a list of ``{"row", "col", "attrs"}`` whose points
+    lie on their part."""
+    import numpy as np
+    from scipy import ndimage
+    from skimage.feature import peak_local_max
+    from skimage.segmentation import watershed
+
+    mask, score, r0, c0 = _object_mask(src, info, objects, k)
     smooth = ndimage.gaussian_filter(np.where(mask, score, 0).astype(np.float64), sigma=1.0)
     peaks = peak_local_max(
         smooth, min_distance=min_distance, labels=mask.astype(np.int32), exclude_border=False
     )
     n = int(mask.sum())
-    if len(peaks) <= 1:
+
+    def whole(attrs: dict) -> list[dict]:
         rows, cols = np.nonzero(mask)
-        return [{"row": r0 + rows.mean(), "col": c0 + cols.mean(), "attrs": {}}]
+        row, col = _point_in(mask, rows.mean(), cols.mean(), r0, c0)
+        return [{"row": row, "col": col, "attrs": attrs}]
+
+    if len(peaks) <= 1:
+        return whole({})
     markers = np.zeros(mask.shape, dtype=np.int32)
     markers[peaks[:, 0], peaks[:, 1]] = np.arange(1, len(peaks) + 1)
     regions = watershed(-smooth, markers, mask=mask)
@@ -738,13 +769,13 @@ def _split_object(src, info: ActivationInfo, objects: Objects, k: int, min_dista
             continue
         rows, cols = np.nonzero(sel)
         vals = score[sel]
+        row, col = _point_in(sel, rows.mean(), cols.mean(), r0, c0)
         parts.append({
-            "row": r0 + rows.mean(), "col": c0 + cols.mean(),
+            "row": row, "col": col,
             "attrs": {"pixels": m, "area": m * info.pixel_area, "mean_activation": float(vals.mean()),
                       "max_activation": float(vals.max())},
         })
     # Parts smaller than the minimum object size are not separate objects: keep the object whole.
     if len(parts) < 2 or min(p["attrs"]["pixels"] for p in parts) < min_px:
-        rows, cols = np.nonzero(mask)
-        return [{"row": r0 + rows.mean(), "col": c0 + cols.mean(), "attrs": {"pixels": n}}]
+        return whole({"pixels": n})
     return parts

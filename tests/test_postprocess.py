@@ -269,3 +269,37 @@ def test_vector_output_in_a_missing_folder_is_refused_before_work(alg, run_alg, 
     # A memory layer needs no folder.
     res = run_alg(alg, {"INPUT": str(src), "OUTPUT": "memory:"})
     assert res["COUNT"] > 0
+
+
+def test_points_lie_on_their_objects(tmp_path, small_strips):
+    """A ring's or a C's centroid is off the object: the point moves to the object's nearest pixel, for
+    both methods; every point of the realistic blobs lies on a pixel above the threshold."""
+    import rasterio
+    from shapely import from_wkb
+
+    from deepfeature.core.postprocess import activation_to_points
+
+    yy, xx = np.mgrid[0:60, 0:60]
+    radius = np.hypot(yy - 30, xx - 30)
+    act = np.where((radius >= 12) & (radius <= 18) & ~((xx > 30) & (abs(yy - 30) < 5)), 0.9, 0.05)
+    act = act.astype("float32")
+    act[2:6, 2:6] = 0.8  # a compact object keeps its exact centroid
+    src = write_activation(tmp_path / "ring.tif", act)
+    for method in ("components", "maxima"):
+        pts = []
+        activation_to_points(src, lambda w, a, out=pts: out.append(from_wkb(w)), method=method,
+                             min_distance=40)
+        assert len(pts) == 2, method
+        cols = [int((p.x - 500000) / PIXEL) for p in pts]
+        rows = [int((4000000 - p.y) / PIXEL) for p in pts]
+        assert all(act[r, c] >= 0.5 for r, c in zip(rows, cols)), method
+        assert any(p.x == pytest.approx(500000 + 4 * PIXEL) and p.y == pytest.approx(4000000 - 4 * PIXEL)
+                   for p in pts)
+    blob_src = write_activation(tmp_path / "blobs.tif", blobs())
+    with rasterio.open(blob_src) as ds:
+        data = ds.read(1)
+    for method in ("components", "maxima"):
+        pts = []
+        activation_to_points(blob_src, lambda w, a, out=pts: out.append(from_wkb(w)), method=method)
+        on = [data[int((4000000 - p.y) / PIXEL), int((p.x - 500000) / PIXEL)] >= 0.5 for p in pts]
+        assert on and all(on), method
