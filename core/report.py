@@ -18,8 +18,12 @@ def _finite(v) -> bool:
     return isinstance(v, (int, float)) and not math.isnan(v) and not math.isinf(v)
 
 
-def svg_chart(title: str, series: list[tuple[str, list, bool]], y_label: str, width=560, height=300) -> str:
-    """An SVG line chart. ``series``: (name, values per epoch (None = missing), dashed)."""
+def svg_chart(
+    title: str, series: list[tuple[str, list, bool]], y_label: str, width=560, height=300,
+    limits: tuple[float, float] = (-math.inf, math.inf),
+) -> str:
+    """An SVG line chart. ``series``: (name, values per epoch (None = missing), dashed); the y axis
+    never goes beyond ``limits`` (IoU 0..1, a loss from 0)."""
     pad_l, pad_r, pad_t, pad_b = 56, 150, 28, 40
     values = [v for _, vals, _ in series for v in vals if _finite(v)]
     n = max((len(vals) for _, vals, _ in series), default=0)
@@ -27,7 +31,7 @@ def svg_chart(title: str, series: list[tuple[str, list, bool]], y_label: str, wi
     if hi - lo < 1e-9:
         lo, hi = lo - 0.5, hi + 0.5
     span = hi - lo
-    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    lo, hi = max(lo - 0.05 * span, limits[0]), min(hi + 0.05 * span, limits[1])
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
 
     def x(i):
@@ -124,6 +128,7 @@ def write_report(
             ("validation", [h.get("val_loss") for h in history], True),
         ],
         "loss",
+        limits=(0.0, math.inf),
     )
     iou_series = []
     for c in classes:
@@ -131,7 +136,7 @@ def write_report(
         iou_series.append(
             ("{} validation".format(c), [(h.get("val_iou") or {}).get(c) for h in history], True)
         )
-    iou_chart = svg_chart("IoU per class and epoch", iou_series, "IoU")
+    iou_chart = svg_chart("IoU per class and epoch", iou_series, "IoU", limits=(0.0, 1.0))
     header, rows = history_rows(history, classes)
     best = summary.get("best_epoch")
     table = ["<table><tr>" + "".join("<th>{}</th>".format(html.escape(h)) for h in header) + "</tr>"]

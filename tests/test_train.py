@@ -399,3 +399,23 @@ def test_other_class_names_and_unlabelled_classes_are_warned(scene, tmp_path):
     train_model(model, [a], None, str(tmp_path / "m.keras"), tiny_config(epochs=1), progress=progress)
     warnings = [e.text for e in progress.events if e.kind == WARNING]
     assert not any("class numbers" in w or "No training pixels" in w for w in warnings)
+
+
+def test_report_axes_stay_within_the_metric_range(tmp_path):
+    """IoU from 0 to 1, a loss from 0: no negative tick even when a class stays at IoU 0."""
+    import re
+
+    from deepfeature.core.report import write_report
+
+    history = [{"epoch": e, "loss": 0.9 - 0.2 * e, "val_loss": 0.95 - 0.2 * e,
+                "iou": {"road": 0.0, "building": 0.3 * e}, "val_iou": {"road": 0.0, "building": 0.25 * e}}
+               for e in (1, 2, 3)]
+    write_report(tmp_path / "r.html", history, ["road", "building"], {"best_epoch": 3})
+    html = (tmp_path / "r.html").read_text()
+    charts = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(charts) == 2
+    for chart in charts:
+        ticks = [float(t) for t in re.findall(r'text-anchor="end">([-0-9.e]+)</text>', chart)]
+        assert len(ticks) == 5 and min(ticks) >= 0.0
+    iou_ticks = [float(t) for t in re.findall(r'text-anchor="end">([-0-9.e]+)</text>', charts[1])]
+    assert iou_ticks[0] == 0.0 and max(iou_ticks) <= 1.0
