@@ -34,7 +34,7 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
         "Class map: which classification values become which class ids, as 'values=class' entries "
         "separated by ';' — for example '1,2=1;5=2' makes values 1 and 2 class 1 and value 5 class 2. "
         "A class id equal to the ignore value marks unknown pixels. Values not listed are background. "
-        "Empty: every non-zero value is class 1.\n\n"
+        "Empty: every non-zero value is class 1, except the ignore value, which stays ignore.\n\n"
         "Class names (optional): one name per class id, in id order, separated by commas.\n\n"
         "Classification NoData, pixels outside the classification and image NoData pixels get the "
         "ignore value."

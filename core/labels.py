@@ -1197,7 +1197,8 @@ def build_label_raster_from_classification(
 
     The classification is resampled nearest-neighbour onto the image grid window by window (any grid,
     any CRS). ``class_map`` (:func:`parse_class_map`) says which source values become which class ids;
-    without it every non-zero value is class 1. Unmapped values are background; classification NoData
+    without it every non-zero value is class 1, except ``ignore_value``, which stays ignore (a label
+    raster's own mask band keeps its ignore pixels). Unmapped values are background; classification NoData
     and pixels outside it are ignore, as are image NoData pixels.
     """
     import numpy as np
@@ -1267,8 +1268,9 @@ def build_label_raster_from_classification(
                     else:
                         valid = vrt.read(vrt.count, window=window) != 0
                     out = np.zeros(data.shape, dtype=np.uint8)
-                    if lookup is None:
+                    if lookup is None:  # every non-zero value is class 1; the ignore value stays ignore
                         out[data != 0] = 1
+                        out[data == ignore_value] = ignore_value
                     else:
                         for target, sources in lookup:
                             out[np.isin(data, sources)] = target

@@ -127,3 +127,27 @@ def test_bad_classification_inputs(run_alg, bakerlake, massachusetts, tmp_path, 
     assert expected in str(error.value).lower() or expected in str(error.value), str(error.value)
     assert leftovers(tmp_path) == before
     assert [sha256(image), sha256(params["CLASSIFICATION"])] == hashes
+
+
+def test_default_map_keeps_the_ignore_value(tmp_path):
+    """A label raster's mask band given back as a classification (no NoData set): its ignore pixels stay
+    ignore instead of becoming class 1 under the default map."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.labels import build_label_raster_from_classification
+
+    rng = np.random.default_rng(0)
+    mask = rng.choice(np.array([0, 1, 255], dtype="uint8"), size=(40, 50), p=[0.5, 0.3, 0.2])
+    profile = dict(driver="GTiff", width=50, height=40, crs="EPSG:32619",
+                   transform=from_origin(600000, 5000000, 1, 1))
+    image, cls = tmp_path / "image.tif", tmp_path / "mask.tif"
+    with rasterio.open(image, "w", count=3, dtype="uint8", **profile) as dst:
+        dst.write(rng.integers(0, 255, (3, 40, 50), dtype="uint8"))
+    with rasterio.open(cls, "w", count=1, dtype="uint8", **profile) as dst:
+        dst.write(mask, 1)
+    out = tmp_path / "labels.tif"
+    result = build_label_raster_from_classification(image, cls, out)
+    assert np.array_equal(read(out)[3], mask)
+    assert result.pixel_counts == {1: int((mask == 1).sum())}
+    assert result.ignore_count == int((mask == 255).sum())
