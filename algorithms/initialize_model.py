@@ -150,7 +150,11 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         )
         self.addOutput(QgsProcessingOutputNumber(self.PARAMETERS, self.tr("Number of parameters")))
         self.addOutput(QgsProcessingOutputNumber(self.FIELD_OF_VIEW, self.tr("Field of view (pixels)")))
-        self.addOutput(QgsProcessingOutputString(self.VALID_PATCH_SIZES, self.tr("Valid patch sizes")))
+        self.addOutput(
+            QgsProcessingOutputString(
+                self.VALID_PATCH_SIZES, self.tr("Valid patch sizes (listed up to 1024)")
+            )
+        )
 
     # Parameters -> plain values ----------------------------------------------------------------
     def _spec_and_template(self, parameters, context):

@@ -721,7 +721,7 @@ def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: 
                   "pixels away).".format(rf.size, rf.margin))
     recommended = [s for s in sizes if s >= rf.size]
     progress.info("Valid patch sizes: multiples of {} from {} to {}; at least the field of view is "
-                  "recommended: {}.".format(spec.size_factor, sizes[0], sizes[-1],
+                  "recommended: {}.".format(spec.size_factor, sizes[0], MAX_PATCH,
                                             ", ".join(str(s) for s in recommended[:6]) or "none"))
     if spec.patch_size < rf.size:
         progress.warning(

@@ -69,7 +69,7 @@ def test_defaults_report_parameters_and_field_of_view(run_alg, tmp_path):
     assert result["VALID_PATCH_SIZES"].startswith("16, 32, 48")
     log = "\n".join(feedback.infos)
     assert "Contextual field of view: {} pixels".format(meta.field_of_view) in log
-    assert "Valid patch sizes: multiples of 16" in log
+    assert "Valid patch sizes: multiples of 16 from 16 to 8192" in log  # what PATCH_SIZE accepts
     assert any("smaller than the field of view" in e for e in feedback.errors)  # 32 < FOV: warned
 
 
