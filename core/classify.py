@@ -56,7 +56,7 @@ from .postprocess import (
     classification_tags,
     classify_block,
 )
-from .progress import Progress, ensure
+from .progress import Progress, count, ensure
 
 DEVICES = ("auto", "cpu", "gpu")
 CLASSIFICATION_THRESHOLD = 0.5  # OUTPUT_CLASSIFICATION: 'Activation to Classification' at its default
@@ -1032,9 +1032,9 @@ def classify_raster(
     n_workers = len(ready.models)
     threads = host_threads()
     progress.info(
-        "Classifying {} x {} pixels in {} tiles of {} pixels (context margin {}, step {}, batch {}{}; {} "
-        "reader threads).".format(width, height, grid.count, grid.tile, margin, grid.step, batch_size,
-                                  ", flip TTA" if tta else "", threads)
+        "Classifying {} x {} pixels in {} of {} pixels (context margin {}, step {}, batch {}{}; {}).".format(
+            width, height, count(grid.count, "tile"), grid.tile, margin, grid.step, batch_size,
+            ", flip TTA" if tta else "", count(threads, "reader thread"))
     )
     n_out = spec.n_outputs
     first_feature = 1 if n_out > 1 else 0  # channel 0 is the background when there are several

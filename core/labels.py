@@ -38,7 +38,7 @@ from typing import Any, Callable, Sequence
 from .errors import LabelError, OutputError, ParameterError, RasterError
 from .io import atomic_output, check_output_path, require_file
 from .labelraster import DEFAULT_IGNORE, MASK_DESCRIPTION, label_tags
-from .progress import Progress, ensure
+from .progress import Progress, count, ensure
 
 #: Geometry kinds a label layer may have, and the order they are burnt in.
 GEOMETRY_KINDS = ("polygon", "line", "point")
@@ -704,8 +704,9 @@ def build_label_raster_from_shapes(
         if aoi_wkb is not None:
             aoi = _aoi_polygons(aoi_wkb, shapely.box(*src.bounds), image_path)
         progress.info(
-            "Burning {} features ({} classes) into a {} x {} label raster.".format(
-                total, len(resolution.classes), src.width, src.height
+            "Burning {} ({}) into a {} x {} label raster.".format(
+                count(total, "feature"), count(len(resolution.classes), "class", "classes"), src.width,
+                src.height
             )
         )
         bindings = _osgeo()
@@ -1257,8 +1258,8 @@ def build_label_raster_from_classification(
             else:
                 vrt_options["add_alpha"] = True
             lookup = None if mapping is None else _group_map(mapping)
-            progress.info("Resampling the classification onto the {} x {} image grid ({} classes).".format(
-                src.width, src.height, len(classes)))
+            progress.info("Resampling the classification onto the {} x {} image grid ({}).".format(
+                src.width, src.height, count(len(classes), "class", "classes")))
             with WarpedVRT(cls, **vrt_options) as vrt:
 
                 def mask_for_window(window):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 from . import __version__
 from .errors import ModelFileError, OutputError, ParameterError
 from .io import atomic_output, check_output_path, write_text_atomic
-from .progress import Progress, ensure
+from .progress import Progress, count, ensure
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -706,9 +706,9 @@ def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: 
     spec = resolve_spec(spec, template, progress)
     _check_suffix(output_path, OutputError)
     check_output_path(output_path, what="model file")
-    progress.info("Building a {} model: {} bands, classes {}, {} levels, {} base filters.".format(
-        ARCHITECTURE_LABELS[spec.architecture], spec.bands, ", ".join(spec.classes), spec.depth,
-        spec.base_filters))
+    progress.info("Building the model, {}: {}, classes {}, {} levels, {}.".format(
+        ARCHITECTURE_LABELS[spec.architecture], count(spec.bands, "band"), ", ".join(spec.classes),
+        spec.depth, count(spec.base_filters, "base filter")))
     progress.check()
     model = build_model(spec, seed=seed)
     progress.progress(0.4)

@@ -149,6 +149,11 @@ class RecordingProgress(Progress):
         return [e.text for e in self.events if e.kind != PROGRESS]
 
 
+def count(n: int, singular: str, plural: str = "") -> str:
+    """``n`` and the noun in the right number for a message: '1 class', '3 classes', '2 tiles'."""
+    return "{} {}".format(n, singular if n == 1 else plural or singular + "s")
+
+
 def ensure(progress: Progress | None) -> Progress:
     """``progress`` or a :class:`NullProgress`."""
     return progress if progress is not None else NullProgress()
