@@ -985,9 +985,11 @@ def classify_raster(
         raise ParameterError("DEVICE must be one of {}; '{}' was given.".format(", ".join(DEVICES), device))
     if int(batch_size) < 1:
         raise ParameterError("BATCH_SIZE must be at least 1; {} was given.".format(batch_size))
-    check_output_path(output_path, [input_path, model_path], "activation raster")
+    check_output_path(output_path, [input_path, model_path], "activation raster", geotiff=True)
     if classification_path:
-        check_output_path(classification_path, [input_path, model_path], "classification raster")
+        check_output_path(
+            classification_path, [input_path, model_path], "classification raster", geotiff=True
+        )
         if same_file(classification_path, output_path):
             raise OutputError("The classification and the activation outputs must be different files.")
     metadata = read_metadata(model_path)

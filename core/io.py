@@ -27,18 +27,29 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     return os.path.normcase(os.path.realpath(pa)) == os.path.normcase(os.path.realpath(pb))
 
 
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
+
+
 def check_output_path(
     path: str | os.PathLike,
     inputs: Sequence[str | os.PathLike] = (),
     what: str = "output",
+    geotiff: bool = False,
 ) -> Path:
     """Validate an output path before any work starts; return it as a Path.
 
-    Refuses an output that is one of the inputs and a folder that does not exist or is not writable.
+    Refuses an output that is one of the inputs, a folder that does not exist or is not writable and,
+    with ``geotiff``, a name that does not end in .tif / .tiff (rasters are written as GeoTIFF).
     """
     if not path:
         raise OutputError("No {} path was given. Choose a file to write.".format(what))
     out = Path(path)
+    if geotiff and out.suffix.lower() not in GEOTIFF_SUFFIXES:
+        raise OutputError(
+            "The {} '{}' is written as a GeoTIFF: give a file name ending in .tif (e.g. '{}').".format(
+                what, out, out.with_suffix(".tif").name
+            )
+        )
     for src in inputs:
         if src and same_file(out, src):
             raise OutputError(
@@ -76,14 +87,15 @@ def _remove(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_output(
-    path: str | os.PathLike, inputs: Sequence[str | os.PathLike] = (), what: str = "output"
+    path: str | os.PathLike, inputs: Sequence[str | os.PathLike] = (), what: str = "output",
+    geotiff: bool = False,
 ) -> Iterator[Path]:
     """Yield a temporary path to write; on success rename it (and GDAL sidecars) onto ``path``.
 
     On any exception (including cancellation) the temporary file is removed and ``path`` is left as
-    it was.
+    it was. ``geotiff``: see :func:`check_output_path`.
     """
-    out = check_output_path(path, inputs, what)
+    out = check_output_path(path, inputs, what, geotiff)
     tmp = temporary_name(out)
     try:
         yield tmp

@@ -694,7 +694,7 @@ def build_label_raster_from_shapes(
 
     progress = ensure(progress)
     ignore_value = check_ignore_value(ignore_value)
-    check_output_path(output_path, [image_path], "label raster")
+    check_output_path(output_path, [image_path], "label raster", geotiff=True)
     resolution = resolve_classes(layers, ignore_value)
     src = _open_image(image_path)
     with src:
@@ -1210,7 +1210,7 @@ def build_label_raster_from_classification(
 
     progress = ensure(progress)
     ignore_value = check_ignore_value(ignore_value)
-    check_output_path(output_path, [image_path, classification_path], "label raster")
+    check_output_path(output_path, [image_path, classification_path], "label raster", geotiff=True)
     mapping = parse_class_map(class_map, ignore_value)
     ids = sorted({1} if mapping is None else {t for t in mapping.values() if t not in (0, ignore_value)})
     if not ids:

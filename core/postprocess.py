@@ -460,7 +460,7 @@ def activation_to_classification(
 
     progress = ensure(progress)
     info = read_activation_info(input_path)
-    with atomic_output(output_path, inputs=[input_path], what="classification raster") as tmp:
+    with atomic_output(output_path, inputs=[input_path], what="classification raster", geotiff=True) as tmp:
         thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.2) if threshold is None else progress)
         mpx = min_pixels(info, min_area)
         rest = progress.sub(0.2 if threshold is None else 0.0, 1.0)

@@ -303,3 +303,16 @@ def test_points_lie_on_their_objects(tmp_path, small_strips):
         activation_to_points(blob_src, lambda w, a, out=pts: out.append(from_wkb(w)), method=method)
         on = [data[int((4000000 - p.y) / PIXEL), int((p.x - 500000) / PIXEL)] >= 0.5 for p in pts]
         assert on and all(on), method
+
+
+def test_raster_output_must_be_a_geotiff_name(run_alg, tmp_path):
+    """Rasters are written as GeoTIFF: another extension (.img) is refused up front, not written as a
+    GeoTIFF under a misleading name."""
+    from qgis.core import QgsProcessingException
+
+    src = write_activation(tmp_path / "act.tif", blobs(), {1: "car"})
+    with pytest.raises(QgsProcessingException, match=r"ending in \.tif \(e\.g\. 'cls\.tif'\)"):
+        run_alg("activationtoclassification", {"INPUT": str(src), "OUTPUT": str(tmp_path / "cls.img")})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["act.tif"]
+    res = run_alg("activationtoclassification", {"INPUT": str(src), "OUTPUT": str(tmp_path / "cls.TIFF")})
+    assert Path(res["OUTPUT"]).name == "cls.TIFF"
