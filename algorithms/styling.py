@@ -13,18 +13,14 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-#: Class colours (background first), cycled for many classes.
-PALETTE = [
-    "#000000", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#ffff33",
-    "#a65628", "#f781bf", "#999999", "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3",
-]
+from ..core.postprocess import class_rgb
 
 
 def class_color(class_id: int) -> QColor:
-    """A stable colour for a class id."""
+    """A stable colour for a class id (the classification rasters' own colour table)."""
     if class_id == 0:
         return QColor(0, 0, 0, 0)
-    return QColor(PALETTE[1 + (class_id - 1) % (len(PALETTE) - 1)])
+    return QColor(*class_rgb(class_id))
 
 
 def paletted_renderer(layer: QgsRasterLayer, band: int, classes: dict[int, str], ignore=None):

@@ -53,8 +53,8 @@ from .postprocess import (
     ACTIVATION_NODATA,
     CLASS_NODATA,
     activation_tags,
-    classification_tags,
     classify_block,
+    describe_classification,
 )
 from .progress import Progress, count, ensure
 
@@ -1072,8 +1072,7 @@ def classify_raster(
             dst.set_band_description(b, name)
         cdst = stack.enter_context(rasterio.open(cls_tmp, "w", **profile_cls)) if cls_tmp else None
         if cdst is not None:
-            cdst.update_tags(**classification_tags(classes))
-            cdst.set_band_description(1, "class")
+            describe_classification(cdst, classes)
 
         def finish(block, vblock, b0: int, b1: int, g0: int, g1: int):
             """(activation, classification or None) of rows ``b0..b1`` of the accumulator ``block`` (and

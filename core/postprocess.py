@@ -57,6 +57,31 @@ def activation_tags(classes: dict[int, str], model: str = "") -> dict[str, str]:
     }
 
 
+#: Class colours (background first, cycled for many classes): the GeoTIFF colour table of classification
+#: rasters and the paletted styles of the QGIS layers.
+CLASS_PALETTE = (
+    "#000000", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#ffff33",
+    "#a65628", "#f781bf", "#999999", "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3",
+)
+
+
+def class_rgb(class_id: int) -> tuple[int, int, int]:
+    """The stable colour of a class id (1..254) as RGB."""
+    code = CLASS_PALETTE[1 + (class_id - 1) % (len(CLASS_PALETTE) - 1)]
+    return int(code[1:3], 16), int(code[3:5], 16), int(code[5:7], 16)
+
+
+def describe_classification(dst, classes: dict[int, str]) -> None:
+    """Tags, band description and colour table of a classification raster open for writing, so any GIS
+    shows it paletted, each class in its colour (a TIFF palette has no transparency: background is
+    black there; the QGIS style makes it transparent)."""
+    dst.update_tags(**classification_tags(classes))
+    dst.set_band_description(1, "class")
+    colormap = {value: (0, 0, 0, 0) for value in range(256)}
+    colormap.update({int(c): class_rgb(int(c)) + (255,) for c in classes if 0 < int(c) < CLASS_NODATA})
+    dst.write_colormap(1, colormap)
+
+
 def classification_tags(classes: dict[int, str]) -> dict[str, str]:
     """Dataset tags of a classification raster (class ids, 0 background, 255 NoData)."""
     return {
@@ -467,7 +492,7 @@ def activation_to_classification(
         class_pixels = np.zeros(256, dtype=np.int64)
         result = {"threshold": thr, "objects": None, "removed": 0}
         with rasterio.open(tmp, "w", **_raster_profile(info, "uint8", CLASS_NODATA)) as dst:
-            dst.update_tags(**classification_tags(info.classes))
+            describe_classification(dst, info.classes)
             if mpx > 1:
                 objects = find_objects(info, thr, mpx, rest.sub(0.0, 0.5))
                 result["objects"] = objects.count

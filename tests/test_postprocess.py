@@ -230,6 +230,17 @@ def test_algorithms_write_styled_outputs(run_alg, tmp_path):
     res = run_alg("activationtoclassification", {"INPUT": str(src), "THRESHOLD": 0.5, "MIN_AREA": 2.5,
                                                  "OUTPUT": str(tmp_path / "cls.tif")})
     assert Path(res["OUTPUT"]).exists() and res["USED_THRESHOLD"] == 0.5
+    # The file itself is paletted (its colour table), so it shows styled outside Processing as well.
+    import rasterio
+    from qgis.core import QgsRasterLayer
+
+    from deepfeature.core.postprocess import class_rgb
+
+    with rasterio.open(res["OUTPUT"]) as ds:
+        cmap = ds.colormap(1)
+    assert cmap[1] == class_rgb(1) + (255,) and cmap[255][3] == 0  # NoData transparent
+    plain = QgsRasterLayer(res["OUTPUT"], "plain", "gdal")
+    assert plain.isValid() and plain.renderer().type() == "paletted"
     res = run_alg("activationtopolygons", {"INPUT": str(src), "THRESHOLD_METHOD": 1, "MIN_AREA": 2.5,
                                            "SMOOTH": 1.0, "OUTPUT": str(tmp_path / "poly.gpkg")})
     layer = QgsVectorLayer(res["OUTPUT"], "p", "ogr")
