@@ -34,7 +34,11 @@ class FeedbackProgress(Progress):
         elif event.kind == INFO:
             self.feedback.pushInfo(event.text)
         elif event.kind == WARNING:
-            self.feedback.reportError(event.text, False)
+            warn = getattr(self.feedback, "pushWarning", None)  # QGIS >= 3.16: a warning, not an error
+            if warn is not None:
+                warn(event.text)
+            else:
+                self.feedback.reportError(event.text, False)
         elif event.kind == DEBUG:
             self.feedback.pushDebugInfo(event.text)
 

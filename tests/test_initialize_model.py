@@ -41,13 +41,16 @@ class _Feedback:
         class Recording(QgsProcessingFeedback):
             def __init__(self):
                 super().__init__()
-                self.infos, self.errors = [], []
+                self.infos, self.errors, self.warnings = [], [], []
 
             def pushInfo(self, text):  # noqa: N802 - QGIS API
                 self.infos.append(text)
 
             def reportError(self, text, fatal=False):  # noqa: N802 - QGIS API
                 self.errors.append(text)
+
+            def pushWarning(self, text):  # noqa: N802 - QGIS API
+                self.warnings.append(text)
 
         return Recording()
 
@@ -70,7 +73,8 @@ def test_defaults_report_parameters_and_field_of_view(run_alg, tmp_path):
     log = "\n".join(feedback.infos)
     assert "Contextual field of view: {} pixels".format(meta.field_of_view) in log
     assert "Valid patch sizes: multiples of 16 from 16 to 8192" in log  # what PATCH_SIZE accepts
-    assert any("smaller than the field of view" in e for e in feedback.errors)  # 32 < FOV: warned
+    assert any("smaller than the field of view" in e for e in feedback.warnings)  # 32 < FOV: warned
+    assert not feedback.errors  # a warning, not an error
 
 
 def test_resunet_with_classes_and_dropout(run_alg, tmp_path):
@@ -87,7 +91,7 @@ def test_resunet_with_classes_and_dropout(run_alg, tmp_path):
     assert meta.spec.classes == ("water", "trees", "roads") and meta.spec.n_outputs == 4
     assert meta.spec.dropout == pytest.approx(0.3)
     assert result["FIELD_OF_VIEW"] == meta.field_of_view == field_of_view(meta.spec)
-    assert not feedback.errors  # 256 >= the field of view: no warning
+    assert not feedback.errors and not feedback.warnings  # 256 >= the field of view: no warning
 
 
 def test_template_gives_bands_and_class_names(run_alg, tmp_path):
