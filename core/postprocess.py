@@ -31,7 +31,7 @@ from typing import Callable, Iterator
 from .errors import ParameterError, RasterError
 from .io import atomic_output, require_file
 from .labelraster import TAG_CLASSES
-from .progress import Progress, ensure
+from .progress import Progress, count, ensure
 
 TAG_ACTIVATION = "DEEPFEATURE_ACTIVATION"
 TAG_CLASSIFICATION = "DEEPFEATURE_CLASSIFICATION"
@@ -245,6 +245,34 @@ def otsu_threshold(info: ActivationInfo, progress: Progress | None = None) -> fl
     value = float(threshold_otsu(hist=(counts, centers)))
     progress.info("Automatic threshold (Otsu): {:.4f}".format(value))
     return value
+
+
+def warn_if_nothing_found(info: ActivationInfo, threshold: float, min_px: int, progress: Progress) -> None:
+    """When a post-processing step found nothing, say why: the highest activation (one more pass by
+    strips) is below the threshold, or the objects are all smaller than the minimum area."""
+    import rasterio
+
+    highest = -1.0
+    with rasterio.open(info.path) as src:
+        for r0, r1 in strips(info.height):
+            progress.check()
+            data, valid = read_activation_strip(src, info, r0, r1)
+            if valid.any():
+                highest = max(highest, float(data.max(axis=0)[valid].max()))
+    if highest < 0:
+        return  # no valid pixel at all: read_activation_info has said so
+    if highest < threshold:
+        progress.warning(
+            "Nothing was found: the highest activation in '{}' is {:.4f}, below the threshold {:.4f}. "
+            "Lower THRESHOLD (or use the automatic threshold).".format(info.path, highest, threshold)
+        )
+    elif min_px > 1:
+        progress.warning(
+            "Nothing was found: pixels reach the threshold {:.4f} (the highest activation is {:.4f}) but "
+            "every object is smaller than the minimum area ({}). Lower MIN_AREA.".format(
+                threshold, highest, count(min_px, "pixel")
+            )
+        )
 
 
 def _check_threshold(threshold: float) -> float:
@@ -507,6 +535,8 @@ def activation_to_classification(
                     class_pixels += np.bincount(cls.ravel(), minlength=256)
                     dst.write(cls[None], window=Window(0, r0, info.width, r1 - r0))
     result["class_pixels"] = {int(c): int(class_pixels[c]) for c in [0] + info.class_ids}
+    if not any(result["class_pixels"][c] for c in info.class_ids):
+        warn_if_nothing_found(info, thr, mpx, progress)
     result["classes"] = dict(info.classes)
     result["nodata_pixels"] = int(class_pixels[CLASS_NODATA])
     return result
@@ -632,6 +662,8 @@ def activation_to_polygons(
         raise ParameterError("SMOOTH must be 0 (no smoothing) or more pixels; {} was given.".format(smooth))
     thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.1) if threshold is None else progress)
     objects = find_objects(info, thr, min_pixels(info, min_area), progress.sub(0.1, 0.4))
+    if objects.count == 0:
+        warn_if_nothing_found(info, thr, min_pixels(info, min_area), progress)
     progress.info("{} objects found (threshold {:.3f}).".format(objects.count, thr))
     pixel_size = math.sqrt(info.pixel_area)
     folder = Path(tempfile.mkdtemp(prefix="deepfeature-polygons-"))
@@ -694,6 +726,8 @@ def activation_to_points(
     thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.1) if threshold is None else progress)
     mpx = min_pixels(info, min_area)
     objects = find_objects(info, thr, mpx, progress.sub(0.1, 0.6))
+    if objects.count == 0:
+        warn_if_nothing_found(info, thr, mpx, progress)
     transform = Affine(*info.transform)
     rest = progress.sub(0.6, 1.0)
     written = 0

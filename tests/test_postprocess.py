@@ -327,3 +327,34 @@ def test_raster_output_must_be_a_geotiff_name(run_alg, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["act.tif"]
     res = run_alg("activationtoclassification", {"INPUT": str(src), "OUTPUT": str(tmp_path / "cls.TIFF")})
     assert Path(res["OUTPUT"]).name == "cls.TIFF"
+
+
+def test_empty_results_say_why(tmp_path):
+    """Nothing found: the warning gives the highest activation against the threshold, or names
+    MIN_AREA when only small objects reach it."""
+    from deepfeature.core.postprocess import (
+        activation_to_classification,
+        activation_to_points,
+        activation_to_polygons,
+    )
+    from deepfeature.core.progress import WARNING, RecordingProgress
+
+    act = blobs() * np.float32(0.9)
+    src = write_activation(tmp_path / "act.tif", act)
+    top = float(act.max())
+    assert 0.5 < top < 0.95
+
+    def warnings_of(function, *args, **kwargs):
+        progress = RecordingProgress()
+        function(src, *args, progress=progress, **kwargs)
+        return [e.text for e in progress.events if e.kind == WARNING]
+
+    sink = lambda w, a: None  # noqa: E731
+    for function, args in ((activation_to_polygons, (sink,)), (activation_to_points, (sink,)),
+                           (activation_to_classification, (tmp_path / "c.tif",))):
+        (warning,) = warnings_of(function, *args, threshold=0.95)
+        assert "highest activation in" in warning
+        assert "{:.4f}, below the threshold 0.9500".format(top) in warning
+        (warning,) = warnings_of(function, *args, threshold=0.5, min_area=1e6)
+        assert "smaller than the minimum area" in warning and "Lower MIN_AREA" in warning
+        assert warnings_of(function, *args, threshold=0.5) == []
