@@ -69,7 +69,9 @@ class LayerStyler(QgsProcessingLayerPostProcessorInterface):
 
     @classmethod
     def attach(cls, context: QgsProcessingContext, layer_id: str, style, name: str | None = None):
-        """Style the output ``layer_id`` (a path) when it is loaded on completion."""
+        """Save ``style`` as the default style of the output raster ``layer_id`` (a path) and style the
+        layer when it is loaded on completion."""
+        save_default_style(layer_id, style)
         if not context.willLoadLayerOnCompletion(layer_id):
             return
         details = context.layerToLoadOnCompletionDetails(layer_id)
@@ -78,3 +80,18 @@ class LayerStyler(QgsProcessingLayerPostProcessorInterface):
         styler = cls(style)
         cls._alive.append(styler)
         details.setPostProcessor(styler)
+
+
+def save_default_style(path: str, style) -> bool:
+    """Write ``style`` as the raster's default style (``<name>.qml`` beside it), which QGIS applies
+    whenever the file is opened: after ``qgis_process``, in a later session, from the browser. A style
+    that cannot be saved (a read-only folder, not a raster) is skipped: the result itself is complete."""
+    try:
+        layer = QgsRasterLayer(path, "style", "gdal")
+        if not layer.isValid():
+            return False
+        style(layer)
+        _, ok = layer.saveNamedStyle(layer.styleURI())
+        return bool(ok)
+    except Exception:  # noqa: BLE001 - a missing style file must never fail the algorithm
+        return False

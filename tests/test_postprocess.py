@@ -358,3 +358,18 @@ def test_empty_results_say_why(tmp_path):
         (warning,) = warnings_of(function, *args, threshold=0.5, min_area=1e6)
         assert "smaller than the minimum area" in warning and "Lower MIN_AREA" in warning
         assert warnings_of(function, *args, threshold=0.5) == []
+
+
+def test_raster_outputs_keep_their_style_outside_processing(run_alg, tmp_path):
+    """Each styled raster output gets a default style file beside it, so QGIS shows it styled whenever
+    it is opened (after qgis_process, in a later session), not only when Processing loads it."""
+    from qgis.core import QgsRasterLayer
+
+    src = write_activation(tmp_path / "act.tif", blobs(), {1: "car"})
+    res = run_alg("activationtoclassification", {"INPUT": str(src), "OUTPUT": str(tmp_path / "cls.tif")})
+    assert (tmp_path / "cls.qml").is_file()
+    layer = QgsRasterLayer(res["OUTPUT"], "later", "gdal")
+    _, loaded = layer.loadDefaultStyle()
+    renderer = layer.renderer()
+    assert loaded and renderer.type() == "paletted"
+    assert [(c.value, c.label) for c in renderer.classes()] == [(1, "car")]
