@@ -148,6 +148,11 @@ class RecordingProgress(Progress):
         """All texts reported so far (info, warning, debug)."""
         return [e.text for e in self.events if e.kind != PROGRESS]
 
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings reported so far."""
+        return [e.text for e in self.events if e.kind == WARNING]
+
 
 def count(n: int, singular: str, plural: str = "") -> str:
     """``n`` and the noun in the right number for a message: '1 class', '3 classes', '2 tiles'."""

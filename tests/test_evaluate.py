@@ -168,7 +168,7 @@ def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_
     """Other class names (compared by number) and a reference without features get a warning; the
     algorithm writes only the reports asked for."""
     from deepfeature.core.evaluate import evaluate
-    from deepfeature.core.progress import WARNING, RecordingProgress
+    from deepfeature.core.progress import RecordingProgress
 
     act = np.zeros((30, 30), dtype="float32")
     act[5:15, 5:15] = 0.9
@@ -179,7 +179,7 @@ def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_
     def warnings_of(**kwargs):
         progress = RecordingProgress()
         evaluate(pred, progress=progress, **kwargs)
-        return [e.text for e in progress.events if e.kind == WARNING]
+        return progress.warnings
 
     same = write_label_raster(tmp_path / "same.tif", ref, {1: "building"})
     assert warnings_of(reference_path=same) == []

@@ -446,12 +446,12 @@ def test_initialize_model_reports_and_warns(tmp_path):
     text = "\n".join(progress.messages)
     assert "Parameters: {:,}".format(result.parameters) in text
     assert "field of view: {} pixels".format(result.field_of_view) in text
-    warnings = [e.text for e in progress.events if e.kind == "warning"]
+    warnings = progress.warnings
     assert len(warnings) == 1 and "smaller than the field of view" in warnings[0]
     assert progress.fractions == sorted(progress.fractions) and progress.fractions[-1] == 1.0
     quiet = RecordingProgress()
     initialize_model(tiny(patch=256, filters=2), tmp_path / "big.keras", progress=quiet)
-    assert not [e for e in quiet.events if e.kind == "warning"]
+    assert not quiet.warnings
 
 
 def test_initialize_model_failures_leave_nothing(tmp_path):

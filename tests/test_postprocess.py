@@ -337,7 +337,7 @@ def test_empty_results_say_why(tmp_path):
         activation_to_points,
         activation_to_polygons,
     )
-    from deepfeature.core.progress import WARNING, RecordingProgress
+    from deepfeature.core.progress import RecordingProgress
 
     act = blobs() * np.float32(0.9)
     src = write_activation(tmp_path / "act.tif", act)
@@ -347,7 +347,7 @@ def test_empty_results_say_why(tmp_path):
     def warnings_of(function, *args, **kwargs):
         progress = RecordingProgress()
         function(src, *args, progress=progress, **kwargs)
-        return [e.text for e in progress.events if e.kind == WARNING]
+        return progress.warnings
 
     sink = lambda w, a: None  # noqa: E731
     for function, args in ((activation_to_polygons, (sink,)), (activation_to_points, (sink,)),

@@ -381,7 +381,6 @@ def test_other_class_names_and_unlabelled_classes_are_warned(scene, tmp_path):
     """Labels whose class names are not the model's train by class number, with a warning; a model
     class without any training pixel is named, since the model cannot learn it."""
     from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.progress import WARNING
     from deepfeature.core.train import train_model
 
     model, a, _ = scene
@@ -391,13 +390,13 @@ def test_other_class_names_and_unlabelled_classes_are_warned(scene, tmp_path):
                                classes={1: "house"})
     progress = RecordingProgress()
     train_model(str(two), [house], None, str(tmp_path / "t.keras"), tiny_config(epochs=1), progress=progress)
-    warnings = [e.text for e in progress.events if e.kind == WARNING]
+    warnings = progress.warnings
     assert any("1=house" in w and "1=building, 2=road" in w and "class numbers" in w for w in warnings)
     assert any(w.startswith("No training pixels of the class(es) 'road'") for w in warnings)
     # Matching names and every class labelled: neither warning.
     progress = RecordingProgress()
     train_model(model, [a], None, str(tmp_path / "m.keras"), tiny_config(epochs=1), progress=progress)
-    warnings = [e.text for e in progress.events if e.kind == WARNING]
+    warnings = progress.warnings
     assert not any("class numbers" in w or "No training pixels" in w for w in warnings)
 
 
