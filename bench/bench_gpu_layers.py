@@ -226,6 +226,7 @@ def main() -> None:
     import keras
     import numpy as np
 
+    from deepfeature.core.classify import inference_twin
     from deepfeature.core.layers import fold_batch_norm
     from deepfeature.core.model import ModelSpec, build_model
 
@@ -267,17 +268,12 @@ def main() -> None:
                          fpp * pixels / s / 1e12, 100 * fpp * pixels / s / peak)))
 
     x = rng.normal(size=(args.batch, args.tile, args.tile, 4)).astype("float32")
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    for folded in (False, True):
-        model = build_model(spec)
-        model.set_weights(model32.get_weights())
-        if folded:
-            model = fold_batch_norm(model, spec)
+    for folded in (False, True):  # the copies classify_raster runs (the GPU: unfolded)
+        model = inference_twin(model32, spec, "mixed_bfloat16", folded=folded)
         model_row("Keras {} {} base {}, bf16{} (tile {}, batch {})".format(
             keras.backend.backend(), args.architecture, args.filters, ", BN folded" if folded else "",
             args.tile, args.batch), keras_seconds(model, x, args.seconds))
         del model
-    keras.config.set_dtype_policy("float32")
     if torch_device:
         net = TorchNet(fold_batch_norm(model32, spec), torch_device, torch.bfloat16)
         model_row("native PyTorch ({}, channels-last, BN folded, bf16)".format(torch_device),

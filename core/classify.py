@@ -792,7 +792,7 @@ def clear_model_cache() -> None:
         _MODEL_CACHE.clear()
 
 
-def _inference_twin(model, spec, policy: str | None = None, folded: bool = True):
+def inference_twin(model, spec, policy: str | None = None, folded: bool = True):
     """A copy of ``model`` for inference built under the dtype ``policy`` (e.g. ``mixed_bfloat16``;
     default: the current one), with its batch normalisation folded into the convolutions if ``folded``.
     Outputs stay float32."""
@@ -923,11 +923,11 @@ def _ready_model(model_path, device: str, progress) -> _ReadyModel:
     model, metadata = load_model(model_path)
     margin = receptive_field(model).margin
     if gpu:  # XLA/cuDNN fuse batch normalisation themselves; folded, large tiles fall to a slow path
-        models = [_inference_twin(model, metadata.spec, "mixed_bfloat16", folded=False)
+        models = [inference_twin(model, metadata.spec, "mixed_bfloat16", folded=False)
                   for _ in range(GPU_INFERENCE_THREADS)]
         progress.info("GPU found: running the model in bfloat16 mixed precision.")
     else:  # batch normalisation folded into the convolutions: 20 % faster on the CPU (TensorFlow)
-        models = [_inference_twin(model, metadata.spec)]
+        models = [inference_twin(model, metadata.spec)]
     ready = _ReadyModel(models, metadata, margin, gpu, threading.Lock())
     with _MODEL_CACHE_LOCK:
         _MODEL_CACHE[key] = ready
