@@ -1040,7 +1040,6 @@ def classify_raster(
     )
     n_out = spec.n_outputs
     first_feature = 1 if n_out > 1 else 0  # channel 0 is the background when there are several
-    class_ids = list(range(1, len(spec.classes) + 1))
     zone, step, tile = grid.zone, grid.step, grid.tile
     w1 = grid.weights()  # the model's output step weighs each tile's exact zone by the outer product
     # The blend weights of all tiles sum to a separable total: 1 inside, less near the window edges.
@@ -1085,17 +1084,17 @@ def classify_raster(
             act = probs[first_feature:]
             if act.shape[0] > 1:
                 act = np.ascontiguousarray(act)
-            invalid = None
-            if vblock is not None:
-                invalid = ~vblock[b0:b1]
-                np.copyto(act, np.float32(ACTIVATION_NODATA), where=invalid[None])
-                valid_pixels += int(invalid.size - np.count_nonzero(invalid))
+            valid = vblock[b0:b1] if vblock is not None else None
+            if valid is not None:
+                np.copyto(act, np.float32(ACTIVATION_NODATA), where=~valid[None])
+                valid_pixels += int(np.count_nonzero(valid))
             else:
                 valid_pixels += (g1 - g0) * width
             cls = None
             if cdst is not None:  # the rule of 'Activation to Classification' at its default threshold
-                valid = ~invalid if invalid is not None else np.ones(act.shape[1:], bool)
-                cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, class_ids)
+                if valid is None:
+                    valid = np.ones(act.shape[1:], bool)
+                cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, list(classes))
                 class_pixels[:] += np.bincount(cls.ravel(), minlength=256)
             return act, cls
 
