@@ -67,11 +67,10 @@ class LazySink:
         from ..core.io import check_output_path
 
         dest = self.alg.parameterAsOutputLayer(self.parameters, "OUTPUT", self.context) or ""
-        path = dest.split("|", 1)[0]
-        if dest.startswith(("memory:", "TEMPORARY_OUTPUT")) or "://" in dest or re.match(r"^\w{2,}:", dest):
-            return  # a memory layer or a database / provider URI
+        if "://" in dest or re.match(r"^\w{2,}:", dest):
+            return  # a memory layer ('memory:') or a database / provider URI ('ogr:', 'postgres://')
         try:
-            check_output_path(path, what="output layer")
+            check_output_path(dest.split("|", 1)[0], what="output layer")
         except OutputError as exc:
             raise QgsProcessingException(str(exc)) from exc
 

@@ -661,9 +661,10 @@ def activation_to_polygons(
     if smooth < 0:
         raise ParameterError("SMOOTH must be 0 (no smoothing) or more pixels; {} was given.".format(smooth))
     thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.1) if threshold is None else progress)
-    objects = find_objects(info, thr, min_pixels(info, min_area), progress.sub(0.1, 0.4))
+    mpx = min_pixels(info, min_area)
+    objects = find_objects(info, thr, mpx, progress.sub(0.1, 0.4))
     if objects.count == 0:
-        warn_if_nothing_found(info, thr, min_pixels(info, min_area), progress)
+        warn_if_nothing_found(info, thr, mpx, progress)
     progress.info("{} objects found (threshold {:.3f}).".format(objects.count, thr))
     pixel_size = math.sqrt(info.pixel_area)
     folder = Path(tempfile.mkdtemp(prefix="deepfeature-polygons-"))
