@@ -16,11 +16,11 @@ from .base import DeepFeatureAlgorithm
 from .styling import LayerStyler, paletted_renderer
 
 THRESHOLD_HELP = (
-    "<b>Threshold</b>: a pixel belongs to a class when its activation is at least this value (0–1); "
+    "Threshold: a pixel belongs to a class when its activation is at least this value (0–1); "
     "with several classes the most probable class wins if its activation reaches the threshold (the "
-    "minimum probability), else the pixel is background. <b>Threshold method</b> 'Automatic (Otsu)' "
+    "minimum probability), else the pixel is background.\nThreshold method 'Automatic (Otsu)' "
     "computes the threshold from the activation histogram instead. "
-    "<b>Minimum area</b> (square units of the raster CRS, e.g. m²): smaller objects are removed."
+    "Minimum area (square units of the raster CRS, e.g. m²): smaller objects are removed."
 )
 
 

@@ -39,11 +39,11 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
     HELP = (
         "One point per detected object of a class activation raster, for counting (cars, trees, stop "
         "signs), in the raster CRS, with the attributes class_id, class_name, score (maximum "
-        "activation), mean_activation, pixels and area.\n\n" + THRESHOLD_HELP + "\n<b>Method</b>: "
+        "activation), mean_activation, pixels and area.\n\n" + THRESHOLD_HELP + "\nMethod: "
         "'Connected objects' puts one point at the centroid of each object (or, for a ring or a C "
         "shape, on the object's pixel nearest to it: points always lie on their object); 'Local "
         "maxima' splits touching objects at the peaks of the activation that are at least "
-        "<b>Minimum distance</b> pixels apart (each part gets its pixels by a watershed)."
+        "'Minimum distance' pixels apart (each part gets its pixels by a watershed)."
     )
     METHOD = "METHOD"
     MIN_DISTANCE = "MIN_DISTANCE"

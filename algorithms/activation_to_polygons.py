@@ -116,10 +116,10 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
         "Vectorizes the objects of a class activation raster: one polygon per connected object "
         "(4-connected pixels of one class), in the raster CRS, with the attributes class_id, class_name, "
         "pixels, area (square CRS units), mean_activation and max_activation. Geometries are always "
-        "valid.\n\n" + THRESHOLD_HELP + "\n<b>Smooth</b> (pixels): simplifies the boundaries by this "
+        "valid.\n\n" + THRESHOLD_HELP + "\nSmooth (pixels): simplifies the boundaries by this "
         "tolerance and rounds the corners, removing the pixel staircase, and keeps each polygon's area "
         "equal to its pixels' area (0 keeps the pixel edges). "
-        "<b>Fill holes</b> removes the holes of the polygons.\n\n"
+        "Fill holes removes the holes of the polygons.\n\n"
         "Edit the result (delete false detections, fix outlines, add missed features) and feed it back "
         "to 'Build Label Raster from Vector Layers' and 'Train Model' to refine the model."
     )

@@ -33,22 +33,23 @@ HELP = """Trains a model made with 'Initialize Model' on one or more label raste
 trained model with new label rasters (its normalization is kept). The output is the model of the epoch \
 that did best on validation (IoU of the feature classes), not the last epoch.
 
-<b>Training / validation</b>: label rasters (image bands + mask band) with the model's band count; sizes \
+Training / validation: label rasters (image bands + mask band) with the model's band count; sizes \
 and data types may differ. Without validation rasters the last 20% of each training raster is held out \
 (reproducibly).
-<b>Epochs, patches</b>: an epoch is the number of patches trained before the class-weight bias is \
+Epochs, patches: an epoch is the number of patches trained before the class-weight bias is \
 adjusted. Patches per epoch 0 = derived from the patch sampling rate (average number of patches each \
 labelled pixel belongs to).
-<b>Class weight min/max</b>: patches are drawn in proportion to a density that favours feature pixels; \
+Class weight min/max: patches are drawn in proportion to a density that favours feature pixels; \
 the bias starts at the maximum and decays to the minimum by the last epoch (0 = the true ratio).
-<b>Loss weight</b> (0-3): weight of feature pixels in the loss (0 = equal).
-<b>Solid distance</b>: grows point/line/polygon labels by this many pixels.
-<b>Blur distance min/max</b>: a soft edge around features that shrinks from max to min during training.
-<b>Augment</b>: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
-patch. <b>Augment also with zoom/shift</b> (advanced): adds a 0.9-1.1 zoom and a small shift; useful \
+Loss weight (0-3): weight of feature pixels in the loss (0 = equal).
+Solid distance: grows point/line/polygon labels by this many pixels.
+Blur distance min/max: a soft edge around features that shrinks from max to min during training.
+Augment: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
+patch.
+Augment also with zoom/shift (advanced): adds a 0.9-1.1 zoom and a small shift; useful \
 when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
-<b>Resume</b>: continue an interrupted run (same inputs and settings) from its last completed epoch.
-<b>Config</b>: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
+Resume: continue an interrupted run (same inputs and settings) from its last completed epoch.
+Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
 experiment (its settings replace the parameters above; inputs not given are taken from it).
 Cancel stops after the current batch and still writes the best model so far."""
 

@@ -164,8 +164,9 @@ def read_activation_info(path: str | os.PathLike) -> ActivationInfo:
 # Reading and classifying strips
 
 
-def strips(height: int, rows: int = STRIP_ROWS) -> list[tuple[int, int]]:
-    """Row ranges ``[r0, r1)`` covering ``height``."""
+def strips(height: int, rows: int | None = None) -> list[tuple[int, int]]:
+    """Row ranges ``[r0, r1)`` covering ``height`` (``STRIP_ROWS`` rows each unless ``rows`` is given)."""
+    rows = rows or STRIP_ROWS
     return [(r0, min(r0 + rows, height)) for r0 in range(0, height, rows)]
 
 
@@ -749,8 +750,11 @@ def activation_to_points(
             n = int(objects.pixels[k])
             centroid = (objects.row_sum[k] / n, objects.col_sum[k] / n)
             box = (int(objects.rmax[k] - objects.rmin[k] + 1), int(objects.cmax[k] - objects.cmin[k] + 1))
-            if n < 2 or box[0] * box[1] > MAX_SPLIT_PIXELS:
+            if n < 2:
                 emit(*centroid, attrs)
+                continue
+            if box[0] * box[1] > MAX_SPLIT_PIXELS:  # too big to read whole: search the centroid's strip
+                emit(*_point_on_large_object(src, info, objects, k, centroid), attrs)
                 continue
             if method == "components":  # the centroid, or the nearest pixel of the object (a ring, a C)
                 mask, _, r0, c0 = _object_mask(src, info, objects, k)
@@ -781,6 +785,25 @@ def _object_mask(src, info: ActivationInfo, objects: Objects, k: int):
     lab, _ = ndimage.label(cls == objects.class_id[k])
     mask = lab == lab[int(objects.seed_row[k]) - r0, int(objects.seed_col[k]) - c0]
     return mask, score, r0, c0
+
+
+def _point_on_large_object(src, info: ActivationInfo, objects: Objects, k: int, centroid) -> tuple:
+    """A point on object ``k`` whose box is too big to read: the centroid when it lies on the object,
+    else the object's nearest pixel in the centroid's strip, else the object's first pixel."""
+    import numpy as np
+
+    row = min(max(int(math.floor(centroid[0] + 0.5)), 0), info.height - 1)
+    parts = strips(info.height)
+    i = next(j for j, (a, b) in enumerate(parts) if a <= row < b)
+    r0, r1 = parts[i]
+    data, valid = read_activation_strip(src, info, r0, r1, check_range=False)
+    cls, _ = classify_block(data, valid, objects.threshold, info.class_ids)
+    labels, _ = _label_strip(cls, info.class_ids)
+    ids = objects.label_to_object[np.where(labels > 0, labels + objects.offsets[i], 0)]
+    mask = ids == k + 1
+    if not mask.any():
+        return float(objects.seed_row[k]), float(objects.seed_col[k])
+    return _point_in(mask, centroid[0] - r0, centroid[1], r0, 0)
 
 
 def _point_in(mask, row: float, col: float, r0: int, c0: int) -> tuple[float, float]:

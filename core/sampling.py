@@ -73,6 +73,12 @@ def names_match(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> bool:
     return bool(info.classes) and all(name in model_classes for name in info.classes.values())
 
 
+def format_classes(classes: dict[int, str] | tuple[str, ...] | list[str]) -> str:
+    """'1=building, 2=road' for a {value: name} dict or a model's class names (numbered from 1)."""
+    items = sorted(classes.items()) if isinstance(classes, dict) else enumerate(classes, start=1)
+    return ", ".join("{}={}".format(k, v) for k, v in items) or "none"
+
+
 def class_mapping(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> dict[int, int]:
     """Map the label raster's mask values to the model's class indices (1..K).
 
@@ -87,9 +93,7 @@ def class_mapping(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> dict
     raise LabelError(
         "The classes of the label raster '{}' ({}) do not match the model's classes ({}). Rebuild the "
         "label raster with the model's class names, or initialize a model for these classes.".format(
-            info.path,
-            ", ".join("{}={}".format(k, v) for k, v in sorted(info.classes.items())) or "none",
-            ", ".join(model_classes),
+            info.path, format_classes(info.classes), ", ".join(model_classes),
         )
     )
 
@@ -117,6 +121,7 @@ class LabelSource:
         self.bands = bands
         self.n_classes = len(model_classes)
         self.class_map = class_mapping(self.info, model_classes)
+        self.names_match = names_match(self.info, model_classes)
         self.region = region or Region(0, self.info.height, 0, self.info.width)
         self.mean = np.zeros(bands, np.float32)
         self.std = np.ones(bands, np.float32)

@@ -533,19 +533,17 @@ class Checkpoint:
 # The entry point
 # -------------------------------------------------------------------------------------------------
 def _prepare_sources(paths, spec, regions, progress, what):
-    from .sampling import LabelSource, names_match
+    from .sampling import LabelSource, format_classes
 
     sources = []
     for path, region in zip(paths, regions):
         source = LabelSource(path, spec.bands, tuple(spec.classes), region=region)
-        if not names_match(source.info, tuple(spec.classes)):
+        if not source.names_match:
             progress.warning(
                 "The class names of the {} label raster '{}' ({}) are not the model's ({}): its mask "
                 "values are used as the model's class numbers. Check that they mean the same classes, "
                 "or rebuild the label raster with the model's class names.".format(
-                    what, path,
-                    ", ".join("{}={}".format(k, v) for k, v in sorted(source.info.classes.items())),
-                    ", ".join("{}={}".format(i + 1, c) for i, c in enumerate(spec.classes)),
+                    what, path, format_classes(source.info.classes), format_classes(spec.classes),
                 )
             )
         sources.append(source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,8 @@ def test_algorithms_follow_conventions(provider):
     for alg in algorithms:
         assert alg.name() == alg.name().lower()
         assert alg.displayName() and alg.shortHelpString()
+        # Plain text, one paragraph per line: the toolbox makes paragraphs, qgis_process prints it as is.
+        assert not re.search(r"</?[a-zA-Z]+>", alg.shortHelpString()), alg.id()
         for param in alg.parameterDefinitions():
             assert param.name() == param.name().upper(), (alg.id(), param.name())
 

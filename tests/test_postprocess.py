@@ -282,13 +282,19 @@ def test_vector_output_in_a_missing_folder_is_refused_before_work(alg, run_alg, 
     assert res["COUNT"] > 0
 
 
-def test_points_lie_on_their_objects(tmp_path, small_strips):
+@pytest.mark.parametrize("large", [False, True], ids=["read-whole", "too-big-to-read"])
+def test_points_lie_on_their_objects(tmp_path, small_strips, monkeypatch, large):
     """A ring's or a C's centroid is off the object: the point moves to the object's nearest pixel, for
-    both methods; every point of the realistic blobs lies on a pixel above the threshold."""
+    both methods, also for an object too big to read whole (searched in its centroid's strip); every
+    point of the realistic blobs lies on a pixel above the threshold."""
     import rasterio
     from shapely import from_wkb
 
+    from deepfeature.core import postprocess
     from deepfeature.core.postprocess import activation_to_points
+
+    if large:
+        monkeypatch.setattr(postprocess, "MAX_SPLIT_PIXELS", 100)  # the ring's box is 37 x 37
 
     yy, xx = np.mgrid[0:60, 0:60]
     radius = np.hypot(yy - 30, xx - 30)
