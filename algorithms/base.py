@@ -7,9 +7,11 @@ import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
+    QgsGeometry,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
@@ -20,6 +22,32 @@ from ..core.progress import DEBUG, INFO, PROGRESS, WARNING, Event, Progress
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 ICON_PATH = os.path.join(PLUGIN_DIR, "ui", "icon.svg")
+
+
+def plain_geometry(geometry, transform=None):
+    """A copy of ``geometry`` that GEOS and shapely read: 2D, curves (circular arcs, CurvePolygon,
+    MultiSurface) turned into straight segments, reprojected by ``transform`` (may raise
+    ``QgsCsException``). ``None`` for a missing or empty geometry; not yet made valid."""
+    if geometry is None or geometry.isNull() or geometry.isEmpty():
+        return None
+    abstract = geometry.constGet()
+    abstract = abstract.segmentize() if QgsWkbTypes.isCurvedType(abstract.wkbType()) else abstract.clone()
+    abstract.dropZValue()
+    abstract.dropMValue()
+    plain = QgsGeometry(abstract)
+    if transform is not None and not transform.isShortCircuited():
+        plain.transform(transform)
+    return plain
+
+
+def field_value(value):
+    """A field value as a plain python value (None for NULL; other types unchanged)."""
+    if value is None:
+        return None
+    is_null = getattr(value, "isNull", None)
+    if callable(is_null) and type(value).__name__ == "QVariant" and is_null():
+        return None
+    return value
 
 
 class FeedbackProgress(Progress):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateTransform,
+    QgsCsException,
     QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
@@ -17,7 +18,7 @@ from qgis.core import (
 )
 
 from ..core import deps
-from .base import DeepFeatureAlgorithm
+from .base import DeepFeatureAlgorithm, field_value, plain_geometry
 
 
 class EvaluateAlgorithm(DeepFeatureAlgorithm):
@@ -31,7 +32,8 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         "Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most "
         "probable class) or a classification raster — with a reference: a label raster (its mask band; "
         "ignore pixels are excluded) or a polygon layer rasterized on the prediction grid (CLASS_FIELD "
-        "holds the class ids, 255 = ignore; without a field every polygon is class 1).\n\n"
+        "holds the class ids, 255 = ignore, or the model's class names; without a field every polygon is "
+        "class 1).\n\n"
         "Results: per-class precision, recall, F1 and IoU, the confusion matrix (pixels), the overall "
         "accuracy and the Kullback-Leibler divergence between the reference and the predicted class "
         "distributions, as a JSON file and an HTML report with a picture of the errors (false "
@@ -64,8 +66,9 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterField(
-                self.CLASS_FIELD, self.tr("Class id field of the polygons (empty: all class 1)"),
-                parentLayerParameterName=self.REFERENCE_VECTOR, type=QgsProcessingParameterField.Numeric,
+                self.CLASS_FIELD,
+                self.tr("Class field of the polygons: class ids or names (empty: all class 1)"),
+                parentLayerParameterName=self.REFERENCE_VECTOR, type=QgsProcessingParameterField.Any,
                 optional=True,
             )
         )
@@ -126,18 +129,30 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
             transform = QgsCoordinateTransform(layer.crs(), prediction.crs(), context.transformContext()
                                                if context else QgsProject.instance().transformContext())
-            shapes = []
+            shapes, failed = [], 0
             for feature in layer.getFeatures(QgsFeatureRequest()):
                 if feedback is not None and feedback.isCanceled():
                     break
-                geometry = feature.geometry()
-                if geometry is None or geometry.isEmpty():
+                try:
+                    geometry = plain_geometry(feature.geometry(), transform)
+                except QgsCsException:
+                    failed += 1
                     continue
-                geometry.transform(transform)
-                value = feature[field] if field else 1
+                if geometry is None:
+                    continue
+                value = field_value(feature[field]) if field else 1
                 if value is None:
-                    continue
-                shapes.append((bytes(geometry.asWkb()), int(value)))
+                    raise QgsProcessingException(
+                        self.tr("Feature {} of the reference layer '{}' has no value in the class field "
+                                "'{}'. Fill it in, or filter the layer.").format(
+                            feature.id(), layer.name(), field)
+                    )
+                shapes.append((bytes(geometry.asWkb()), value))
+            if failed:
+                feedback.pushWarning(
+                    self.tr("{} reference features could not be reprojected to the prediction's CRS and were "
+                            "left out.").format(failed)
+                )
             kwargs["reference_shapes"] = shapes
             kwargs["reference_classes"] = {}
         json_path = self.parameterAsFileOutput(parameters, self.OUTPUT_JSON, context)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSource,
@@ -15,6 +16,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProviderRegistry,
     QgsRasterLayer,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -23,7 +25,7 @@ from qgis.core import (
 from ..core import deps
 from ..core.io import same_file
 from ..core.labelraster import DEFAULT_IGNORE
-from .base import DeepFeatureAlgorithm
+from .base import DeepFeatureAlgorithm, field_value, plain_geometry
 from .styling import LayerStyler, paletted_renderer
 
 _KINDS = {
@@ -64,16 +66,6 @@ def finish_label_raster(alg, context, feedback, output: str, result, ignore_valu
     return {alg.OUTPUT: output}
 
 
-def _python_value(value):
-    """A field value as a plain python value (None for NULL; other types unchanged)."""
-    if value is None:
-        return None
-    is_null = getattr(value, "isNull", None)
-    if callable(is_null) and type(value).__name__ == "QVariant" and is_null():
-        return None
-    return value
-
-
 class LabelRasterFromVector(DeepFeatureAlgorithm):
     """Burn point, line and polygon layers into a label raster on the image grid."""
 
@@ -91,7 +83,9 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         "Class field (optional): whole numbers are class ids (0 background, 1..254); text values are "
         "numbered 1..K in sorted order. A value equal to the ignore value marks unknown pixels. Without "
         "a class field every feature is class 1, or with several layers the layer order gives classes "
-        "1..K. A label layer with no feature over the image adds no labels (a warning names it); the "
+        "1..K, named after the layers (a table of a GeoPackage given by its path: after the table). "
+        "Curved geometries are turned into straight segments. A label layer with no feature over the "
+        "image adds no labels (a warning names it); the "
         "algorithm fails only when no label layer overlaps the image.\n\n"
         "Area of interest (optional): the area that is completely labelled; pixels outside it get the "
         "ignore value, so training learns only where labels are complete. Image NoData pixels (any "
@@ -208,20 +202,14 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         for feature in layer.getFeatures(request):
             if feedback.isCanceled():
                 raise QgsProcessingException(self.tr("Canceled by the user."))
-            geometry = feature.geometry()
-            if geometry is None or geometry.isNull() or geometry.isEmpty():
+            try:
+                geometry = plain_geometry(feature.geometry(), transform)
+            except QgsCsException:
+                failed += 1
+                continue
+            if geometry is None:
                 skipped += 1
                 continue
-            abstract = geometry.constGet().clone()
-            abstract.dropZValue()
-            abstract.dropMValue()
-            geometry = QgsGeometry(abstract)
-            if not transform.isShortCircuited():
-                try:
-                    geometry.transform(transform)
-                except QgsCsException:
-                    failed += 1
-                    continue
             if not geometry.isGeosValid():
                 geometry = geometry.makeValid()
                 if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
@@ -230,7 +218,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
                 skipped += 1
                 continue
             wkbs.append(geometry.asWkb().data())
-            values.append(_python_value(feature.attribute(index)) if index >= 0 else None)
+            values.append(field_value(feature.attribute(index)) if index >= 0 else None)
             ids.append(feature.id())
         if skipped:
             feedback.pushInfo(
@@ -243,6 +231,17 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
                 )
             )
         return wkbs, (values if index >= 0 else None), ids
+
+    @staticmethod
+    def _class_name(layer) -> str:
+        """The layer's name; for a table of a multi-layer file opened by its path (which names the layer
+        after the file), the table's name: ``roads.gpkg|layername=highways`` gives 'highways'."""
+        name = layer.name()
+        parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
+        table, path = parts.get("layerName") or "", parts.get("path") or ""
+        if table and path and name == os.path.splitext(os.path.basename(path))[0]:
+            return table
+        return name
 
     @staticmethod
     def _has_geometries(layer) -> bool:
@@ -261,14 +260,21 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         field = (self.parameterAsString(parameters, self.CLASS_FIELD, context) or "").strip()
         ignore_value = self.parameterAsInt(parameters, self.IGNORE_VALUE, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        label_layers, outside = [], []
+        label_layers, outside, sources = [], [], set()
         for layer in self.parameterAsLayerList(parameters, self.LABELS, context):
+            name = self._class_name(layer)
+            if (layer.source(), layer.subsetString()) in sources:
+                raise QgsProcessingException(
+                    self.tr("The label layer '{}' is given twice. Remove the copy from the label layers.")
+                    .format(name)
+                )
+            sources.add((layer.source(), layer.subsetString()))
             wkbs, values, ids = self._features(layer, field, raster_crs, raster.extent(), context, feedback)
             if not wkbs and self._has_geometries(layer):
-                outside.append(layer.name())
+                outside.append(name)
             # a layer without overlapping features stays in the list (it keeps its class number in
             # layer order); core warns about it and fails only when no layer overlaps the image
-            label_layers.append(LabelLayer(layer.name(), _KINDS[layer.geometryType()], wkbs, values, ids))
+            label_layers.append(LabelLayer(name, _KINDS[layer.geometryType()], wkbs, values, ids))
         if outside and not any(layer.wkb for layer in label_layers):
             raise QgsProcessingException(
                 self.tr(
@@ -282,16 +288,11 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
             transform = QgsCoordinateTransform(source.sourceCrs(), raster_crs, context.transformContext())
             aoi_wkb = []
             for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
-                geometry = feature.geometry()
-                if geometry is None or geometry.isEmpty():
-                    continue
-                abstract = geometry.constGet().clone()
-                abstract.dropZValue()
-                abstract.dropMValue()
-                geometry = QgsGeometry(abstract)
                 try:
-                    geometry.transform(transform)
+                    geometry = plain_geometry(feature.geometry(), transform)
                 except QgsCsException:
+                    continue
+                if geometry is None:
                     continue
                 if not geometry.isGeosValid():
                     geometry = geometry.makeValid()

@@ -363,6 +363,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             config,
             output_report=output_report or None,
             resume=resume,
+            source_config=config_file or None,
         )
         if result.canceled:
             feedback.reportError(

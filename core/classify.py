@@ -228,16 +228,17 @@ def _extent_window(src, extent: Sequence[float] | None) -> tuple[int, int, int, 
     CRS), rounded outwards and clipped to the raster."""
     if extent is None:
         return 0, 0, src.width, src.height
-    from rasterio.windows import from_bounds
-
     xmin, ymin, xmax, ymax = (float(v) for v in extent)
     if not (xmax > xmin and ymax > ymin):
         raise ParameterError("EXTENT is empty: give an area with a width and a height.")
-    win = from_bounds(xmin, ymin, xmax, ymax, transform=src.transform)
-    c0 = max(0, int(math.floor(win.col_off + 1e-6)))
-    r0 = max(0, int(math.floor(win.row_off + 1e-6)))
-    c1 = min(src.width, int(math.ceil(win.col_off + win.width - 1e-6)))
-    r1 = min(src.height, int(math.ceil(win.row_off + win.height - 1e-6)))
+    # The extent's corners in pixel coordinates: any geotransform (north-up, south-up, rotated).
+    inverse = ~src.transform
+    corners = [inverse * (x, y) for x in (xmin, xmax) for y in (ymin, ymax)]
+    cols, rows = [c for c, _ in corners], [r for _, r in corners]
+    c0 = max(0, int(math.floor(min(cols) + 1e-6)))
+    r0 = max(0, int(math.floor(min(rows) + 1e-6)))
+    c1 = min(src.width, int(math.ceil(max(cols) - 1e-6)))
+    r1 = min(src.height, int(math.ceil(max(rows) - 1e-6)))
     if c1 <= c0 or r1 <= r0:
         raise ParameterError(
             "EXTENT does not overlap the raster. Give an extent inside the raster, in its CRS, or leave "
@@ -1029,7 +1030,7 @@ def classify_raster(
         tile_size = gpu_tile_size(spec, batch_size, margin) if ready.gpu else DEFAULT_TILE_SIZE
     grid = make_grid(window, tile_size, margin, spec.size_factor)
     col0, row0, width, height = window
-    classes = {i + 1: name for i, name in enumerate(spec.classes)}
+    classes = spec.classes_by_id  # band b is class ids[b - 1]: the label rasters' class ids
     batch_size = int(batch_size)
     n_workers = len(ready.models)
     threads = host_threads()
@@ -1250,5 +1251,5 @@ def classify_raster(
         "stages": stats.summary(),
     }
     if classification_path:
-        result["class_pixels"] = {c: int(class_pixels[c]) for c in range(0, len(spec.classes) + 1)}
+        result["class_pixels"] = {c: int(class_pixels[c]) for c in [0] + list(classes)}
     return result

@@ -21,6 +21,7 @@ from typing import Sequence
 
 from .errors import LabelError, ParameterError, RasterError
 from .io import atomic_output, check_output_path, require_file, write_text_atomic
+from .labelraster import format_classes, read_info
 from .postprocess import (
     CLASS_NODATA,
     class_names_from_tags,
@@ -132,14 +133,14 @@ class _Prediction:
 class _Reference:
     """Reads reference class ids on the prediction grid (``ignore`` where unknown), by strips."""
 
-    def __init__(self, pred: _Prediction, path=None, shapes=None, classes=None):
+    def __init__(self, pred: _Prediction, path=None, shapes=None, classes=None, progress=None):
         import rasterio
+
+        progress = ensure(progress)
 
         self.pred = pred
         self.vrt = self.src = None
         if path:
-            from .labelraster import read_info
-
             info = read_info(path)
             self.path, self.band, self.ignore = str(path), info.mask_band, int(info.ignore_value)
             self.classes = dict(info.classes)
@@ -152,7 +153,15 @@ class _Reference:
                 for a, b in zip(tuple(self.src.transform)[:2] + tuple(self.src.transform)[3:5],
                                 tuple(pred.transform)[:2] + tuple(pred.transform)[3:5])
             )
-            if same_crs and same_res and abs(col - round(col)) < 1e-3 and abs(row - round(row)) < 1e-3:
+            aligned = same_res and abs(col - round(col)) < 1e-3 and abs(row - round(row)) < 1e-3
+            if aligned and not same_crs and not (self.src.crs and pred.crs):
+                same_crs = True  # one has no CRS but both lie on the same grid: the same place
+                progress.warning(
+                    "The {} has no CRS; it lies on the grid of the {}, so both are taken to show the same "
+                    "place.".format(*(("prediction", "reference") if not pred.crs else ("reference",
+                                                                                        "prediction")))
+                )
+            if same_crs and aligned:
                 self.offset = (int(round(col)), int(round(row)))
             else:
                 from rasterio.enums import Resampling
@@ -160,8 +169,10 @@ class _Reference:
 
                 if not pred.crs or not self.src.crs:
                     raise LabelError(
-                        "The reference '{}' is not on the prediction grid and one of them has no CRS. "
-                        "Assign a CRS to both rasters.".format(path)
+                        "The reference '{}' and the prediction are not on the same grid and {} no CRS, so "
+                        "one cannot be placed on the other. Assign the right CRS to both rasters "
+                        "(Raster > Projections > Assign Projection).".format(
+                            path, "neither has a" if not (pred.crs or self.src.crs) else "one of them has")
                     )
                 self.vrt = WarpedVRT(
                     self.src, crs=pred.crs, transform=pred.transform, width=pred.width,
@@ -175,7 +186,7 @@ class _Reference:
             self.path, self.ignore = "vector layer", CLASS_NODATA
             self.classes = dict(classes or {})
             geoms = [from_wkb(bytes(w)) for w, _ in shapes]
-            self.values = [int(v) for _, v in shapes]
+            self.values = [self._class_id(v) for _, v in shapes]
             for v in self.values:
                 if not 0 <= v <= 255:
                     raise LabelError(
@@ -185,6 +196,31 @@ class _Reference:
             self.geoms = geoms
             self.tree = STRtree(geoms) if geoms else None
             self.shapes = shapes
+
+    def _class_id(self, value) -> int:
+        """A reference class value as a class id: a number, or a class name of the prediction."""
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return int(float(text))
+            except ValueError:
+                pass
+            names = {str(name).strip().lower(): int(k) for k, name in self.pred.classes.items()}
+            if text.lower() not in names:
+                raise LabelError(
+                    "The reference class '{}' is not a class of the prediction ({}). Use a class field "
+                    "whose values are the model's class names or class ids.".format(
+                        text, format_classes(self.pred.classes))
+                )
+            cid = names[text.lower()]
+            self.classes.setdefault(cid, self.pred.classes[cid])
+            return cid
+        try:
+            return int(value)
+        except (TypeError, ValueError) as exc:
+            raise LabelError(
+                "The reference class value {!r} is neither a class id nor a class name.".format(value)
+            ) from exc
 
     def close(self) -> None:
         if self.vrt is not None:
@@ -236,8 +272,9 @@ def evaluate(
 ) -> dict:
     """Compare a prediction with a reference; write JSON and HTML reports; return the results dict.
 
-    ``reference_shapes``: ``(wkb, class id)`` pairs in the prediction CRS (255 = ignore), rasterized on
-    the prediction grid; otherwise ``reference_path`` is a label raster.
+    ``reference_shapes``: ``(wkb, class)`` pairs in the prediction CRS, rasterized on the prediction
+    grid; a class is an id (255 = ignore) or one of the prediction's class names. Otherwise
+    ``reference_path`` is a label raster.
     """
     import numpy as np
 
@@ -255,7 +292,7 @@ def evaluate(
         picture_path = Path(output_html).with_name(Path(output_html).stem + "_errors.png")
         check_output_path(picture_path, inputs, "error picture")
     pred = _Prediction(prediction_path, float(threshold))
-    ref = _Reference(pred, reference_path, reference_shapes, reference_classes)
+    ref = _Reference(pred, reference_path, reference_shapes, reference_classes, progress)
     confusion = np.zeros((N, N), dtype=np.int64)
     factor = max(1, int(math.ceil(max(pred.width, pred.height) / PICTURE_SIZE)))
     pic_w, pic_h = int(math.ceil(pred.width / factor)), int(math.ceil(pred.height / factor))

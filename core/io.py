@@ -149,3 +149,11 @@ def require_file(path: str | os.PathLike, what: str = "raster") -> Path:
     if p is None or not p.is_file():
         raise RasterError("The {} '{}' does not exist or is not a file.".format(what, path))
     return p
+
+
+def raster_envelope(src) -> tuple[float, float, float, float]:
+    """``(xmin, ymin, xmax, ymax)`` of an open raster in its CRS, from its four corners: right for
+    north-up, south-up (positive pixel height) and rotated geotransforms alike (``src.bounds`` is not)."""
+    corners = [src.transform * (c, r) for c in (0, src.width) for r in (0, src.height)]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return min(xs), min(ys), max(xs), max(ys)

@@ -26,6 +26,14 @@ TAG_IMAGE_BANDS = "DEEPFEATURE_IMAGE_BANDS"
 TAG_IMAGE_NODATA = "DEEPFEATURE_IMAGE_NODATA"
 MASK_DESCRIPTION = "mask"
 DEFAULT_IGNORE = 255
+#: Largest class id (0 is the background; 255 is the usual ignore value and the classification NoData).
+MAX_CLASS_ID = 254
+
+
+def format_classes(classes: dict[int, str] | tuple[str, ...] | list[str]) -> str:
+    """'1=building, 2=road' for a {value: name} dict or a model's class names (numbered from 1)."""
+    items = sorted(classes.items()) if isinstance(classes, dict) else enumerate(classes, start=1)
+    return ", ".join("{}={}".format(k, v) for k, v in items) or "none"
 
 
 @dataclass(frozen=True)

@@ -36,14 +36,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .errors import LabelError, OutputError, ParameterError, RasterError
-from .io import atomic_output, check_output_path, require_file
-from .labelraster import DEFAULT_IGNORE, MASK_DESCRIPTION, label_tags
+from .io import atomic_output, check_output_path, raster_envelope, require_file
+from .labelraster import DEFAULT_IGNORE, MASK_DESCRIPTION, MAX_CLASS_ID, label_tags
 from .progress import Progress, count, ensure
 
 #: Geometry kinds a label layer may have, and the order they are burnt in.
 GEOMETRY_KINDS = ("polygon", "line", "point")
-#: Largest class id (255 is reserved for the default ignore value, 0 for background).
-MAX_CLASS_ID = 254
 #: Side of the square processing window in pixels (a multiple of the output tile size).
 WINDOW_SIZE = 1024
 #: GDAL block cache while writing (bytes).
@@ -146,10 +144,21 @@ def _describe(layer: LabelLayer, index: int) -> str:
     return "feature {} of the layer '{}'".format(fid, layer.name)
 
 
+def _unique_names(names: Sequence[str]) -> list[str]:
+    """``names`` with repeats numbered: ``buildings, buildings (2)`` (class names must differ)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else "{} ({})".format(name, seen[name]))
+    return out
+
+
 def resolve_classes(layers: Sequence[LabelLayer], ignore_value: int = DEFAULT_IGNORE) -> ClassResolution:
     """Decide class ids and names and the value each feature burns.
 
-    - no layer has values: layer ``i`` (0-based) is class ``i + 1`` named after the layer;
+    - no layer has values: layer ``i`` (0-based) is class ``i + 1`` named after the layer (a repeated
+      layer name is numbered: ``buildings (2)``);
     - whole numbers (or text of whole numbers): the number is the class id; 0 burns background, the
       ignore value burns "unknown"; other values must be in 1..254;
     - text: each distinct text is numbered 1..K in sorted order (the ignore value is skipped); the text
@@ -186,12 +195,18 @@ def resolve_classes(layers: Sequence[LabelLayer], ignore_value: int = DEFAULT_IG
         )
     with_values = [layer.values is not None for layer in layers]
     if not any(with_values):
-        if len(layers) >= ignore_value or len(layers) > MAX_CLASS_ID:
+        if len(layers) > MAX_CLASS_ID:
             raise LabelError(
-                "{} label layers give {} classes, which collides with the ignore value {}. Use a class "
-                "field or fewer layers.".format(len(layers), len(layers), ignore_value)
+                "{} label layers give {} classes; at most {} are possible. Use fewer layers, or one layer "
+                "with a class field.".format(len(layers), len(layers), MAX_CLASS_ID)
             )
-        classes = {i + 1: layer.name for i, layer in enumerate(layers)}
+        if len(layers) >= ignore_value:
+            raise LabelError(
+                "{} label layers give the classes 1 to {}, which include the ignore value {}. Choose an "
+                "ignore value above {} (e.g. 255).".format(len(layers), len(layers), ignore_value,
+                                                            len(layers))
+            )
+        classes = dict(enumerate(_unique_names([layer.name for layer in layers]), start=1))
         burn = [[i + 1] * len(layer.wkb) for i, layer in enumerate(layers)]
         return ClassResolution(classes, burn, "layers")
     if not all(with_values):
@@ -696,13 +711,21 @@ def build_label_raster_from_shapes(
     ignore_value = check_ignore_value(ignore_value)
     check_output_path(output_path, [image_path], "label raster", geotiff=True)
     resolution = resolve_classes(layers, ignore_value)
+    renamed = [(layer.name, name) for layer, name in zip(layers, resolution.classes.values())
+               if resolution.mode == "layers" and layer.name != name]
+    if renamed:
+        progress.warning(
+            "Several label layers are named '{}'; their classes are named {} so that they differ. Rename "
+            "the layers to give the classes meaningful names.".format(
+                renamed[0][0], ", ".join("'{}'".format(new) for _, new in renamed))
+        )
     src = _open_image(image_path)
     with src:
         label_dtype(src.dtypes[0])
         passes, total = _burn_passes(layers, resolution, src, image_path, ignore_value, progress)
         aoi = None
         if aoi_wkb is not None:
-            aoi = _aoi_polygons(aoi_wkb, shapely.box(*src.bounds), image_path)
+            aoi = _aoi_polygons(aoi_wkb, shapely.box(*raster_envelope(src)), image_path)
         progress.info(
             "Burning {} ({}) into a {} x {} label raster.".format(
                 count(total, "feature"), count(len(resolution.classes), "class", "classes"), src.width,
@@ -743,7 +766,7 @@ def _burn_passes(layers, resolution: ClassResolution, src, image_path, ignore_va
     import numpy as np
     import shapely
 
-    left, bottom, right, top = src.bounds
+    left, bottom, right, top = raster_envelope(src)
     by_kind: dict[str, list] = {kind: [] for kind in GEOMETRY_KINDS}
     total = read = 0
     extents, missing = [], []
@@ -829,14 +852,15 @@ def _rasterio_mask_function(src, groups, aoi, ignore_value: int) -> Callable:
     """``mask_for_window(window)`` burning ``groups`` (then the AOI outside) with rasterio."""
     import numpy as np
     import shapely
-    from rasterio.windows import bounds as window_bounds
     from rasterio.windows import transform as window_transform
 
     def mask_for_window(window):
         shape = (int(window.height), int(window.width))
         out = np.zeros(shape, dtype=np.uint8)
-        box = shapely.box(*window_bounds(window, src.transform))
         transform = window_transform(window, src.transform)
+        corners = [transform * (c, r) for c in (0, shape[1]) for r in (0, shape[0])]
+        box = shapely.box(min(x for x, _ in corners), min(y for _, y in corners),
+                          max(x for x, _ in corners), max(y for _, y in corners))
         for group in groups:
             group.burn(out, box, transform)
         if aoi is not None:
@@ -1238,13 +1262,13 @@ def build_label_raster_from_classification(
             if cls.count > 1:
                 progress.warning("The classification raster has {} bands; band 1 is used.".format(cls.count))
             try:
-                cb = transform_bounds(cls.crs, src.crs, *cls.bounds, densify_pts=21)
+                cb = transform_bounds(cls.crs, src.crs, *raster_envelope(cls), densify_pts=21)
             except Exception as exc:  # noqa: BLE001 - any PROJ failure means no usable overlap
                 raise LabelError(
                     "The classification raster cannot be placed on the image: {}".format(exc)
                 ) from exc
-            ib = src.bounds
-            if not (cb[0] < ib.right and cb[2] > ib.left and cb[1] < ib.top and cb[3] > ib.bottom):
+            left, bottom, right, top = raster_envelope(src)
+            if not (cb[0] < right and cb[2] > left and cb[1] < top and cb[3] > bottom):
                 raise LabelError(
                     "The classification raster '{}' does not overlap the image '{}'. Check that they "
                     "show the same place and that their CRS are right.".format(

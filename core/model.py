@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 from . import __version__
 from .errors import ModelFileError, OutputError, ParameterError
 from .io import atomic_output, check_output_path, write_text_atomic
+from .labelraster import MAX_CLASS_ID, format_classes
 from .progress import Progress, count, ensure
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,11 +62,15 @@ class ModelSpec:
     base_filters: int = 16
     depth: int = 5
     dropout: float = 0.0
+    #: The class id (label raster mask value, classification value) of each class, ascending; empty
+    #: means the classic ``1..K``. Activation band ``b`` is class ``ids[b - 1]``.
+    class_ids: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-able dict."""
         data = asdict(self)
         data["classes"] = list(self.classes)
+        data["class_ids"] = list(self.class_ids)
         return data
 
     @classmethod
@@ -77,7 +82,10 @@ class ModelSpec:
             classes = data.get("classes", cls.classes)
             if isinstance(classes, str):
                 classes = [classes]
-            return cls(
+            ids = data.get("class_ids") or ()
+            if isinstance(ids, (int, str)):
+                ids = [ids]
+            spec = cls(
                 architecture=str(data.get("architecture", cls.architecture)),
                 bands=int(data.get("bands", cls.bands)),
                 classes=tuple(str(c) for c in classes),
@@ -85,9 +93,39 @@ class ModelSpec:
                 base_filters=int(data.get("base_filters", cls.base_filters)),
                 depth=int(data.get("depth", cls.depth)),
                 dropout=float(data.get("dropout", cls.dropout)),
+                class_ids=tuple(_class_id(v) for v in ids),
             )
         except (TypeError, ValueError) as exc:
             raise ParameterError("Invalid model specification {!r}: {}.".format(data, exc)) from exc
+        spec.validate_class_ids()
+        return spec
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The class id of each class (``class_ids``, else ``1..K``)."""
+        return tuple(self.class_ids) or tuple(range(1, len(self.classes) + 1))
+
+    @property
+    def classes_by_id(self) -> dict[int, str]:
+        """``{class id: class name}`` in class order."""
+        return dict(zip(self.ids, self.classes))
+
+    def validate_class_ids(self) -> None:
+        """Raise :class:`ParameterError` unless ``class_ids`` is empty or one ascending id 1..254 per
+        class (0 is the background, 255 the usual ignore value)."""
+        ids = list(self.class_ids)
+        if not ids:
+            return
+        if len(ids) != len(self.classes):
+            raise ParameterError(
+                "The model has {} classes ({}) but {} class ids ({}); give one id per class.".format(
+                    len(self.classes), ", ".join(self.classes), len(ids), ", ".join(map(str, ids)))
+            )
+        if any(not 1 <= v <= MAX_CLASS_ID for v in ids) or any(a >= b for a, b in zip(ids, ids[1:])):
+            raise ParameterError(
+                "The class ids must be unique, ascending and between 1 and {} (0 is the background, "
+                "255 the usual ignore value); got {}.".format(MAX_CLASS_ID, ", ".join(map(str, ids)))
+            )
 
     @property
     def n_outputs(self) -> int:
@@ -121,6 +159,7 @@ class ModelSpec:
             )
         if not self.classes:
             raise ParameterError("Give at least one class name (for example 'building').")
+        self.validate_class_ids()
         names = [c.strip() for c in self.classes]
         if any(not c for c in names):
             raise ParameterError("Class names must not be empty (got {}).".format(list(self.classes)))
@@ -159,6 +198,13 @@ class ModelSpec:
                     min(below, MAX_PATCH), min(below + factor, MAX_PATCH)
                 )
             )
+
+
+def _class_id(value) -> int:
+    """An integer class id from JSON (``2`` or ``"2"``; ``2.5`` and ``True`` are refused)."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("class id {!r} is not an integer".format(value))
+    return int(value)
 
 
 def valid_patch_sizes(spec: ModelSpec, up_to: int = 1024) -> list[int]:
@@ -654,7 +700,11 @@ def parse_class_names(text: str | None) -> tuple[str, ...]:
 def resolve_spec(spec: ModelSpec, template: str | os.PathLike | None = None,
                  progress: Progress | None = None) -> ModelSpec:
     """``spec`` completed from a label raster ``template`` (bands; class names when ``spec.classes`` is
-    empty) and validated. Without template, empty classes mean one class, ``feature``."""
+    empty) and validated. Without template, empty classes mean one class, ``feature``.
+
+    When the classes are the template's (no class names, or the same names in any order), the model
+    takes the template's classes in its order and its class ids (``class_ids``), so a label raster with
+    classes 2 and 5 gives a model whose outputs are classes 2 and 5; other class names are ``1..K``."""
     import dataclasses
 
     progress = ensure(progress)
@@ -677,7 +727,14 @@ def resolve_spec(spec: ModelSpec, template: str | os.PathLike | None = None,
         if spec.bands != info.image_bands:
             progress.info("Taking {} bands from the label raster (instead of {}).".format(
                 info.image_bands, spec.bands))
-        spec = dataclasses.replace(spec, bands=info.image_bands, classes=spec.classes or names)
+        ids = spec.class_ids
+        if not ids and (not spec.classes or set(spec.classes) == set(names)):
+            # The label raster's classes: keep their order and ids (2 and 5 stay 2 and 5 in every output).
+            spec = dataclasses.replace(spec, classes=names)
+            ids = tuple(info.class_ids)
+            if ids == tuple(range(1, len(ids) + 1)):
+                ids = ()  # the classic 1..K
+        spec = dataclasses.replace(spec, bands=info.image_bands, classes=spec.classes or names, class_ids=ids)
     elif not spec.classes:
         spec = dataclasses.replace(spec, classes=("feature",))
     spec.validate()
@@ -707,7 +764,8 @@ def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: 
     _check_suffix(output_path, OutputError)
     check_output_path(output_path, what="model file")
     progress.info("Building the model, {}: {}, classes {}, {} levels, {}.".format(
-        ARCHITECTURE_LABELS[spec.architecture], count(spec.bands, "band"), ", ".join(spec.classes),
+        ARCHITECTURE_LABELS[spec.architecture], count(spec.bands, "band"),
+        format_classes(spec.classes_by_id) if spec.class_ids else ", ".join(spec.classes),
         spec.depth, count(spec.base_filters, "base filter")))
     progress.check()
     model = build_model(spec, seed=seed)

@@ -291,11 +291,27 @@ def resolve_threshold(info: ActivationInfo, threshold: float | None, progress: P
     return _check_threshold(threshold)
 
 
-def min_pixels(info: ActivationInfo, min_area: float) -> int:
-    """The smallest object size in pixels for a minimum area in square CRS units."""
+def min_pixels(info: ActivationInfo, min_area: float, progress: Progress | None = None) -> int:
+    """The smallest object size in pixels for a minimum area in square CRS units (warns when those are
+    square degrees)."""
     if min_area is None or min_area <= 0:
         return 0
-    return int(math.ceil(float(min_area) / info.pixel_area - 1e-9))
+    pixels = int(math.ceil(float(min_area) / info.pixel_area - 1e-9))
+    if progress is not None and info.crs_wkt:
+        from rasterio.crs import CRS
+
+        try:
+            geographic = CRS.from_wkt(info.crs_wkt).is_geographic
+        except Exception:  # noqa: BLE001 - an unreadable CRS: no hint
+            geographic = False
+        if geographic:
+            progress.warning(
+                "The raster's CRS is geographic: the minimum area {:g} is in square degrees ({}; a pixel is "
+                "{:.3g} square degrees). For an area in square metres, reproject the activation raster to "
+                "a projected CRS (Raster > Projections > Warp).".format(
+                    float(min_area), count(pixels, "pixel"), info.pixel_area)
+            )
+    return pixels
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,7 +532,7 @@ def activation_to_classification(
     info = read_activation_info(input_path)
     with atomic_output(output_path, inputs=[input_path], what="classification raster", geotiff=True) as tmp:
         thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.2) if threshold is None else progress)
-        mpx = min_pixels(info, min_area)
+        mpx = min_pixels(info, min_area, progress)
         rest = progress.sub(0.2 if threshold is None else 0.0, 1.0)
         class_pixels = np.zeros(256, dtype=np.int64)
         result = {"threshold": thr, "objects": None, "removed": 0}
@@ -662,7 +678,7 @@ def activation_to_polygons(
     if smooth < 0:
         raise ParameterError("SMOOTH must be 0 (no smoothing) or more pixels; {} was given.".format(smooth))
     thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.1) if threshold is None else progress)
-    mpx = min_pixels(info, min_area)
+    mpx = min_pixels(info, min_area, progress)
     objects = find_objects(info, thr, mpx, progress.sub(0.1, 0.4))
     if objects.count == 0:
         warn_if_nothing_found(info, thr, mpx, progress)
@@ -726,7 +742,7 @@ def activation_to_points(
         raise ParameterError("MIN_DISTANCE must be at least 1 pixel; {} was given.".format(min_distance))
     info = read_activation_info(input_path)
     thr = resolve_threshold(info, threshold, progress.sub(0.0, 0.1) if threshold is None else progress)
-    mpx = min_pixels(info, min_area)
+    mpx = min_pixels(info, min_area, progress)
     objects = find_objects(info, thr, mpx, progress.sub(0.1, 0.6))
     if objects.count == 0:
         warn_if_nothing_found(info, thr, mpx, progress)

@@ -115,11 +115,17 @@ def metrics_csv(history: list[dict], classes: list[str]) -> str:
     return buf.getvalue()
 
 
+def report_files(path: str | Path) -> tuple[Path, Path, Path]:
+    """The files a report at ``path`` writes: the HTML page and its ``.csv`` / ``.json`` metrics."""
+    path = Path(path)
+    return path, path.with_suffix(".csv"), path.with_suffix(".json")
+
+
 def write_report(
     path: str | Path, history: list[dict], classes: list[str], summary: dict, title: str = "Training report"
 ) -> list[str]:
     """Write the HTML report and its ``.csv`` / ``.json`` metrics siblings; return the written paths."""
-    path = Path(path)
+    path, csv_path, json_path = report_files(path)
     epochs = [h.get("epoch") for h in history]
     loss_chart = svg_chart(
         "Loss per epoch",
@@ -171,11 +177,10 @@ Metrics as <a href="{csv}">CSV</a> and <a href="{json}">JSON</a>.</p>
         loss=loss_chart,
         iou=iou_chart,
         n=len(epochs),
-        csv=html.escape(path.with_suffix(".csv").name),
-        json=html.escape(path.with_suffix(".json").name),
+        csv=html.escape(csv_path.name),
+        json=html.escape(json_path.name),
         table="\n".join(table),
     )
-    csv_path, json_path = path.with_suffix(".csv"), path.with_suffix(".json")
     write_text_atomic(csv_path, metrics_csv(history, classes))
     write_text_atomic(json_path, json.dumps({"summary": summary, "history": history}, indent=2, default=str))
     write_text_atomic(path, page)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import LabelError, RasterError, TrainingError
-from .labelraster import LabelRasterInfo, read_info
+from .labelraster import LabelRasterInfo, format_classes, read_info
 from .targets import IGNORE, target_margin
 
 #: Ratio cap in the class-balancing density (so a class with a handful of pixels cannot take over).
@@ -73,27 +73,27 @@ def names_match(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> bool:
     return bool(info.classes) and all(name in model_classes for name in info.classes.values())
 
 
-def format_classes(classes: dict[int, str] | tuple[str, ...] | list[str]) -> str:
-    """'1=building, 2=road' for a {value: name} dict or a model's class names (numbered from 1)."""
-    items = sorted(classes.items()) if isinstance(classes, dict) else enumerate(classes, start=1)
-    return ", ".join("{}={}".format(k, v) for k, v in items) or "none"
-
-
-def class_mapping(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> dict[int, int]:
+def class_mapping(
+    info: LabelRasterInfo, model_classes: tuple[str, ...], model_ids: tuple[int, ...] | None = None
+) -> dict[int, int]:
     """Map the label raster's mask values to the model's class indices (1..K).
 
-    Classes are matched by name; when the names differ the ids are used if they fit the model.
+    Classes are matched by name; when the names differ the mask values are taken as the model's class
+    ids (``model_ids``, default ``1..K``: value ``model_ids[i]`` is class index ``i + 1``) if they are
+    all among them.
     """
+    model_ids = tuple(model_ids or range(1, len(model_classes) + 1))
     names = {name: i + 1 for i, name in enumerate(model_classes)}
     if names_match(info, model_classes):
         return {value: names[name] for value, name in info.classes.items()}
+    index = {v: i + 1 for i, v in enumerate(model_ids)}
     ids = list(info.classes) or []
-    if ids and all(1 <= v <= len(model_classes) for v in ids):
-        return {v: v for v in ids}
+    if ids and all(v in index for v in ids):
+        return {v: index[v] for v in ids}
     raise LabelError(
         "The classes of the label raster '{}' ({}) do not match the model's classes ({}). Rebuild the "
         "label raster with the model's class names, or initialize a model for these classes.".format(
-            info.path, format_classes(info.classes), ", ".join(model_classes),
+            info.path, format_classes(info.classes), format_classes(dict(zip(model_ids, model_classes))),
         )
     )
 
@@ -108,6 +108,7 @@ class LabelSource:
         model_classes: tuple[str, ...],
         region: Region | None = None,
         info: LabelRasterInfo | None = None,
+        model_ids: tuple[int, ...] | None = None,
     ):
         self.path = str(path)
         self.info = info or read_info(path)
@@ -120,7 +121,7 @@ class LabelSource:
             )
         self.bands = bands
         self.n_classes = len(model_classes)
-        self.class_map = class_mapping(self.info, model_classes)
+        self.class_map = class_mapping(self.info, model_classes, model_ids)
         self.names_match = names_match(self.info, model_classes)
         self.region = region or Region(0, self.info.height, 0, self.info.width)
         self.mean = np.zeros(bands, np.float32)

@@ -533,24 +533,27 @@ class Checkpoint:
 # The entry point
 # -------------------------------------------------------------------------------------------------
 def _prepare_sources(paths, spec, regions, progress, what):
-    from .sampling import LabelSource, format_classes
+    from .labelraster import format_classes
+    from .sampling import LabelSource
 
     sources = []
     for path, region in zip(paths, regions):
-        source = LabelSource(path, spec.bands, tuple(spec.classes), region=region)
+        source = LabelSource(path, spec.bands, tuple(spec.classes), region=region, model_ids=spec.ids)
         if not source.names_match:
             progress.warning(
                 "The class names of the {} label raster '{}' ({}) are not the model's ({}): its mask "
                 "values are used as the model's class numbers. Check that they mean the same classes, "
                 "or rebuild the label raster with the model's class names.".format(
-                    what, path, format_classes(source.info.classes), format_classes(spec.classes),
+                    what, path, format_classes(source.info.classes), format_classes(spec.classes_by_id),
                 )
             )
         sources.append(source)
     return sources
 
 
-def _check_inputs(model_path, training, validation, output_model, output_report):
+def _check_inputs(model_path, training, validation, output_model, output_report, source_config=None):
+    from .report import report_files
+
     require_file(model_path, "model file")
     if not training:
         raise LabelError("Give at least one training label raster.")
@@ -559,9 +562,20 @@ def _check_inputs(model_path, training, validation, output_model, output_report)
     inputs = [model_path] + list(training) + list(validation)
     if Path(output_model).suffix.lower() != ".keras":
         raise OutputError("The output model '{}' must end with '.keras'.".format(output_model))
-    check_output_path(output_model, inputs, what="output model")
+    check_output_path(output_model, inputs + [source_config], what="output model")
+    # The run configuration beside the model may replace the one this run was read from (a re-run).
+    check_output_path(config_path_for(output_model), inputs, what="run configuration of the output model")
     if output_report:
-        check_output_path(output_report, inputs + [output_model], what="training report")
+        if Path(output_report).suffix.lower() in (".csv", ".json"):
+            raise OutputError(
+                "The training report '{}' is an HTML page with .csv and .json files beside it: give a "
+                "name ending in .html.".format(output_report)
+            )
+        others = inputs + [source_config, output_model, config_path_for(output_model)]
+        page, *metrics = report_files(output_report)
+        check_output_path(page, others, what="training report")
+        for path in metrics:
+            check_output_path(path, others, what="metrics file of the training report")
     folder = Path(output_model).parent
     probe = folder / ".deepfeature-write-test-{}".format(os.getpid())
     try:
@@ -582,11 +596,14 @@ def train_model(
     output_report: str | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    source_config: str | None = None,
 ) -> TrainResult:
     """Train (or refine) the model in ``model_path`` on label rasters; write the best model on validation.
 
     Cancel (``progress.is_canceled()``) is not an error: training stops after the current batch and the
     best model so far is written (``TrainResult.canceled``); the checkpoint is kept for RESUME.
+    ``source_config``: the run configuration file these settings were read from, if any (an input: the
+    report never overwrites it).
     """
     from .model import read_metadata
     from .sampling import holdout_regions
@@ -596,7 +613,7 @@ def train_model(
     config.validate()
     training, validation = [str(p) for p in training], [str(p) for p in (validation or [])]
     output_model, output_report = str(output_model), str(output_report or "")
-    _check_inputs(model_path, training, validation, output_model, output_report)
+    _check_inputs(model_path, training, validation, output_model, output_report, source_config)
     run = TrainRun(str(model_path), training, validation, config, output_model, output_report)
     metadata = read_metadata(model_path)
     spec = metadata.spec
@@ -1110,4 +1127,5 @@ def train_from_config(
         output_report=output_report if output_report is not None else run.output_report,
         resume=resume,
         progress=progress,
+        source_config=str(config_path),
     )

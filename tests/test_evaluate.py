@@ -194,3 +194,125 @@ def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_
                                "OUTPUT_JSON": str(out / "m.json")})
     assert res["OUTPUT_HTML"] is None and sorted(p.name for p in out.iterdir()) == ["m.json"]
     assert res["IOU"] == pytest.approx(90 / 110)
+
+
+# -------------------------------------------------------------------------------------------------
+# Class ids that skip numbers carry through the whole workflow
+# -------------------------------------------------------------------------------------------------
+def _scene_with_classified_labels(folder, class_map, class_names, seed=31, size=96):
+    """(image, label raster) of a synthetic scene (buildings 1, road 2 in its classification raster), the
+    label raster built with 'Build Label Raster from Classification' and ``class_map``."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.labels import build_label_raster_from_classification
+
+    from .test_sampling import synthetic_scene
+
+    image, mask = synthetic_scene(h=size, w=size, seed=seed)
+    mask[size // 2 - 3:size // 2 + 3, :] = 2  # the road
+    profile = dict(driver="GTiff", width=size, height=size, crs="EPSG:26986",
+                   transform=from_origin(230000.0, 900000.0, 1.0, 1.0))
+    image_path, cls_path = folder / "image.tif", folder / "classes.tif"
+    with rasterio.open(image_path, "w", count=3, dtype="uint8", **profile) as dst:
+        dst.write(image)
+    with rasterio.open(cls_path, "w", count=1, dtype="uint8", **profile) as dst:
+        dst.write(mask, 1)
+    result = build_label_raster_from_classification(
+        image_path, cls_path, folder / "labels.tif", class_map=class_map, class_names=class_names)
+    return image_path, result.path
+
+
+def _train_from_template(folder, label, epochs=1):
+    from deepfeature.core.model import ModelSpec, initialize_model, read_metadata
+    from deepfeature.core.progress import RecordingProgress
+    from deepfeature.core.train import TrainConfig, train_model
+
+    init, trained = folder / "init.keras", folder / "trained.keras"
+    initialize_model(ModelSpec(classes=(), patch_size=32, base_filters=4, depth=3), init, seed=2,
+                     template=label)
+    progress = RecordingProgress()
+    train_model(str(init), [str(label)], None, str(trained),
+                TrainConfig(epochs=epochs, patches_per_epoch=16, patches_per_batch=8, workers=1, seed=3),
+                progress=progress)
+    assert not any("class numbers" in w for w in progress.warnings)
+    return trained, read_metadata(trained).spec
+
+
+@pytest.mark.slow
+def test_class_ids_that_skip_numbers_carry_through_the_workflow(tmp_path):
+    """Label classes 2 and 5 -> model, activation bands, classification, polygons, points and evaluation
+    all speak of classes 2 and 5 (not 1 and 2)."""
+    import rasterio
+    from shapely import from_wkb
+
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.labelraster import TAG_CLASSES, read_info
+    from deepfeature.core.postprocess import (
+        activation_to_classification,
+        activation_to_points,
+        activation_to_polygons,
+        read_activation_info,
+    )
+    from deepfeature.core.progress import RecordingProgress
+
+    image, label = _scene_with_classified_labels(tmp_path, "1=2;2=5", {2: "building", 5: "road"})
+    names = {2: "building", 5: "road"}
+    assert read_info(label).classes == names
+    model, spec = _train_from_template(tmp_path, label)
+    assert spec.classes_by_id == names
+    act, cls = tmp_path / "act.tif", tmp_path / "cls.tif"
+    result = classify_raster(image, model, act, classification_path=cls, overviews=False)
+    assert result["classes"] == names and set(result["class_pixels"]) == {0, 2, 5}
+    info = read_activation_info(act)
+    assert info.tagged and info.classes == names and info.class_ids == [2, 5]
+    with rasterio.open(cls) as ds:
+        classified = ds.read(1)
+        assert json.loads(ds.tags()[TAG_CLASSES]) == {"2": "building", "5": "road"}
+    assert set(np.unique(classified).tolist()) <= {0, 2, 5, 255}
+    again = activation_to_classification(act, tmp_path / "again.tif")
+    with rasterio.open(tmp_path / "again.tif") as ds:
+        np.testing.assert_array_equal(ds.read(1), classified)
+    assert again["classes"] == names and set(again["class_pixels"]) == {0, 2, 5}
+    # A threshold near 0: every pixel is the most probable class, 2 or 5, never 1.
+    low = activation_to_classification(act, tmp_path / "low.tif", threshold=1e-6)
+    assert low["class_pixels"][0] == 0 and low["class_pixels"][2] + low["class_pixels"][5] == 96 * 96
+    polygons, points = [], []
+    activation_to_polygons(act, lambda w, a: polygons.append((from_wkb(w), a)), threshold=1e-6)
+    activation_to_points(act, lambda w, a: points.append(a), threshold=1e-6)
+    assert polygons and points
+    for attrs in [a for _, a in polygons] + points:
+        assert names[attrs["class_id"]] == attrs["class_name"]
+    # Evaluation against the label raster: classes 2 and 5 by name, prediction and reference agree.
+    progress = RecordingProgress()
+    for prediction in (act, cls):
+        res = evaluate(prediction, reference_path=label, progress=progress)
+        assert {m["id"]: m["name"] for m in res["classes"]} == {0: "background", **names}
+    assert not any("differ" in w for w in progress.warnings)
+    res = evaluate(tmp_path / "low.tif", reference_path=label)
+    assert {m["id"] for m in res["classes"]} == {0, 2, 5} and any(m["tp"] for m in res["classes"] if m["id"])
+
+
+@pytest.mark.slow
+def test_one_class_with_id_3_is_predicted_as_3(tmp_path):
+    """'Build Label Raster from Classification' with CLASS_MAP '1=3': a one-class model predicts 3."""
+    import rasterio
+
+    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.postprocess import activation_to_classification
+
+    image, label = _scene_with_classified_labels(tmp_path, "1=3", None, seed=32)
+    model, spec = _train_from_template(tmp_path, label)
+    assert spec.classes_by_id == {3: "class 3"} and spec.n_outputs == 1
+    act, cls = tmp_path / "act.tif", tmp_path / "cls.tif"
+    result = classify_raster(image, model, act, classification_path=cls, overviews=False)
+    assert result["classes"] == {3: "class 3"} and set(result["class_pixels"]) == {0, 3}
+    with rasterio.open(cls) as ds:
+        assert set(np.unique(ds.read(1)).tolist()) <= {0, 3, 255}
+    everywhere = activation_to_classification(act, tmp_path / "all.tif", threshold=1e-6)
+    assert everywhere["class_pixels"] == {0: 0, 3: 96 * 96}
+    res = evaluate(tmp_path / "all.tif", reference_path=label)
+    (building,) = [m for m in res["classes"] if m["id"] > 0]
+    assert building["id"] == 3 and building["name"] == "class 3" and building["iou"] > 0

@@ -288,6 +288,13 @@ def test_resolve_classes_rules():
             resolve_classes([LabelLayer("a", "polygon", w, bad)], 100)
     with pytest.raises(LabelError, match="no features"):
         resolve_classes([LabelLayer("a", "polygon", [])])
+    # Layers named alike (two files 'buildings.gpkg') still give classes with different names.
+    twins = resolve_classes([LabelLayer("buildings", "polygon", w), LabelLayer("roads", "line", w),
+                             LabelLayer("buildings", "polygon", w)])
+    assert twins.classes == {1: "buildings", 2: "roads", 3: "buildings (2)"}
+    # Three layers cannot use 3 as the ignore value: the message names the fix.
+    with pytest.raises(LabelError, match="Choose an ignore value above 3"):
+        resolve_classes([LabelLayer(n, "polygon", w) for n in "abc"], 3)
 
 
 def test_cancel_leaves_no_output(massachusetts, tmp_path):
@@ -603,3 +610,97 @@ def test_gdal_path_with_osgeo_exceptions_enabled(bakerlake, tmp_path):
             gdal.DontUseExceptions()
     assert result.pixel_counts == plain.pixel_counts and len(result.pixel_counts) == 4
     assert np.array_equal(read(tmp_path / "exc" / "x.tif"), read(tmp_path / "plain.tif"))
+
+
+def test_south_up_image_gives_the_flipped_labels(monkeypatch, tmp_path):
+    """An image stored south-up (positive pixel height) is labelled like the same image stored north-up
+    (its rows flipped), by both burn paths, from shapes (with an AOI) and from a classification raster;
+    classify's EXTENT picks the same ground on both."""
+    import rasterio
+    import shapely
+    from affine import Affine
+
+    from deepfeature.core.classify import _extent_window
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_classification
+
+    north = _generated_image(tmp_path / "north.tif", "uint8", None)
+    with rasterio.open(north) as src:
+        data, profile = src.read(), src.profile
+    t = profile["transform"]
+    profile.update(transform=Affine(t.a, 0, t.c, 0, -t.e, t.f + t.e * profile["height"]))
+    south = tmp_path / "south.tif"
+    with rasterio.open(south, "w", **profile) as dst:
+        dst.write(data[:, ::-1, :])
+    boxes = [shapely.box(500000 + x, 5000000 - y - 12, 500000 + x + 20, 5000000 - y)
+             for x in range(0, 550, 43) for y in range(0, 450, 37)]
+    layers = [LabelLayer("boxes", "polygon", [b.wkb for b in boxes], [1 + i % 3 for i in range(len(boxes))])]
+    aoi = [shapely.box(500000, 4999800, 500400, 5000000).wkb]
+    masks = {}
+    for name, image in (("north", north), ("south", south)):
+        (tmp_path / name).mkdir()
+        gdal_out, rio_out = _both_paths(monkeypatch, tmp_path / name, image, layers, aoi)
+        assert np.array_equal(gdal_out["data"], rio_out["data"])
+        masks[name] = gdal_out["data"][-1]
+    assert (masks["north"] == 1).sum() > 1000 and (masks["north"] == 255).sum() > 1000
+    assert np.array_equal(masks["south"][::-1], masks["north"])
+    # From a classification raster (north-up) onto the south-up image, and back.
+    classification = tmp_path / "classes.tif"
+    with rasterio.open(classification, "w", **dict(profile, count=1, transform=t)) as dst:
+        dst.write(masks["north"][None])
+    from_cls = {}
+    for name, image in (("north", north), ("south", south)):
+        out = tmp_path / "{}_from_classification.tif".format(name)
+        build_label_raster_from_classification(image, classification, out, class_map="1=1;2=2;3=3")
+        with rasterio.open(out) as src:
+            from_cls[name] = src.read(src.count)
+    assert (from_cls["north"] == 2).sum() > 1000
+    assert np.array_equal(from_cls["south"][::-1], from_cls["north"])
+    # EXTENT: the same ground, whatever the row order.
+    extent = (500010.2, 4999850.3, 500120.7, 4999930.1)
+    with rasterio.open(north) as n, rasterio.open(south) as s:
+        c0, r0, w, h = _extent_window(n, extent)
+        assert (c0, w) == _extent_window(s, extent)[::2] and h == _extent_window(s, extent)[3]
+        assert _extent_window(s, extent)[1] == n.height - (r0 + h)
+
+
+def test_class_names_from_tables_and_twin_layers(run_alg, tmp_path):
+    """Tables of one GeoPackage opened by path are named after the table, not the file; two files named
+    alike give distinct class names (with a warning); the same layer given twice is refused."""
+    import shapely
+    from osgeo import ogr, osr
+    from qgis.core import QgsProcessingException
+
+    from deepfeature.core.labelraster import read_info
+
+    image = _generated_image(tmp_path / "image.tif", "uint8", None)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    multi = tmp_path / "multi.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(multi))
+    for table, x in (("houses", 0), ("sheds", 200)):
+        layer = ds.CreateLayer(table, srs, ogr.wkbPolygon)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        box = shapely.box(500010 + x, 4999800, 500060 + x, 4999850)
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(box.wkb))
+        layer.CreateFeature(feature)
+    ds = None
+    out = tmp_path / "tables.tif"
+    run_alg(ALG, {"INPUT": str(image), "OUTPUT": str(out),
+                  "LABELS": [str(multi) + "|layername=houses", str(multi) + "|layername=sheds"]})
+    assert read_info(out).classes == {1: "houses", 2: "sheds"}
+    twins = []
+    for folder, x in (("a", 0), ("b", 200)):
+        (tmp_path / folder).mkdir()
+        twins.append(write_vector(tmp_path / folder / "buildings.gpkg",
+                                  [shapely.box(500010 + x, 4999700, 500060 + x, 4999750)],
+                                  srs.ExportToWkt()))
+    feedback = _recording_feedback()
+    out = tmp_path / "twins.tif"
+    run_alg(ALG, {"INPUT": str(image), "LABELS": [str(p) for p in twins], "OUTPUT": str(out)},
+            feedback=feedback)
+    assert read_info(out).classes == {1: "buildings", 2: "buildings (2)"}
+    assert any("Several label layers are named 'buildings'" in w for w in feedback.warnings)
+    with pytest.raises(QgsProcessingException, match="'buildings' is given twice"):
+        run_alg(ALG, {"INPUT": str(image), "LABELS": [str(twins[0]), str(twins[0])],
+                      "OUTPUT": str(tmp_path / "twice.tif")})
+    assert not (tmp_path / "twice.tif").exists()

@@ -89,6 +89,29 @@ def test_spec_validation_says_what_to_do(changes, words):
         assert word in str(err.value)
 
 
+def test_spec_class_ids_round_trip_default_and_validation():
+    import dataclasses
+
+    spec = dataclasses.replace(tiny(classes=("a", "b")), class_ids=(2, 5))
+    data = json.loads(json.dumps(spec.to_dict()))
+    assert data["class_ids"] == [2, 5] and ModelSpec.from_dict(data) == spec
+    assert spec.ids == (2, 5) and spec.classes_by_id == {2: "a", 5: "b"}
+    # A model file written before class ids existed: the classic 1..K.
+    data.pop("class_ids")
+    old = ModelSpec.from_dict(data)
+    assert old.class_ids == () and old.ids == (1, 2) and old.classes_by_id == {1: "a", 2: "b"}
+    assert tiny(classes=("a", "b", "c")).ids == (1, 2, 3)
+    for ids, words in [([2], ["2 classes", "1 class ids"]), ([5, 2], ["ascending"]), ([2, 2], ["unique"]),
+                       ([0, 5], ["between 1 and 254"]), ([2, 255], ["between 1 and 254"]),
+                       ([2.5, 5], ["class id"]), (["x", 5], ["Invalid model specification"])]:
+        with pytest.raises(ParameterError) as err:
+            ModelSpec.from_dict(dict(data, class_ids=ids))
+        for word in words:
+            assert word in str(err.value), (ids, str(err.value))
+    with pytest.raises(ParameterError, match="ascending"):
+        dataclasses.replace(spec, class_ids=(5, 2)).validate()
+
+
 # -------------------------------------------------------------------------------------------------
 # Building
 # -------------------------------------------------------------------------------------------------
@@ -483,3 +506,36 @@ def test_resolve_spec_from_a_label_raster(tmp_path):
     assert resolve_spec(tiny(classes=("r", "b")), path).classes == ("r", "b")
     with pytest.raises(ParameterError, match="has 2 classes"):
         resolve_spec(tiny(classes=("r",)), path)
+
+
+
+def test_resolve_spec_keeps_the_template_class_ids(tmp_path):
+    """A label raster with classes 2 and 5 gives a model whose classes are 2 and 5 (not 1 and 2)."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.labelraster import label_tags
+
+    def template(name, classes):
+        path = tmp_path / name
+        with rasterio.open(path, "w", driver="GTiff", width=8, height=8, count=4, dtype="uint8",
+                           crs="EPSG:32618", transform=from_origin(0, 8, 1, 1)) as dst:
+            dst.write(np.zeros((4, 8, 8), np.uint8))
+            dst.update_tags(**label_tags(classes, 255, 3, None))
+        return path
+
+    skipping = template("skip.tif", {5: "road", 2: "roof"})
+    spec = resolve_spec(tiny(classes=()), skipping)
+    assert spec.classes == ("roof", "road") and spec.class_ids == (2, 5) and spec.ids == (2, 5)
+    # The same names in another order: the template's order and ids.
+    spec = resolve_spec(tiny(classes=("road", "roof")), skipping)
+    assert spec.classes == ("roof", "road") and spec.ids == (2, 5)
+    # Other names are numbered 1..K.
+    assert resolve_spec(tiny(classes=("a", "b")), skipping).ids == (1, 2)
+    # One class, id 3.
+    assert resolve_spec(tiny(classes=()), template("three.tif", {3: "class 3"})).ids == (3,)
+    # The classic 1..K stays the default (no explicit ids).
+    assert resolve_spec(tiny(classes=()), template("plain.tif", {1: "a", 2: "b"})).class_ids == ()
+    path = tmp_path / "m.keras"
+    initialize_model(tiny(classes=()), path, template=skipping)
+    assert read_metadata(path).spec.classes_by_id == {2: "roof", 5: "road"}

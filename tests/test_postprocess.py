@@ -379,3 +379,27 @@ def test_raster_outputs_keep_their_style_outside_processing(run_alg, tmp_path):
     renderer = layer.renderer()
     assert loaded and renderer.type() == "paletted"
     assert [(c.value, c.label) for c in renderer.classes()] == [(1, "car")]
+
+
+def test_minimum_area_in_degrees_is_warned(tmp_path):
+    """On a geographic CRS the minimum area is in square degrees: the user is told, with the fix."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.postprocess import activation_tags, activation_to_classification
+    from deepfeature.core.progress import RecordingProgress
+
+    act = np.zeros((40, 40), dtype="float32")
+    act[5:15, 5:15] = 0.9
+    path = tmp_path / "act4326.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32",
+                       crs="EPSG:4326", nodata=-1.0, transform=from_origin(10.0, 50.0, 1e-5, 1e-5)) as dst:
+        dst.write(act[None])
+        dst.update_tags(**activation_tags({1: "building"}))
+    progress = RecordingProgress()
+    activation_to_classification(path, tmp_path / "c.tif", min_area=20, progress=progress)
+    assert any("square degrees" in w and "Warp" in w for w in progress.warnings), progress.warnings
+    projected = write_activation(tmp_path / "act3857.tif", act, {1: "building"})
+    progress = RecordingProgress()
+    activation_to_classification(projected, tmp_path / "p.tif", min_area=20, progress=progress)
+    assert not any("square degrees" in w for w in progress.warnings)

@@ -365,6 +365,19 @@ def test_class_mapping_by_name(tmp_path):
     assert set(np.unique(m)) <= {0, 2}
 
 
+
+def test_class_mapping_by_the_model_class_ids(tmp_path):
+    """Other names: mask values are the model's class ids (``ids[i]`` is class index ``i + 1``)."""
+    image, mask = synthetic_scene(seed=6)
+    path = write_label_raster(tmp_path / "l.tif", image, mask * 5, classes={5: "house"})
+    assert LabelSource(path, 3, ("roof", "road"), model_ids=(2, 5)).class_map == {5: 2}
+    assert LabelSource(path, 3, ("road",), model_ids=(5,)).class_map == {5: 1}
+    with pytest.raises(LabelError, match="2=roof, 7=road"):
+        LabelSource(path, 3, ("roof", "road"), model_ids=(2, 7))
+    with pytest.raises(LabelError, match="do not match"):  # the classic ids 1..K
+        LabelSource(path, 3, ("roof", "road"))
+
+
 def test_holdout_and_grid_windows(tmp_path):
     train, val = holdout_regions(1182, 601, 64)
     assert val is not None and train.col1 == val.col0 and val.width == round(1182 * 0.2)

@@ -57,6 +57,16 @@ def test_trainmodel_outputs_and_config_rerun(run_alg, inputs, tmp_path):
     w1 = load_model(res["OUTPUT_MODEL"])[0].get_weights()
     w2 = load_model(res2["OUTPUT_MODEL"])[0].get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(w1, w2))
+    # The report's .json / .csv beside it must not replace the configuration it re-runs (an input).
+    experiment = tmp_path / "experiment.json"
+    experiment.write_text(Path(res["OUTPUT_CONFIG"]).read_text())
+    _expect_error(
+        run_alg,
+        {"CONFIG": str(experiment), "OUTPUT_MODEL": str(tmp_path / "exp.keras"),
+         "OUTPUT_REPORT": str(tmp_path / "experiment.html")},
+        "metrics file of the training report .*experiment.json.* is also an input",
+        [str(experiment)],
+    )
 
 
 def test_trainmodel_cancel_returns_best_model(run_alg, inputs, tmp_path):
