@@ -7,6 +7,7 @@ import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
+    QgsCsException,
     QgsGeometry,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -38,6 +39,28 @@ def plain_geometry(geometry, transform=None):
     if transform is not None and not transform.isShortCircuited():
         plain.transform(transform)
     return plain
+
+
+class PlainGeometries:
+    """Iterate ``(feature, geometry)`` over ``features``, each geometry made plain (:func:`plain_geometry`);
+    counts the features without a geometry (``empty``) and those that could not be reprojected
+    (``failed``)."""
+
+    def __init__(self, features, transform=None):
+        self.features, self.transform = features, transform
+        self.empty = self.failed = 0
+
+    def __iter__(self):
+        for feature in self.features:
+            try:
+                geometry = plain_geometry(feature.geometry(), self.transform)
+            except QgsCsException:
+                self.failed += 1
+                continue
+            if geometry is None:
+                self.empty += 1
+                continue
+            yield feature, geometry
 
 
 def field_value(value):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateTransform,
-    QgsCsException,
     QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
@@ -18,7 +17,7 @@ from qgis.core import (
 )
 
 from ..core import deps
-from .base import DeepFeatureAlgorithm, field_value, plain_geometry
+from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
 
 
 class EvaluateAlgorithm(DeepFeatureAlgorithm):
@@ -129,17 +128,11 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
             transform = QgsCoordinateTransform(layer.crs(), prediction.crs(), context.transformContext()
                                                if context else QgsProject.instance().transformContext())
-            shapes, failed = [], 0
-            for feature in layer.getFeatures(QgsFeatureRequest()):
+            shapes = []
+            plain = PlainGeometries(layer.getFeatures(QgsFeatureRequest()), transform)
+            for feature, geometry in plain:
                 if feedback is not None and feedback.isCanceled():
                     break
-                try:
-                    geometry = plain_geometry(feature.geometry(), transform)
-                except QgsCsException:
-                    failed += 1
-                    continue
-                if geometry is None:
-                    continue
                 value = field_value(feature[field]) if field else 1
                 if value is None:
                     raise QgsProcessingException(
@@ -148,10 +141,10 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
                             feature.id(), layer.name(), field)
                     )
                 shapes.append((bytes(geometry.asWkb()), value))
-            if failed:
+            if plain.failed:
                 feedback.pushWarning(
                     self.tr("{} reference features could not be reprojected to the prediction's CRS and were "
-                            "left out.").format(failed)
+                            "left out.").format(plain.failed)
                 )
             kwargs["reference_shapes"] = shapes
             kwargs["reference_classes"] = {}

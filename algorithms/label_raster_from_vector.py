@@ -25,7 +25,7 @@ from qgis.core import (
 from ..core import deps
 from ..core.io import same_file
 from ..core.labelraster import DEFAULT_IGNORE
-from .base import DeepFeatureAlgorithm, field_value, plain_geometry
+from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
 from .styling import LayerStyler, paletted_renderer
 
 _KINDS = {
@@ -197,19 +197,12 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
                 )
             )
         wkbs, values, ids = [], [], []
-        skipped = failed = 0
+        skipped = 0
         kind = layer.geometryType()
-        for feature in layer.getFeatures(request):
+        plain = PlainGeometries(layer.getFeatures(request), transform)
+        for feature, geometry in plain:
             if feedback.isCanceled():
                 raise QgsProcessingException(self.tr("Canceled by the user."))
-            try:
-                geometry = plain_geometry(feature.geometry(), transform)
-            except QgsCsException:
-                failed += 1
-                continue
-            if geometry is None:
-                skipped += 1
-                continue
             if not geometry.isGeosValid():
                 geometry = geometry.makeValid()
                 if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
@@ -220,14 +213,15 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
             wkbs.append(geometry.asWkb().data())
             values.append(field_value(feature.attribute(index)) if index >= 0 else None)
             ids.append(feature.id())
+        skipped += plain.empty
         if skipped:
             feedback.pushInfo(
                 self.tr("{}: {} features without geometry were skipped.").format(layer.name(), skipped)
             )
-        if failed:
+        if plain.failed:
             feedback.pushWarning(
                 self.tr("{}: {} features could not be reprojected to the image CRS and were skipped.").format(
-                    layer.name(), failed
+                    layer.name(), plain.failed
                 )
             )
         return wkbs, (values if index >= 0 else None), ids
@@ -287,13 +281,8 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         if source is not None:
             transform = QgsCoordinateTransform(source.sourceCrs(), raster_crs, context.transformContext())
             aoi_wkb = []
-            for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
-                try:
-                    geometry = plain_geometry(feature.geometry(), transform)
-                except QgsCsException:
-                    continue
-                if geometry is None:
-                    continue
+            for _, geometry in PlainGeometries(source.getFeatures(QgsFeatureRequest().setNoAttributes()),
+                                               transform):
                 if not geometry.isGeosValid():
                     geometry = geometry.makeValid()
                 aoi_wkb.append(geometry.asWkb().data())
