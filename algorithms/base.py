@@ -161,9 +161,10 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
         try:
             return function(*args, progress=progress, **kwargs)
         except CanceledError as exc:
-            if feedback is not None:
-                feedback.reportError(self.tr("Canceled: {}").format(str(exc)), False)
-            raise QgsProcessingException(self.tr("Canceled by the user. {}").format(str(exc))) from exc
+            text = str(exc)
+            if "cancel" not in text.lower():
+                text = self.tr("Canceled by the user. {}").format(text)
+            raise QgsProcessingException(text) from exc
         except DeepFeatureError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except MemoryError as exc:

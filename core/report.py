@@ -144,7 +144,7 @@ def write_report(
         )
     iou_chart = svg_chart("IoU per class and epoch", iou_series, "IoU", limits=(0.0, 1.0))
     header, rows = history_rows(history, classes)
-    best = summary.get("best_epoch")
+    best = summary.get("best epoch")
     table = ["<table><tr>" + "".join("<th>{}</th>".format(html.escape(h)) for h in header) + "</tr>"]
     for row in rows:
         cls = ' class="best"' if row[0] == best else ""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import LabelError, OutputError, ParameterError, TrainingError
+from .errors import CanceledError, LabelError, OutputError, ParameterError, TrainingError
 from .io import check_output_path, require_file, write_text_atomic
 from .progress import Progress, ensure
 from .targets import IGNORE, LOSSES, schedule_value
@@ -351,11 +351,13 @@ def confusion(pred: np.ndarray, truth: np.ndarray, n: int) -> np.ndarray:
 
 
 def iou_per_class(matrix: np.ndarray) -> list[float]:
-    """IoU of each class of a confusion matrix (NaN when a class is absent from truth and prediction)."""
+    """IoU of each class of a confusion matrix (rows truth); NaN (undefined) for a class absent from the
+    truth, which would otherwise score 0 for any false positive and drag the mean down."""
     tp = np.diag(matrix).astype(np.float64)
     denom = matrix.sum(0) + matrix.sum(1) - tp
     with np.errstate(invalid="ignore", divide="ignore"):
-        return [float(v) for v in np.where(denom > 0, tp / np.maximum(denom, 1), np.nan)]
+        iou = np.where(denom > 0, tp / np.maximum(denom, 1), np.nan)
+    return [float(v) for v in np.where(matrix.sum(1) > 0, iou, np.nan)]
 
 
 def predicted_classes(prob: np.ndarray) -> np.ndarray:
@@ -448,12 +450,32 @@ def _load_arrays(path: Path) -> list[np.ndarray]:
         return [data["arr_{}".format(i)] for i in range(len(data.files))]
 
 
-def _fingerprint(run: TrainRun) -> str:
+def _fingerprint_data(run: TrainRun) -> dict:
+    """What a checkpoint must share with the run that resumes it (not the device or the report)."""
     data = run.to_dict()
     for key in ("output_report", "deepfeature_version"):
         data.pop(key, None)
     data["config"] = dict(data["config"], device="", workers=0)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    return data
+
+
+def _fingerprint(run: TrainRun) -> str:
+    return hashlib.sha256(json.dumps(_fingerprint_data(run), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _run_differences(old: dict | None, new: dict) -> list[str]:
+    """'EPOCHS 4 -> 6'-style names of what differs between two fingerprint dicts (empty if unknown)."""
+    if not isinstance(old, dict):
+        return []
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if key == "config" and isinstance(a, dict) and isinstance(b, dict):
+            out += ["{} {} -> {}".format(k.upper(), a.get(k), b.get(k))
+                    for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b:
+            out.append("{} {} -> {}".format(key, a, b))
+    return out
 
 
 class Checkpoint:
@@ -653,15 +675,18 @@ def train_model(
                 "Every validation label raster is smaller than the patch size {}.".format(patch)
             )
     else:
+        held = []
         for p, i in usable:
             tr, va = holdout_regions(i.width, i.height, patch, config.validation_fraction)
             train_regions.append(tr)
             if va is not None:
                 val_specs.append((p, va))
+                held.append(va.height * va.width / float(i.width * i.height))
         if val_specs:
             progress.info(
                 "No validation rasters: holding out the last {:.0%} of each training raster (along its "
-                "longer side) for validation.".format(config.validation_fraction)
+                "longer side; at least one patch: {}) for validation.".format(
+                    config.validation_fraction, ", ".join("{:.0%}".format(f) for f in held))
             )
         else:
             progress.warning(
@@ -756,6 +781,12 @@ def _train(
     ppe = patches_per_epoch(config, sampler.labelled_pixels, patch)
     batch = config.patches_per_batch
     steps = ppe // batch
+    if config.patches_per_epoch > 0 and ppe != config.patches_per_epoch:
+        progress.info("Patches per epoch: {} rounded up to {}, a whole number of batches of {}.".format(
+            config.patches_per_epoch, ppe, batch))
+    if config.augment_zoom and not config.augment:
+        progress.warning("'Augment also with zoom/shift' works only with 'Augment' on; no augmentation is "
+                         "used. Turn 'Augment' on to use it.")
     progress.info(
         "{} epochs x {} patches ({} batches of {}), patch {} x {} pixels.".format(
             config.epochs, ppe, steps, batch, patch, patch
@@ -784,6 +815,15 @@ def _train(
     progress.info(
         "Validation: {} patches ({} labelled pixels).".format(len(val_windows), int((m_val != IGNORE).sum()))
     )
+    absent = [c for k, c in enumerate(class_names) if not (m_val == k + 1).any()]
+    if absent:
+        progress.warning(
+            "The validation data has no pixels of the class(es) {}: their validation IoU is undefined "
+            "(n/a) and the best epoch is chosen on the other classes{}. Give validation label rasters "
+            "with these classes to measure them.".format(
+                ", ".join(map("'{}'".format, absent)),
+                "" if len(absent) < len(class_names) else " (here: on the validation loss)")
+        )
 
     from . import deps
 
@@ -908,9 +948,13 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 "RESUME: no checkpoint found in '{}'; starting from the first epoch.".format(ckpt.folder)
             )
         elif state.get("fingerprint") != fingerprint:
-            progress.warning(
-                "RESUME: the checkpoint in '{}' is from a different run (other inputs or settings); "
-                "starting from the first epoch.".format(ckpt.folder)
+            changed = _run_differences(state.get("run"), _fingerprint_data(p.run))
+            raise TrainingError(
+                "RESUME: the checkpoint in '{}' belongs to a run with other {}. Resume with the settings "
+                "of that run, or untick RESUME to start this run from the first epoch (the checkpoint is "
+                "then replaced).".format(
+                    ckpt.folder, "settings ({})".format(", ".join(changed)) if changed else
+                    "inputs or settings")
             )
         else:
             best_weights = ckpt.restore(model, state)
@@ -987,6 +1031,7 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 "best_epoch": best_epoch,
                 "best_score": list(best_score),
                 "fingerprint": fingerprint,
+                "run": _fingerprint_data(p.run),
             },
             best_weights if improved else None,
             best_name,
@@ -1022,9 +1067,10 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
     if best_weights is None:
         if not canceled:
             raise TrainingError("No epoch was completed.")
-        progress.warning("Canceled before the first epoch ended: writing the partly trained model.")
-        best_weights = model.get_weights()
-    elif canceled:
+        raise CanceledError(
+            "Canceled before the first epoch ended: no model was written and there is nothing to resume."
+        )
+    if canceled:
         progress.warning(
             "Canceled by the user: writing the best model so far (epoch {} of {}). Set RESUME to "
             "continue this run later.".format(best_epoch, config.epochs)

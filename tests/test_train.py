@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from deepfeature.core.errors import CanceledError, TrainingError
 from deepfeature.core.progress import Progress, RecordingProgress
 from deepfeature.core.targets import LOSSES
 
@@ -185,6 +185,7 @@ def test_train_writes_best_model_report_and_config_and_reruns_identically(scene,
     # Report: inline SVG charts + CSV + JSON.
     html = (tmp_path / "r.html").read_text()
     assert html.count("<svg") == 2 and "polyline" in html
+    assert html.count('<tr class="best"><td>{}</td>'.format(res.best_epoch)) == 1  # the saved epoch
     csv_lines = (tmp_path / "r.csv").read_text().splitlines()
     assert len(csv_lines) == 4 and "val_iou_building" in csv_lines[0]
     assert len(json.loads((tmp_path / "r.json").read_text())["history"]) == 3
@@ -218,15 +219,22 @@ def test_cancel_keeps_best_model_and_resume_finishes(scene, tmp_path):
     assert checkpoint_dir_for(out).is_dir()
     _, meta = weights(out)
     assert meta.training["canceled"] and meta.training["best_epoch"] == res.best_epoch
+    # RESUME with other settings is refused, names what differs and leaves the checkpoint as it was.
+    state = (checkpoint_dir_for(out) / "state.json").read_text()
+    with pytest.raises(TrainingError, match=r"other settings \(EPOCHS 4 -> 6\).*untick RESUME"):
+        train_model(model, [a], None, str(out), tiny_config(epochs=6), resume=True)
+    assert (checkpoint_dir_for(out) / "state.json").read_text() == state
     res2 = train_model(model, [a], None, str(out), cfg, resume=True)
     assert res2.resumed_from == 2 and res2.epochs_run == 4 and not res2.canceled
     assert [h["epoch"] for h in res2.history] == [1, 2, 3, 4]
     assert not checkpoint_dir_for(out).exists()
     assert time.time() - t < 120
-    # Cancel inside the first epoch: returns at once with the partly trained model.
+    # Cancel inside the first epoch: stops at once and writes nothing (a model without a single
+    # finished epoch would pass for a trained one; there is no checkpoint to resume either).
     early = RecordingProgress(cancel_after=3)
-    res3 = train_model(model, [a], None, str(tmp_path / "e.keras"), tiny_config(epochs=3), progress=early)
-    assert res3.canceled and res3.epochs_run == 0 and Path(res3.output_model).is_file()
+    with pytest.raises(CanceledError, match="no model was written and there is nothing to resume"):
+        train_model(model, [a], None, str(tmp_path / "e.keras"), tiny_config(epochs=3), progress=early)
+    assert not (tmp_path / "e.keras").exists() and not checkpoint_dir_for(tmp_path / "e.keras").exists()
 
 
 RESUME_SCRIPT = """
@@ -263,6 +271,25 @@ def test_resume_after_sigkill_ends_with_same_epoch_count(scene, tmp_path):
     assert res.resumed_from == killed_at
     assert res.epochs_run == 6 and [h["epoch"] for h in res.history] == list(range(1, 7))
     assert out.is_file() and not checkpoint_dir_for(out).exists()
+
+
+def test_validation_without_a_class_is_warned_and_not_scored_zero(scene, tmp_path):
+    """A class absent from the validation truth has an undefined IoU (not 0, which false positives would
+    give): the user is told, and the best epoch is chosen on what can be measured."""
+    from deepfeature.core.train import iou_per_class, train_model
+
+    # Truth rows: background 10 px, class 1 none; prediction: 3 false positives of class 1.
+    assert np.isnan(iou_per_class(np.array([[7, 3], [0, 0]]))[1])
+    model, a, _ = scene
+    image, mask = synthetic_scene(h=96, w=128, seed=12)
+    empty = write_label_raster(tmp_path / "background.tif", image, np.where(mask == 255, 255, 0))
+    progress = RecordingProgress()
+    res = train_model(model, [a], [empty], str(tmp_path / "v.keras"), tiny_config(epochs=2),
+                      progress=progress)
+    (warning,) = [w for w in progress.warnings if "no pixels of the class" in w]
+    assert "'building'" in warning and "on the validation loss" in warning
+    assert all(h["val_iou"]["building"] is None and h["val_mean_iou"] is None for h in res.history)
+    assert res.best_epoch == min(res.history, key=lambda h: h["val_loss"])["epoch"]
 
 
 def test_refine_changes_weights_and_keeps_normalization(scene, tmp_path):
