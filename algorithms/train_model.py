@@ -48,10 +48,12 @@ Augment: random flips, quarter turns and a small per-band brightness/contrast ji
 patch.
 Augment also with zoom/shift (advanced): adds a 0.9-1.1 zoom and a small shift; useful \
 when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
-Resume: continue an interrupted run (same inputs and settings) from its last completed epoch.
+Resume: continue an interrupted run (same inputs and settings: other settings are refused and named) \
+from its last completed epoch.
 Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
 experiment (its settings replace the parameters above; inputs not given are taken from it).
-Cancel stops after the current batch and still writes the best model so far."""
+Cancel stops after the current batch and still writes the best model so far (nothing when no epoch \
+has finished)."""
 
 
 class TrainModelAlgorithm(DeepFeatureAlgorithm):

@@ -475,6 +475,22 @@ def _nodata_pixels(src, data):
     return bad
 
 
+def _label_colorinterp(interps: Sequence) -> list:
+    """The image bands' colour interpretation in a label raster (both writers use it): the input's, with
+    palette as gray (the label raster has no colour table) and, when bands 1-3 are red, green, blue (GDAL
+    then writes PHOTOMETRIC=RGB), every later band that is not alpha or undefined as undefined. GDAL
+    writes such a later band (R,G,B,R; R,G,B,NIR; R,G,B,gray) by switching to PHOTOMETRIC=MINISBLACK
+    without fixing the ExtraSamples count, and libtiff then warns on every read ("Sum of Photometric
+    type-related color channels and ExtraSamples doesn't match SamplesPerPixel")."""
+    from rasterio.enums import ColorInterp
+
+    out = [ColorInterp.gray if ColorInterp(c) == ColorInterp.palette else ColorInterp(c) for c in interps]
+    if out[:3] == [ColorInterp.red, ColorInterp.green, ColorInterp.blue]:
+        extra = (ColorInterp.alpha, ColorInterp.undefined)
+        out[3:] = [c if c in extra else ColorInterp.undefined for c in out[3:]]
+    return out
+
+
 def _write_label_raster(
     src,
     output_path,
@@ -524,9 +540,8 @@ def _write_label_raster(
         with dst:
             dst.update_tags(**tags)
             if copy_image:
-                interps = [ColorInterp.gray if c == ColorInterp.palette else c for c in src.colorinterp]
                 try:
-                    dst.colorinterp = interps + [ColorInterp.undefined]
+                    dst.colorinterp = _label_colorinterp(src.colorinterp) + [ColorInterp.undefined]
                 except (ValueError, rasterio.errors.RasterioError):  # pragma: no cover - exotic inputs
                     pass
                 for band, text in enumerate(src.descriptions, start=1):
@@ -1087,12 +1102,11 @@ def _write_with_gdal(
             dst.SetProjection(image.GetProjectionRef() or src.crs.to_wkt())
             dst.SetMetadata(tags)
             if copy_image:
-                for index, (interp, text) in enumerate(zip(src.colorinterp, src.descriptions), start=1):
+                interps = _label_colorinterp(src.colorinterp)
+                for index, (interp, text) in enumerate(zip(interps, src.descriptions), start=1):
                     band = dst.GetRasterBand(index)
-                    value = int(interp)  # rasterio's ColorInterp values are GDAL's
                     with contextlib.suppress(RuntimeError):  # pragma: no cover - exotic inputs
-                        band.SetColorInterpretation(gdal.GCI_GrayIndex if value == gdal.GCI_PaletteIndex
-                                                    else value)
+                        band.SetColorInterpretation(int(interp))  # rasterio's ColorInterp values are GDAL's
                     band.SetDescription(text or "")
             mask_band = dst.GetRasterBand(mask_index)
             mask_band.SetColorInterpretation(gdal.GCI_Undefined)

@@ -550,6 +550,62 @@ def test_gdal_and_rasterio_paths_agree(monkeypatch, massachusetts, spacenet, tmp
         assert (gdal_out["valid"] == 0).sum() > 1000 and (mask[gdal_out["valid"] == 0] == 255).all()
 
 
+@pytest.mark.parametrize("bands, expected", [
+    ("red green blue red", "red green blue undefined"),  # gdal_translate -b 1 -b 2 -b 3 -b 1
+    ("red green blue gray alpha", "red green blue undefined alpha"),
+    ("red green blue", "red green blue"),
+    ("red green blue alpha", "red green blue alpha"),
+    ("gray alpha", "gray alpha"),
+    ("palette red green", "gray red green"),
+])
+def test_label_raster_colour_interpretation_reads_without_warning(monkeypatch, caplog, tmp_path, bands,
+                                                                  expected):
+    """Bands after red, green, blue must be alpha or undefined in the GeoTIFF: GDAL writes a 4th band
+    tagged red (or gray, NIR, ...) with an ExtraSamples count that libtiff warns about on every read."""
+    import logging
+
+    import rasterio
+    import shapely
+    from osgeo import gdal
+    from rasterio.enums import ColorInterp
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.labels import LabelLayer
+
+    interps = [ColorInterp[name] for name in bands.split()]
+    data = np.stack([np.arange(300 * 260, dtype=np.uint8).reshape(300, 260) + 40 * i
+                     for i in range(len(interps))])
+    image = tmp_path / "image.tif"
+    with rasterio.open(image, "w", driver="GTiff", width=260, height=300, count=len(interps), dtype="uint8",
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, 0.5, 0.5)) as dst:
+        dst.write(data)
+        if interps[0] == ColorInterp.palette:
+            dst.write_colormap(1, {0: (0, 0, 0, 255), 255: (255, 255, 255, 255)})
+        dst.colorinterp = interps
+    boxes = [shapely.box(500000 + x, 5000000 - 40 - x, 500000 + x + 20, 5000000 - x) for x in (10, 50, 90)]
+    layers = [LabelLayer("boxes", "polygon", [b.wkb for b in boxes])]
+    gdal_out, rio_out = _both_paths(monkeypatch, tmp_path, image, layers)
+    for key in ("tags", "descriptions", "interp"):
+        assert gdal_out[key] == rio_out[key], key
+    assert [c.name for c in gdal_out["interp"]] == expected.split() + ["undefined"]
+    assert np.array_equal(gdal_out["data"][:-1], data) and np.array_equal(rio_out["data"][:-1], data)
+    messages = []
+    gdal.PushErrorHandler(lambda _cls, _no, text: messages.append(text))
+    try:
+        for kind in ("gdal", "rasterio"):
+            dataset = gdal.Open(str(tmp_path / "{}_image.tif".format(kind)))
+            assert dataset.RasterCount == len(interps) + 1
+            dataset = None
+    finally:
+        gdal.PopErrorHandler()
+    assert messages == []
+    with caplog.at_level(logging.DEBUG, logger="rasterio"):  # rasterio's own GDAL and libtiff
+        for kind in ("gdal", "rasterio"):
+            with rasterio.open(tmp_path / "{}_image.tif".format(kind)) as src:
+                src.read(1, window=((0, 1), (0, 1)))
+    assert not [r for r in caplog.records if "ExtraSamples" in r.getMessage()]
+
+
 @pytest.mark.parametrize("copy_image", [True, False])
 def test_cancel_at_any_point_leaves_no_output(bakerlake, tmp_path, copy_image):
     """Cancel after the 1st, 2nd, ... progress report (inside GDAL's rasterizer and the copy too): every
