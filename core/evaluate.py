@@ -137,7 +137,6 @@ class _Reference:
         import rasterio
 
         progress = ensure(progress)
-
         self.pred = pred
         self.vrt = self.src = None
         if path:
@@ -186,6 +185,7 @@ class _Reference:
             self.path, self.ignore = "vector layer", CLASS_NODATA
             self.classes = dict(classes or {})
             geoms = [from_wkb(bytes(w)) for w, _ in shapes]
+            self._by_name = {str(name).strip().lower(): int(k) for k, name in pred.classes.items()}
             self.values = [self._class_id(v) for _, v in shapes]
             for v in self.values:
                 if not 0 <= v <= 255:
@@ -205,14 +205,13 @@ class _Reference:
                 return int(float(text))
             except ValueError:
                 pass
-            names = {str(name).strip().lower(): int(k) for k, name in self.pred.classes.items()}
-            if text.lower() not in names:
+            if text.lower() not in self._by_name:
                 raise LabelError(
                     "The reference class '{}' is not a class of the prediction ({}). Use a class field "
                     "whose values are the model's class names or class ids.".format(
                         text, format_classes(self.pred.classes))
                 )
-            cid = names[text.lower()]
+            cid = self._by_name[text.lower()]
             self.classes.setdefault(cid, self.pred.classes[cid])
             return cid
         try:

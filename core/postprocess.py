@@ -492,9 +492,16 @@ def _object_strips(info: ActivationInfo, objects: Objects, progress: Progress) -
     import numpy as np
 
     for i, r0, r1, cls, _ in _classified_strips(info, objects.threshold, progress, check_range=False):
-        labels, _ = _label_strip(cls, info.class_ids)
-        glob = np.where(labels > 0, labels + objects.offsets[i], 0)
-        yield r0, r1, objects.label_to_object[glob].astype(np.int32), cls
+        yield r0, r1, _strip_object_ids(info, objects, i, cls).astype(np.int32), cls
+
+
+def _strip_object_ids(info: ActivationInfo, objects: Objects, i: int, cls):
+    """Object ids (1..count, 0 none) of the pixels of strip ``i`` from its classes ``cls``: the strip
+    labelled again as in the first pass, its labels mapped to their objects."""
+    import numpy as np
+
+    labels, _ = _label_strip(cls, info.class_ids)
+    return objects.label_to_object[np.where(labels > 0, labels + objects.offsets[i], 0)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -806,17 +813,13 @@ def _object_mask(src, info: ActivationInfo, objects: Objects, k: int):
 def _point_on_large_object(src, info: ActivationInfo, objects: Objects, k: int, centroid) -> tuple:
     """A point on object ``k`` whose box is too big to read: the centroid when it lies on the object,
     else the object's nearest pixel in the centroid's strip, else the object's first pixel."""
-    import numpy as np
-
     row = min(max(int(math.floor(centroid[0] + 0.5)), 0), info.height - 1)
     parts = strips(info.height)
     i = next(j for j, (a, b) in enumerate(parts) if a <= row < b)
     r0, r1 = parts[i]
     data, valid = read_activation_strip(src, info, r0, r1, check_range=False)
     cls, _ = classify_block(data, valid, objects.threshold, info.class_ids)
-    labels, _ = _label_strip(cls, info.class_ids)
-    ids = objects.label_to_object[np.where(labels > 0, labels + objects.offsets[i], 0)]
-    mask = ids == k + 1
+    mask = _strip_object_ids(info, objects, i, cls) == k + 1
     if not mask.any():
         return float(objects.seed_row[k]), float(objects.seed_col[k])
     return _point_in(mask, centroid[0] - r0, centroid[1], r0, 0)

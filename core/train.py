@@ -459,8 +459,9 @@ def _fingerprint_data(run: TrainRun) -> dict:
     return data
 
 
-def _fingerprint(run: TrainRun) -> str:
-    return hashlib.sha256(json.dumps(_fingerprint_data(run), sort_keys=True).encode()).hexdigest()[:16]
+def _fingerprint(data: dict) -> str:
+    """A short hash of :func:`_fingerprint_data`."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _run_differences(old: dict | None, new: dict) -> list[str]:
@@ -937,7 +938,8 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule), loss=loss_fn)
 
     ckpt = Checkpoint(checkpoint_dir_for(p.run.output_model))
-    fingerprint = _fingerprint(p.run)
+    run_data = _fingerprint_data(p.run)
+    fingerprint = _fingerprint(run_data)
     history: list[dict] = []
     best_weights, best_score, best_epoch, best_name = None, None, 0, None
     start_epoch = 0
@@ -948,7 +950,7 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 "RESUME: no checkpoint found in '{}'; starting from the first epoch.".format(ckpt.folder)
             )
         elif state.get("fingerprint") != fingerprint:
-            changed = _run_differences(state.get("run"), _fingerprint_data(p.run))
+            changed = _run_differences(state.get("run"), run_data)
             raise TrainingError(
                 "RESUME: the checkpoint in '{}' belongs to a run with other {}. Resume with the settings "
                 "of that run, or untick RESUME to start this run from the first epoch (the checkpoint is "
@@ -1031,7 +1033,7 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 "best_epoch": best_epoch,
                 "best_score": list(best_score),
                 "fingerprint": fingerprint,
-                "run": _fingerprint_data(p.run),
+                "run": run_data,
             },
             best_weights if improved else None,
             best_name,
