@@ -261,14 +261,13 @@ def model_only_main(args) -> None:
 
 
 def timed_classify(raster: Path, model_path: Path, out: Path, tile: int, batch: int, device: str) -> dict:
-    """Classify twice: first a small EXTENT with the same tile shape (loads the model into the process
-    cache and compiles it for this batch shape), then the whole raster, measured (process CPU too)."""
-    from deepfeature.core.classify import GPU_MAX_TILE_SIZE, classify_raster
+    """Classify the whole raster twice: the first run loads the model into the process cache and
+    compiles it for the tile and batch shape the raster gets (tiles are fitted to the window, so a
+    smaller EXTENT may get another shape), the second is measured (process CPU too)."""
+    from deepfeature.core.classify import classify_raster
 
-    size = raster_size(raster)
-    part = min(size, 3 * (tile or GPU_MAX_TILE_SIZE))  # TILE_SIZE 0: automatic, at most this
     classify_raster(raster, model_path, out.with_name(out.stem + "_warm.tif"), tile_size=tile,
-                    batch_size=batch, device=device, overviews=False, extent=(0, size - part, part, size))
+                    batch_size=batch, device=device, overviews=False)
     cpu = time.process_time()
     res = classify_raster(raster, model_path, out, tile_size=tile, batch_size=batch, device=device,
                           overviews=False)

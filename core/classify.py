@@ -80,6 +80,9 @@ GDAL_CACHE_MB = 128
 #: Inference threads on a GPU, each with its own copy of the model: one copies tiles to or from the
 #: device while the other computes.
 GPU_INFERENCE_THREADS = 2
+#: Whether the GPU runs the model with batch normalisation folded into the convolutions (the CPU always
+#: does).
+GPU_FOLD_BATCH_NORM = False
 #: Ready inference models kept per process (keyed by file, device, backend and precision policy).
 MODEL_CACHE_SIZE = 2
 
@@ -196,6 +199,37 @@ def reflect_index(index, size: int):
     period = 2 * (size - 1)
     index = np.mod(index, period)
     return np.where(index >= size, period - index, index)
+
+
+def index_runs(index) -> list[tuple[int, int, int, int]]:
+    """Split a 1-D index array into maximal runs of consecutive indices going up or down by one:
+    ``(first, stop, source, step)`` means positions ``first..stop-1`` take ``source, source+step, ...``
+    (a reflected tile's rows or columns are at most a few such runs: plain slices copy them fast)."""
+    import numpy as np
+
+    index = np.asarray(index, dtype=np.int64)
+    n, runs, start = len(index), [], 0
+    d = np.diff(index)
+    while start < n:
+        step = int(d[start]) if start < n - 1 else 1
+        if step not in (1, -1):
+            runs.append((start, start + 1, int(index[start]), 1))
+            start += 1
+            continue
+        other = np.flatnonzero(d[start:] != step)
+        stop = start + (int(other[0]) if len(other) else n - 1 - start) + 1
+        runs.append((start, stop, int(index[start]), step))
+        start = stop
+    return runs
+
+
+def run_slices(run: tuple[int, int, int, int], offset: int = 0) -> tuple[slice, slice]:
+    """(destination, source) slices of one :func:`index_runs` run, the source shifted by ``-offset``."""
+    first, stop, source, step = run
+    n, source = stop - first, source - offset
+    if step == 1:
+        return slice(first, stop), slice(source, source + n)
+    return slice(first, stop), slice(source, source - n if source - n >= 0 else None, -1)
 
 
 def read_reflected(src, x0: int, y0: int, width: int, height: int, masked: bool = True, bands=None):
@@ -463,6 +497,8 @@ class _Feeder(threading.Thread):
         t = grid.tile
         self.iy = [reflect_index(np.arange(y, y + t), source.height) for y in grid.ys]
         self.ix = [reflect_index(np.arange(x, x + t), source.width) for x in grid.xs]
+        self.row_runs = [index_runs(a) for a in self.iy]
+        self.col_runs = [index_runs(a) for a in self.ix]
         self.cmin = min(int(a.min()) for a in self.ix)
         self.cmax = max(int(a.max()) for a in self.ix) + 1
         bh = source.block[0]
@@ -570,20 +606,20 @@ class _Feeder(threading.Thread):
 
         g, t = self.grid, self.grid.tile
         ty, tx = divmod(k, len(g.xs))
-        ry, rx = self.iy[ty] - top, self.ix[tx] - self.cmin
-        if ry[-1] - ry[0] == t - 1 and rx[-1] - rx[0] == t - 1:  # inside the raster: a plain view
-            sel = (slice(int(ry[0]), int(ry[0]) + t), slice(int(rx[0]), int(rx[0]) + t))
-        else:  # over an edge: reflected rows/columns
-            sel = np.ix_(ry, rx)
         raw, valid = buf if isinstance(buf, tuple) else (buf, None)
-        np.copyto(raw[slot], strip[sel], casting="unsafe")  # normalised on the model's device
-        zone = None
-        if mask is not None:
-            v = mask[sel]
-            valid[slot] = v
-            m = g.margin
-            zone = np.array(v[m:t - m, m:t - m])
-        return zone
+        # Reflected edges are a few runs of rows/columns: block copies of plain views (no fancy
+        # indexing, which is several times slower and holds the GIL that the model's thread needs).
+        for ry in self.row_runs[ty]:
+            dy, sy = run_slices(ry, top)
+            for rx in self.col_runs[tx]:
+                dx, sx = run_slices(rx, self.cmin)
+                np.copyto(raw[slot, dy, dx], strip[sy, sx], casting="unsafe")  # normalised on the device
+                if mask is not None:
+                    valid[slot, dy, dx] = mask[sy, sx]
+        if mask is None:
+            return None
+        m = g.margin
+        return np.array(valid[slot, m:t - m, m:t - m], dtype=bool)
 
     def _zone_has_data(self, ty: int, tx: int, mask, top: int) -> bool:
         g = self.grid
@@ -924,7 +960,7 @@ def _ready_model(model_path, device: str, progress) -> _ReadyModel:
     model, metadata = load_model(model_path)
     margin = receptive_field(model).margin
     if gpu:  # XLA/cuDNN fuse batch normalisation themselves; folded, large tiles fall to a slow path
-        models = [inference_twin(model, metadata.spec, "mixed_bfloat16", folded=False)
+        models = [inference_twin(model, metadata.spec, "mixed_bfloat16", folded=GPU_FOLD_BATCH_NORM)
                   for _ in range(GPU_INFERENCE_THREADS)]
         progress.info("GPU found: running the model in bfloat16 mixed precision.")
     else:  # batch normalisation folded into the convolutions: 20 % faster on the CPU (TensorFlow)
