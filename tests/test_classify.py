@@ -457,6 +457,26 @@ def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
     assert gpu_tile_size(spec(64), 8, 107, 1 << 30) == minimum_tile_size(107, 16)  # never below usable
 
 
+def test_reflected_rows_are_copied_as_slice_runs():
+    """Tiles over the raster's edges are cut with a few plain slice copies (index runs): the same pixels
+    as indexing with the reflected indices, for rasters smaller than a tile too."""
+    from deepfeature.core.classify import index_runs, reflect_index, run_slices
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 3, 17, 300):
+        source = rng.random(size + 7)
+        for start in (-650, -107, -1, 0, 5, 290):
+            for length in (1, 2, 64, 700):
+                index = reflect_index(np.arange(start, start + length), size) + 7
+                runs = index_runs(index)
+                assert len(runs) <= 2 + 2 * length // max(size, 1)
+                out = np.full(length, np.nan)
+                for run in runs:
+                    dst, src = run_slices(run, 7)
+                    out[dst] = source[7:][src]
+                np.testing.assert_array_equal(out, source[index])
+
+
 @pytest.mark.parametrize("size,tile", [(16384, 2896), (16384, 4096), (20000, 1024), (1182, 1024),
                                        (3000, 512)])
 def test_tiles_are_fitted_to_the_window_and_cover_it(size, tile):
@@ -553,4 +573,4 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     cached = os.listdir(tmp_path / "cache" / "deepfeature" / "jax")
-    assert any(name.startswith("jit_predict_step") for name in cached), cached
+    assert any(name.startswith("jit_deepfeature_inference") for name in cached), cached
