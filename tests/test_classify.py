@@ -550,10 +550,13 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None,
                     reason="the JAX backend is not installed (the CI environment uses TensorFlow)")
 def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
-    """On the JAX backend a compiled model is kept on disk for the next process (a GPU autotunes every
+    """On the JAX backend (batches sent to the device while it computes the previous one) the activation
+    is TensorFlow's, and the compiled model is kept on disk for the next process (a GPU autotunes every
     convolution when it compiles: minutes for a large U-Net)."""
     import subprocess
     import sys
+
+    import rasterio
 
     from .conftest import PLUGINS
 
@@ -561,9 +564,10 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
         "import sys; sys.path.insert(0, {plugins!r}); sys.path.insert(0, {bench!r})\n"
         "import bench_classify as bc\n"
         "from deepfeature.core.classify import classify_raster\n"
-        "m = bc.make_model({tmp!r} + '/m.keras', depth=2, filters=4)\n"
-        "bc.make_raster({tmp!r} + '/in.tif', 200)\n"
-        "classify_raster({tmp!r} + '/in.tif', m, {tmp!r} + '/out.tif', tile_size=128, device='cpu')\n"
+        "m = bc.make_model({tmp!r} + '/m.keras', depth=3, filters=4)\n"
+        "bc.make_raster({tmp!r} + '/in.tif', 700)\n"
+        "classify_raster({tmp!r} + '/in.tif', m, {tmp!r} + '/out.tif', tile_size=100, batch_size=3,\n"
+        "                device='cpu')\n"
     )
     bench = Path(__file__).resolve().parents[1] / "bench"
     code = code.format(plugins=str(PLUGINS), bench=str(bench), tmp=str(tmp_path))
@@ -574,3 +578,10 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     cached = os.listdir(tmp_path / "cache" / "deepfeature" / "jax")
     assert any(name.startswith("jit_deepfeature_inference") for name in cached), cached
+    from deepfeature.core.classify import classify_raster
+
+    res = classify_raster(tmp_path / "in.tif", tmp_path / "m.keras", tmp_path / "tf.tif", tile_size=256,
+                          device="cpu")  # this process: TensorFlow, other tiles
+    assert res["tiles"] > 1
+    with rasterio.open(tmp_path / "out.tif") as jax_out, rasterio.open(tmp_path / "tf.tif") as tf_out:
+        assert np.abs(jax_out.read(1) - tf_out.read(1)).max() < 1e-4
