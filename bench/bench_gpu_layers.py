@@ -1,9 +1,10 @@
 """Where the GPU time of a U-Net goes: the whole model through Keras and through native PyTorch, and
 each distinct 3x3 convolution alone, in bf16 TFLOP/s against the measured bf16 matmul rate (one table).
 
-Classification on a GPU is bound by the model itself (bench/README.md); this script tells whether the
-convolutions of the backend in use are the limit and whether cuDNN through PyTorch (channels-last,
-``cudnn.benchmark``) runs the same network faster. No raster I/O; device-resident random inputs.
+This script measures the model's own share of GPU classification time (bench/README.md). It tells
+how close the backend's convolutions come to the matmul rate, and whether cuDNN through PyTorch
+(channels-last, ``cudnn.benchmark``) runs the same network faster. No raster I/O; the random inputs
+already sit on the device.
 
     KERAS_BACKEND=jax python bench/bench_gpu_layers.py --filters 64 --tile 2624 --batch 2
     KERAS_BACKEND=torch python bench/bench_gpu_layers.py --filters 64 --tile 2624 --batch 2
