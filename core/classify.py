@@ -728,10 +728,12 @@ class _Feeder(threading.Thread):
 
 
 def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats) -> None:
-    """One inference thread: batches from ``in_q`` -> probabilities to ``out_q`` (tagged by order)."""
+    """One inference thread: batches from ``in_q`` -> probabilities to ``out_q`` (tagged by order). When
+    the backend computes asynchronously (JAX), the next batch is sent before the previous result is
+    fetched, so that the device always has work."""
     import numpy as np
 
-    runner = _async_runner(model)
+    send, run = _runner(model)
 
     def finish(seq, ids, zones, out) -> None:
         with stats.stage("infer"):
@@ -742,9 +744,9 @@ def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats) -> Non
         with _device_scope(device):
             pending = None
             while True:
-                if runner is None or pending is None:
+                if pending is None:
                     item = _get(in_q, stop)
-                else:  # the model is computing a batch: send it the next one before fetching the result
+                else:
                     try:
                         item = in_q.get_nowait()
                     except queue.Empty:
@@ -754,21 +756,15 @@ def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats) -> Non
                 if item is None:
                     break
                 seq, buf, ids, zones = item
-                if runner is None:
-                    with stats.stage("infer"):
-                        probs = _predict(model, buf)
-                    free_q.put(buf)
-                    _put(out_q, ("batch", seq, ids, zones, probs), stop)
-                    continue
-                send, run = runner
                 with stats.stage("infer"):
-                    on_device = send(buf)
+                    out = run(send(buf))
                 free_q.put(buf)
-                with stats.stage("infer"):
-                    out = run(on_device)
                 if pending is not None:
                     finish(*pending)
                 pending = (seq, ids, zones, out)
+                if isinstance(out, np.ndarray):  # computed already (synchronous backend): pass it on
+                    finish(*pending)
+                    pending = None
             if pending is not None:
                 finish(*pending)
     except _StoppedError:
@@ -1012,57 +1008,66 @@ def _predict(model, x):
     masked source (one compiled shape). A numpy array (it may be read-only)."""
     import numpy as np
 
-    runner = _async_runner(model)
-    if runner is not None:
-        send, run = runner
-        return np.asarray(run(send(x)), dtype=np.float32)
-    x = list(x) if isinstance(x, (list, tuple)) else [x]
-    return np.asarray(model.predict_on_batch(x), dtype=np.float32)
+    send, run = _runner(model)
+    return np.asarray(run(send(x)), dtype=np.float32)
+
+
+def _arrays(batch) -> list:
+    """A batch buffer as the model's list of inputs: [raw tiles] or [raw tiles, validity]."""
+    return list(batch) if isinstance(batch, (list, tuple)) else [batch]
 
 
 _RUNNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _RUNNERS_LOCK = threading.Lock()
 
 
-def _async_runner(model):
-    """On the JAX backend, ``(send, run)`` for ``model``: ``send(batch)`` copies a batch to the device
-    and returns when its host buffer may be reused; ``run(on_device)`` starts the jit-compiled model and
-    returns at once (JAX dispatches asynchronously), so that an inference thread sends the next batch
-    while the device computes (``predict_on_batch`` waits for its result, and two threads calling it
-    were measured to take turns). None on the other backends, which use ``predict_on_batch``."""
+def _runner(model):
+    """``(send, run)`` for ``model``: ``send(batch)`` hands a full batch to the backend and returns when
+    its host buffer may be reused; ``run(sent)`` gives the output. On JAX, ``send`` copies the batch to
+    the device and ``run`` starts the jit-compiled model and returns at once (JAX dispatches
+    asynchronously), so that an inference thread sends the next batch while the device computes
+    (``predict_on_batch`` waits for its result, and two threads calling it were measured to take turns).
+    On the other backends ``send`` is ``predict_on_batch`` (a numpy array) and ``run`` passes it on."""
     from . import deps
 
-    keras = deps.keras_backend_module()
-    if keras.backend.backend() != "jax":
-        return None
+    if deps.keras_backend_module().backend.backend() != "jax":
+        def predict(x):
+            return model.predict_on_batch(_arrays(x))
+
+        return predict, lambda out: out
     with _RUNNERS_LOCK:
         runner = _RUNNERS.get(model)
         if runner is None:
-            import jax
-            import numpy as np
-
-            trainable = [v.value for v in model.trainable_variables]
-            fixed = [v.value for v in model.non_trainable_variables]
-            def deepfeature_inference(t, f, xs):  # named: the compiled code is cached on disk by name
-                return model.stateless_call(t, f, xs, training=False)[0]
-
-            call = jax.jit(deepfeature_inference)
-            # On the CPU JAX may keep a reference to the host buffer instead of copying it: copy first
-            # (the batch buffer is reused as soon as send returns).
-            host = next(iter(jax.device_put(np.zeros(1)).devices())).platform == "cpu"
-
-            def send(x):
-                arrays = [jax.device_put(np.array(a) if host else a)
-                          for a in (x if isinstance(x, (list, tuple)) else [x])]
-                for a in arrays:
-                    a.block_until_ready()
-                return arrays[0] if len(arrays) == 1 else arrays
-
-            def run(on_device):
-                return call(trainable, fixed, on_device)
-
-            runner = _RUNNERS[model] = (send, run)
+            runner = _RUNNERS[model] = _jax_runner(model)
     return runner
+
+
+def _jax_runner(model):
+    """:func:`_runner` on the JAX backend (built once per model)."""
+    import jax
+    import numpy as np
+
+    trainable = [v.value for v in model.trainable_variables]
+    fixed = [v.value for v in model.non_trainable_variables]
+
+    def deepfeature_inference(t, f, xs):  # named: the compiled code is cached on disk by name
+        return model.stateless_call(t, f, xs, training=False)[0]
+
+    call = jax.jit(deepfeature_inference)
+    # On the CPU JAX may keep a reference to the host buffer instead of copying it: copy first (the
+    # batch buffer is reused as soon as send returns).
+    host = next(iter(jax.device_put(np.zeros(1)).devices())).platform == "cpu"
+
+    def send(x):
+        arrays = [jax.device_put(np.array(a) if host else a) for a in _arrays(x)]
+        for a in arrays:
+            a.block_until_ready()
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    def run(on_device):
+        return call(trainable, fixed, on_device)
+
+    return send, run
 
 
 def classify_raster(
