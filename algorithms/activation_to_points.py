@@ -18,6 +18,7 @@ from ..core.errors import DeepFeatureError
 from .activation_to_classification import THRESHOLD_HELP, ActivationInputMixin
 from .activation_to_polygons import LazySink, make_fields
 from .base import DeepFeatureAlgorithm
+from .styling import attach_class_style
 
 FIELDS = (
     ("class_id", QVariant.Int),
@@ -89,6 +90,7 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
             min_distance=self.parameterAsInt(parameters, self.MIN_DISTANCE, context),
         )
         dest = writer.finish()
+        attach_class_style(context, dest, info.classes)
         if feedback is not None:
             feedback.pushInfo(self.tr("{} points.").format(result["points"]))
         return {self.OUTPUT: dest, self.COUNT: result["points"], self.USED_THRESHOLD: result["threshold"]}

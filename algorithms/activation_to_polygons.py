@@ -25,6 +25,7 @@ from ..core import deps
 from ..core.errors import DeepFeatureError
 from .activation_to_classification import THRESHOLD_HELP, ActivationInputMixin
 from .base import DeepFeatureAlgorithm
+from .styling import attach_class_style
 
 FIELDS = (
     ("class_id", QVariant.Int),
@@ -66,7 +67,11 @@ class LazySink:
         from ..core.errors import OutputError
         from ..core.io import check_output_path
 
+        # parameterAsOutputLayer() also registers its destination to load on completion; only the sink's
+        # own id must be loaded (for a temporary output 'memory:Polygons' is not the layer's id).
+        loads = self.context.layersToLoadOnCompletion()
         dest = self.alg.parameterAsOutputLayer(self.parameters, "OUTPUT", self.context) or ""
+        self.context.setLayersToLoadOnCompletion(loads)
         if "://" in dest or re.match(r"^\w{2,}:", dest):
             return  # a memory layer ('memory:') or a database / provider URI ('ogr:', 'postgres://')
         try:
@@ -99,9 +104,12 @@ class LazySink:
         self.count += 1
 
     def finish(self) -> str:
-        """The output layer id (created empty if nothing was written)."""
+        """The output layer id (created empty if nothing was written). The sink is closed, so a file
+        output is complete (and can take its style) when this returns."""
         if self.sink is None:
             self._open()
+        self.sink.flushBuffer()
+        self.sink = None  # deletes the writer, which closes the file
         return self.dest
 
 
@@ -161,6 +169,7 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
             fill_holes=self.parameterAsBool(parameters, self.FILL_HOLES, context),
         )
         dest = writer.finish()
+        attach_class_style(context, dest, info.classes)
         if feedback is not None:
             feedback.pushInfo(self.tr("{} polygons.").format(result["features"]))
         return {self.OUTPUT: dest, self.COUNT: result["features"], self.USED_THRESHOLD: result["threshold"]}

@@ -1,19 +1,41 @@
-"""Styles applied to output layers when Processing loads them."""
+"""Styles applied to output layers when Processing loads them, and saved with the output files."""
 
 from __future__ import annotations
 
+import os
+
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
     QgsColorRampShader,
+    QgsFillSymbol,
+    QgsMarkerSymbol,
     QgsPalettedRasterRenderer,
     QgsProcessingContext,
     QgsProcessingLayerPostProcessorInterface,
     QgsRasterLayer,
     QgsRasterShader,
+    QgsRendererCategory,
+    QgsSimpleFillSymbolLayer,
+    QgsSimpleMarkerSymbolLayer,
+    QgsSimpleMarkerSymbolLayerBase,
     QgsSingleBandPseudoColorRenderer,
+    QgsVectorLayer,
+    QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..core.postprocess import class_rgb
+
+CLASS_FIELD = "class_id"
+POLYGON_FILL_ALPHA = 90  # of 255: the image below stays visible through the polygons
+POLYGON_OUTLINE_WIDTH = 0.6  # mm: easy to see and to edit
+POINT_SIZE = 2.6  # mm
+POINT_OUTLINE = QColor(35, 35, 35)
+POINT_OUTLINE_WIDTH = 0.2  # mm
+# Halfway between 0.5 and the float32 value just below it: a pixel of exactly 0.5 is coloured and
+# one below is not, as 'Activation to Classification' classifies them (activation >= 0.5).
+ACTIVATION_FLOOR = 0.5 - 2 ** -26
 
 
 def class_color(class_id: int) -> QColor:
@@ -34,11 +56,15 @@ def paletted_renderer(layer: QgsRasterLayer, band: int, classes: dict[int, str],
 
 
 def activation_renderer(layer: QgsRasterLayer, band: int = 1):
-    """ENVI-like colour slice: transparent below 0.5, warm ramp from 0.5 to 1."""
+    """ENVI-like colour slice: transparent below 0.5, warm ramp from 0.5 (included) to 1.
+
+    The ramp is Discrete: a value takes the colour of the first stop at or above it, so each stop
+    closes its slice ("0.5 – 0.6" is 0.5 ≤ a ≤ 0.6).
+    """
     ramp = QgsColorRampShader(0.0, 1.0)
     ramp.setColorRampType(QgsColorRampShader.Discrete)
     stops = [
-        (0.5, QColor(0, 0, 0, 0), "< 0.5"),
+        (ACTIVATION_FLOOR, QColor(0, 0, 0, 0), "< 0.5"),
         (0.6, QColor("#fee391"), "0.5 – 0.6"),
         (0.7, QColor("#fec44f"), "0.6 – 0.7"),
         (0.8, QColor("#fe9929"), "0.7 – 0.8"),
@@ -49,6 +75,38 @@ def activation_renderer(layer: QgsRasterLayer, band: int = 1):
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(ramp)
     return QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
+
+
+def class_symbol(geometry_type, color: QColor):
+    """The symbol of one class: a polygon is a semi-transparent fill of the class colour with a solid
+    outline of the same colour, a point a circle of the class colour with a thin dark outline."""
+    if geometry_type == QgsWkbTypes.PointGeometry:
+        symbol = QgsMarkerSymbol()
+        layer = QgsSimpleMarkerSymbolLayer(QgsSimpleMarkerSymbolLayerBase.Circle, POINT_SIZE)
+        layer.setColor(color)
+        layer.setStrokeColor(POINT_OUTLINE)
+        layer.setStrokeWidth(POINT_OUTLINE_WIDTH)
+    else:
+        symbol = QgsFillSymbol()
+        fill, outline = QColor(color), QColor(color)
+        fill.setAlpha(POLYGON_FILL_ALPHA)
+        outline.setAlpha(255)
+        layer = QgsSimpleFillSymbolLayer(fill, Qt.SolidPattern, outline, Qt.SolidLine, POLYGON_OUTLINE_WIDTH)
+    # changeSymbolLayer() takes ownership; a symbol layer given to the symbol's constructor is not kept
+    # alive by the Python bindings.
+    symbol.changeSymbolLayer(0, layer)
+    return symbol
+
+
+def class_renderer(layer: QgsVectorLayer, classes: dict[int, str]) -> QgsCategorizedSymbolRenderer:
+    """A categorized renderer on ``class_id``: one category per class, in the class colour, labelled
+    with the class name (the symbol follows the layer's geometry type)."""
+    categories = [
+        QgsRendererCategory(int(class_id), class_symbol(layer.geometryType(), class_color(int(class_id))),
+                            str(name))
+        for class_id, name in sorted(classes.items())
+    ]
+    return QgsCategorizedSymbolRenderer(CLASS_FIELD, categories)
 
 
 class LayerStyler(QgsProcessingLayerPostProcessorInterface):
@@ -68,10 +126,11 @@ class LayerStyler(QgsProcessingLayerPostProcessorInterface):
         layer.triggerRepaint()
 
     @classmethod
-    def attach(cls, context: QgsProcessingContext, layer_id: str, style, name: str | None = None):
-        """Save ``style`` as the default style of the output raster ``layer_id`` (a path) and style the
-        layer when it is loaded on completion."""
-        save_default_style(layer_id, style)
+    def attach(cls, context: QgsProcessingContext, layer_id: str, style, name: str | None = None,
+               vector: bool = False):
+        """Save ``style`` as the default style of the output ``layer_id`` (a raster path, or with
+        ``vector`` the id of a feature sink) and style the layer when it is loaded on completion."""
+        save_default_style(layer_id, style, vector)
         if not context.willLoadLayerOnCompletion(layer_id):
             return
         details = context.layerToLoadOnCompletionDetails(layer_id)
@@ -82,16 +141,39 @@ class LayerStyler(QgsProcessingLayerPostProcessorInterface):
         details.setPostProcessor(styler)
 
 
-def save_default_style(path: str, style) -> bool:
-    """Write ``style`` as the raster's default style (``<name>.qml`` beside it), which QGIS applies
-    whenever the file is opened: after ``qgis_process``, in a later session, from the browser. A style
-    that cannot be saved (a read-only folder, not a raster) is skipped: the result itself is complete."""
+def attach_class_style(context: QgsProcessingContext, layer_id: str, classes: dict[int, str]) -> None:
+    """Style the vector output ``layer_id`` (polygons or points) by class: saved with the file and
+    applied when Processing loads the layer."""
+    classes = dict(classes)
+    LayerStyler.attach(context, layer_id, lambda lyr: lyr.setRenderer(class_renderer(lyr, classes)),
+                       vector=True)
+
+
+def save_default_style(layer_id: str, style, vector: bool = False) -> bool:
+    """Write ``style`` as the output's default style, which QGIS applies whenever the file is opened:
+    after ``qgis_process``, in a later session, from the browser.
+
+    A raster or a vector file gets ``<name>.qml`` beside it; a GeoPackage layer keeps its style inside
+    the GeoPackage (its ``layer_styles`` table). A memory layer or a database table is styled by the
+    post-processor only. A style that cannot be saved (a read-only folder, an unreadable file) is
+    skipped: the result itself is complete.
+    """
     try:
-        layer = QgsRasterLayer(path, "style", "gdal")
+        path = layer_id.split("|", 1)[0]
+        if not os.path.isfile(path):
+            return False
+        if not vector:
+            layer = QgsRasterLayer(path, "style", "gdal")
+        else:
+            layer = QgsVectorLayer(layer_id, os.path.splitext(os.path.basename(path))[0], "ogr")
         if not layer.isValid():
             return False
         style(layer)
+        if vector and path.lower().endswith(".gpkg"):
+            description = QCoreApplication.translate("LayerStyler", "Classes (deepfeature)")
+            error = layer.saveStyleToDatabase(layer.name(), description, True, "")
+            return not error
         _, ok = layer.saveNamedStyle(layer.styleURI())
         return bool(ok)
-    except Exception:  # noqa: BLE001 - a missing style file must never fail the algorithm
+    except Exception:  # noqa: BLE001 - a missing style must never fail the algorithm
         return False

@@ -265,7 +265,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
                 self.tr("Training report"),
                 self.tr("HTML (*.html)"),
                 optional=True,
-                createByDefault=False,
+                createByDefault=True,
             )
         )
         self.addOutput(QgsProcessingOutputFile(self.OUTPUT_CONFIG, self.tr("Training configuration (JSON)")))

@@ -44,6 +44,7 @@ import dataclasses
 import math
 import os
 import queue
+import sys
 import threading
 import time
 import weakref
@@ -86,6 +87,14 @@ GPU_INFERENCE_THREADS = 2
 #: Whether the GPU runs the model with batch normalisation folded into the convolutions (the CPU always
 #: does).
 GPU_FOLD_BATCH_NORM = False
+#: On the CPU the next strip of the raster is read while the current one's tiles are cut only when a
+#: strip takes at most this many bytes; a wider raster reads into one strip buffer (the model is the
+#: CPU's limit, not reading, and two strips of a 20,000-pixel-wide raster take 0.5 GB).
+CPU_PREFETCH_BYTES = 128 << 20
+#: Python's thread switch interval (seconds) while classifying. Each large NumPy or GDAL call releases the
+#: GIL and must take it back afterwards; with Python's default (5 ms) a thread that wants it back waits up
+#: to 5 ms whenever another thread runs Python code, so the threads of the pipeline stall each other.
+SWITCH_INTERVAL = float(os.environ.get("DEEPFEATURE_SWITCH_INTERVAL", "0.0005"))
 #: Ready inference models kept per process (keyed by file, device, backend and precision policy).
 MODEL_CACHE_SIZE = 2
 
@@ -379,6 +388,17 @@ def _profile(src, window, count: int, dtype: str, nodata) -> dict:
     return profile
 
 
+@contextlib.contextmanager
+def switch_interval(seconds: float):
+    """Shorten Python's thread switch interval to ``seconds`` for the block (never lengthen it)."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(min(old, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
 class _StoppedError(Exception):
     """Internal: the pipeline was stopped (cancel or error elsewhere)."""
 
@@ -475,6 +495,21 @@ class _Source:
                    mask, nodata if mask == "nodata" else None, threaded)
 
 
+def _move_rows(dst, d0: int, src, s0: int, n: int) -> None:
+    """``dst[d0:d0 + n] = src[s0:s0 + n]``, also when both are one buffer and the rows overlap (moved
+    in chunks that do not overlap, with no temporary copy of the whole)."""
+    if dst is not src or abs(d0 - s0) >= n:
+        dst[d0:d0 + n] = src[s0:s0 + n]
+        return
+    step = abs(d0 - s0)
+    if step == 0:
+        return
+    starts = range(0, n, step) if d0 < s0 else reversed(range(0, n, step))
+    for i in starts:
+        k = min(step, n - i)
+        dst[d0 + i:d0 + i + k] = src[s0 + i:s0 + i + k]
+
+
 class _Feeder(threading.Thread):
     """Reads the raster by horizontal strips and cuts raw tiles straight into batch buffers.
 
@@ -485,18 +520,20 @@ class _Feeder(threading.Thread):
     handle (handles are not thread-safe). No compressed block is decoded twice: the rows shared by
     two strips are copied, not read again. Full batches go to ``in_q`` in order (they may span tile
     rows: only the very last batch is partial, padded to one compiled shape); tiles whose exact
-    zone has no valid pixel are skipped.
+    zone has no valid pixel are skipped. Without ``prefetch`` one strip buffer serves every tile
+    row: the next strip is read once the current one's tiles are cut (half the memory).
     """
 
     def __init__(self, source: _Source, grid: TileGrid, window, batch_size: int,
                  free_q: queue.Queue, in_q: queue.Queue, out_q: queue.Queue, n_workers: int,
-                 threads: int, stop: threading.Event, stats: _Stats):
+                 threads: int, stop: threading.Event, stats: _Stats, prefetch: bool = True):
         import numpy as np
 
         super().__init__(daemon=True, name="deepfeature-tile-feeder")
         self.src, self.grid, self.window = source, grid, window
         self.batch_size, self.free_q, self.in_q, self.out_q = batch_size, free_q, in_q, out_q
         self.n_workers, self.threads, self.stop, self.stats = n_workers, threads, stop, stats
+        self.prefetch = prefetch
         t = grid.tile
         self.iy = [reflect_index(np.arange(y, y + t), source.height) for y in grid.ys]
         self.ix = [reflect_index(np.arange(x, x + t), source.width) for x in grid.xs]
@@ -586,10 +623,9 @@ class _Feeder(threading.Thread):
             a, z = max(top, ptop), min(bot, pbot)
             if a < z:
                 with self.stats.stage("read"):
-                    prev, pmask = strips[1 - b], masks[1 - b]
-                    strip[a - top:z - top] = prev[a - ptop:z - ptop]
-                    if mask is not None:
-                        mask[a - top:z - top] = pmask[a - ptop:z - ptop]
+                    for new, old in ((strip, strips[1 - b]), (mask, masks[1 - b])):
+                        if new is not None:
+                            _move_rows(new, a - top, old, a - ptop, z - a)
                 todo = [(r0, r1) for r0, r1 in ((top, a), (z, bot)) if r1 > r0]
         tops[b] = top
         return [pool.submit(self._read_chunk, strip, mask, top, *chunk)
@@ -683,7 +719,7 @@ class _Feeder(threading.Thread):
         g = self.grid
         ny, nx = len(g.ys), len(g.xs)
         width = self.cmax - self.cmin
-        n_strips = 2 if ny > 1 else 1
+        n_strips = 2 if ny > 1 and self.prefetch else 1
         shape = (self.rows_cap, width)
         strips = [np.empty(shape + (len(self.src.bands),), dtype=self.src.dtype) for _ in range(n_strips)]
         masks = [np.empty(shape, dtype=bool) if self.src.mask != "none" else None for _ in range(n_strips)]
@@ -699,7 +735,7 @@ class _Feeder(threading.Thread):
             if self.stop.is_set():
                 raise _StoppedError
             b = ty % 2
-            if ty + 1 < ny:
+            if ty + 1 < ny and n_strips == 2:
                 for f in row_futures.pop(ty - 1, []):  # strip buffer (ty + 1) % 2 is free again
                     f.result()
                 reads = self._prepare(readers, ty + 1, strips, masks, tops)
@@ -721,19 +757,25 @@ class _Feeder(threading.Thread):
                     if len(pending) > 1:
                         self._emit(pending.popleft())
             row_futures[ty] = futures
+            if ty + 1 < ny and n_strips == 1:  # one buffer: read the next strip once these tiles are cut
+                for f in futures:
+                    f.result()
+                    if self.stop.is_set():
+                        raise _StoppedError
+                reads = self._prepare(readers, ty + 1, strips, masks, tops)
         if current is not None:
             pending.append(current)
         while pending:
             self._emit(pending.popleft())
 
 
-def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats) -> None:
+def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats, per_tile: bool = False) -> None:
     """One inference thread: batches from ``in_q`` -> probabilities to ``out_q`` (tagged by order). When
     the backend computes asynchronously (JAX), the next batch is sent before the previous result is
-    fetched, so that the device always has work."""
+    fetched, so that the device always has work. ``per_tile``: see :func:`_runner`."""
     import numpy as np
 
-    send, run = _runner(model)
+    send, run = _runner(model, per_tile)
 
     def finish(seq, ids, zones, out) -> None:
         with stats.stage("infer"):
@@ -1021,18 +1063,26 @@ _RUNNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _RUNNERS_LOCK = threading.Lock()
 
 
-def _runner(model):
+def _runner(model, per_tile: bool = False):
     """``(send, run)`` for ``model``: ``send(batch)`` hands a full batch to the backend and returns when
     its host buffer may be reused; ``run(sent)`` gives the output. On JAX, ``send`` copies the batch to
     the device and ``run`` starts the jit-compiled model and returns at once (JAX dispatches
     asynchronously), so that an inference thread sends the next batch while the device computes
     (``predict_on_batch`` waits for its result, and two threads calling it were measured to take turns).
-    On the other backends ``send`` is ``predict_on_batch`` (a numpy array) and ``run`` passes it on."""
+    On the other backends ``send`` is ``predict_on_batch`` (a numpy array) and ``run`` passes it on;
+    with ``per_tile`` (the CPU) it calls the model one tile at a time: the same speed on the CPU, and
+    the model's activations need the memory of one tile, not of the whole batch."""
     from . import deps
 
     if deps.keras_backend_module().backend.backend() != "jax":
         def predict(x):
-            return model.predict_on_batch(_arrays(x))
+            arrays = _arrays(x)
+            if not per_tile or len(arrays[0]) == 1:
+                return model.predict_on_batch(arrays)
+            import numpy as np
+
+            return np.concatenate([np.asarray(model.predict_on_batch([a[i:i + 1] for a in arrays]))
+                                   for i in range(len(arrays[0]))])
 
         return predict, lambda out: out
     with _RUNNERS_LOCK:
@@ -1181,6 +1231,7 @@ def classify_raster(
     started = time.perf_counter()
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(switch_interval(SWITCH_INTERVAL))
         if "GDAL_CACHEMAX" not in os.environ:  # bounded block cache (MB): memory flat in the raster size
             stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         act_tmp = stack.enter_context(
@@ -1253,8 +1304,9 @@ def classify_raster(
             free_q.put((raw, np.zeros((batch_size, tile, tile), dtype=np.uint8)) if masked else raw)
         in_q: queue.Queue = queue.Queue(maxsize=1)
         out_q: queue.Queue = queue.Queue(maxsize=n_workers + 1)
+        strip_bytes = (grid.tile + 1024) * width * spec.bands * np.dtype(source.dtype).itemsize
         feeder = _Feeder(source, grid, window, batch_size, free_q, in_q, out_q, n_workers, threads, stop,
-                         stats)
+                         stats, prefetch=ready.gpu or strip_bytes <= CPU_PREFETCH_BYTES)
         nx, ny = len(grid.xs), len(grid.ys)
         while not ready.lock.acquire(timeout=0.2):  # one classification at a time per cached model
             progress.check()
@@ -1277,7 +1329,7 @@ def classify_raster(
                 threading.Thread(
                     target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,
                     args=(ready.inference_model(i, *kind), device,
-                          in_q, out_q, free_q, stop, stats))
+                          in_q, out_q, free_q, stop, stats, not ready.gpu))
                 for i in range(n_workers)
             ]
             writer.start()

@@ -273,8 +273,10 @@ class LabelSource:
         return self.mean.astype(dtype)
 
     def _read_raw(self, row: int, col: int, h: int, w: int):
-        """Raw image ``(h, w, bands)`` (ignore / NoData pixels set to the band means) and internal mask
-        of a window inside the region, read from the file."""
+        """Raw image ``(h, w, bands)`` (NoData pixels set to the band means) and internal mask of a window
+        inside the region, read from the file. Ignore pixels keep their image values: they are real
+        imagery without a label (outside the AOI, say), which the model sees around labelled pixels
+        during training as it will when it classifies."""
         from rasterio.windows import Window
 
         src = self._handle()
@@ -282,9 +284,12 @@ class LabelSource:
         image = data[: self.bands]
         if np.issubdtype(image.dtype, np.floating):
             self._check_nan(image)
-        mask, _ = self.to_internal(data[self.bands], image)
+        nodata = self._nodata(image)
+        mask, _ = self.to_internal(data[self.bands], None)
+        mask[nodata] = IGNORE
         image = np.ascontiguousarray(np.moveaxis(image, 0, -1))
-        image[mask == IGNORE] = self._fill(image.dtype)
+        if nodata.any():
+            image[nodata] = self._fill(image.dtype)
         return image, mask
 
     def _cut(self, arrays, fills, row: int, col: int, h: int, w: int) -> list:
@@ -307,7 +312,8 @@ class LabelSource:
     def raw(self, row: int, col: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
         """Raw image ``(h, w, bands)`` in the raster's data type and internal mask ``(h, w)`` of a window.
 
-        Ignore and NoData pixels hold the band means; pixels outside the region are IGNORE in the mask.
+        NoData pixels and pixels outside the region hold the band means and are IGNORE in the mask;
+        ignore pixels keep their image values.
         Views into the cache when possible: do not modify them.
         """
         fills = (self._fill(self.info.dtype), IGNORE)
@@ -349,11 +355,11 @@ class LabelSource:
     def read(self, row: int, col: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
         """Normalized image ``(h, w, bands)`` float32 and internal mask ``(h, w)`` uint8 of a window.
 
-        The window may extend past the region: outside pixels are 0 in the image and IGNORE in the mask.
+        The window may extend past the region: outside (and NoData) pixels are 0 in the image and IGNORE
+        in the mask. Ignore pixels keep their normalized image values.
         """
         raw, mask = self.raw(row, col, h, w)
         image = (raw.astype(np.float32) - self.mean) / self.std
-        image[mask == IGNORE] = 0.0
         return image, np.array(mask)
 
     def close(self) -> None:
@@ -598,7 +604,8 @@ def sample_batch(
     (off by default, as ``TrainConfig.augment_zoom``).
     The zoom reads only the source pixels it needs (bilinear image, nearest codes; outside the region is
     ignore); flips and rotations move whole pixels; normalization and gain/bias are one multiply-add per
-    patch. Ignore and NoData pixels are 0 in ``x``.
+    patch. NoData pixels and pixels outside the region hold the band means (0 before the radiometric
+    jitter); ignore pixels keep their image values.
     """
     from .targets import TargetCoder
 
@@ -633,9 +640,6 @@ def sample_batch(
         rows_view = xi.reshape(p, p * bands)
         rows_view *= np.tile(np.asarray(scale, np.float32), p)
         rows_view += np.tile(np.asarray(offset, np.float32), p)
-        ignore = codes[i] == 0
-        if ignore.any():
-            xi[ignore] = 0.0
     return x, codes
 
 
@@ -646,8 +650,8 @@ def augment(
     patch.
 
     ``image`` is normalized (H, W, B); the mask is transformed with nearest neighbour, pixels coming
-    from outside become IGNORE (the image repeats its edge there, then is 0 on IGNORE pixels). The
-    same :class:`Augmentation` as the training batches (:func:`sample_batch`), on a whole array.
+    from outside become IGNORE (the image repeats its edge there). The same :class:`Augmentation` as
+    the training batches (:func:`sample_batch`), on a whole array.
     """
     h, w = mask.shape
     aug = Augmentation.draw(rng, (h, w), image.shape[-1], geometric, zoom)
@@ -658,5 +662,4 @@ def augment(
         mask = resample_nearest(mask, rows, cols, IGNORE)
     image = aug.orient(image) * aug.gain + aug.bias
     mask = aug.orient(mask)
-    image[mask == IGNORE] = 0.0
     return np.ascontiguousarray(image, dtype=np.float32), np.ascontiguousarray(mask)

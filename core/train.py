@@ -28,7 +28,7 @@ import numpy as np
 from . import __version__
 from .errors import CanceledError, LabelError, OutputError, ParameterError, TrainingError
 from .io import check_output_path, require_file, write_text_atomic
-from .progress import Progress, ensure
+from .progress import Progress, count, ensure
 from .targets import IGNORE, LOSSES, schedule_value
 
 CONFIG_FORMAT = "deepfeature-train-config"
@@ -673,7 +673,9 @@ def train_model(
         train_regions = [None] * len(usable)
         if not val_specs:
             raise ParameterError(
-                "Every validation label raster is smaller than the patch size {}.".format(patch)
+                "Every validation label raster is smaller than the patch size {} x {} pixels. Give larger "
+                "validation label rasters, initialize a model with a smaller patch size, or leave "
+                "VALIDATION empty to hold out part of the training rasters.".format(patch, patch)
             )
     else:
         held = []
@@ -722,9 +724,12 @@ def train_model(
 def _train(
     run, metadata, sources, val_sources, config, progress, resume, class_names, patch, n_classes, n_outputs
 ) -> TrainResult:
+    from . import deps
     from .sampling import DEFAULT_CACHE_BYTES, PatchSampler, cell_size, grid_windows
 
     refine = metadata.normalization is not None
+    keras = deps.keras_backend_module()
+    device, on_gpu = select_device(keras, config.device, progress)  # DEVICE 'gpu' without one: now
     # -- scan: class counts and normalization statistics -------------------------------------------
     progress.info("Scanning {} training label raster(s)...".format(len(sources)))
     scans = []
@@ -826,10 +831,6 @@ def _train(
                 "" if len(absent) < len(class_names) else " (here: on the validation loss)")
         )
 
-    from . import deps
-
-    keras = deps.keras_backend_module()
-    device, on_gpu = select_device(keras, config.device, progress)
     set_seeds(keras, config.seed, deterministic=not on_gpu)
     progress.info(
         "Training on {} ({} backend){}.".format(
@@ -874,12 +875,16 @@ class _BatchCallback:
         return ProgressCallback()
 
 
-def _evaluate(keras, model, loss_fn, x, y, masks, batch: int, n_outputs: int, with_loss: bool = True):
-    """(loss, IoU per class incl. background) on in-memory patches."""
+def _evaluate(keras, model, loss_fn, x, y, masks, batch: int, n_outputs: int, with_loss: bool = True,
+              canceled=lambda: False):
+    """(loss, IoU per class incl. background) on in-memory patches; None when ``canceled()`` turns true
+    (asked before every batch, so that a cancel is honoured within one batch)."""
     n = max(n_outputs, 2)
     matrix = np.zeros((n, n), np.int64)
     losses, weights = [], []
     for i in range(0, len(x), max(batch, 8)):
+        if canceled():
+            return None
         prob = np.asarray(model.predict_on_batch(x[i : i + max(batch, 8)]), dtype=np.float32)
         matrix += confusion(predicted_classes(prob), masks[i : i + max(batch, 8)], n)
         if with_loss:
@@ -999,10 +1004,15 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
                 "Training diverged at epoch {} (the loss is not a number). Lower the learning rate (now {}) "
                 "and check the label rasters for extreme values.".format(epoch + 1, config.learning_rate)
             )
-        val_loss, val_iou = _evaluate(keras, model, loss_fn, p.x_val, p.y_val, p.m_val, p.batch, p.n_outputs)
-        _, mon_iou = _evaluate(
-            keras, model, loss_fn, p.x_mon, None, p.m_mon, p.batch, p.n_outputs, with_loss=False
-        )
+        validated = _evaluate(keras, model, loss_fn, p.x_val, p.y_val, p.m_val, p.batch, p.n_outputs,
+                              canceled=progress.is_canceled)
+        monitored = validated and _evaluate(keras, model, loss_fn, p.x_mon, None, p.m_mon, p.batch,
+                                            p.n_outputs, with_loss=False, canceled=progress.is_canceled)
+        if not monitored:
+            flags["canceled"] = True
+            progress.info("Canceled while validating epoch {}: the epoch is discarded.".format(epoch + 1))
+            break
+        (val_loss, val_iou), (_, mon_iou) = validated, monitored
         feats = val_iou[1:] if p.n_outputs > 1 else val_iou[1:2]
         mon_feats = mon_iou[1:] if p.n_outputs > 1 else mon_iou[1:2]
         finite = [v for v in feats if not math.isnan(v)]
@@ -1058,8 +1068,8 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
             and epoch + 1 < config.epochs
         ):
             progress.info(
-                "Early stopping: no improvement on validation for {} epochs (best epoch {}).".format(
-                    config.early_stopping, best_epoch
+                "Early stopping: no improvement on validation for {} (best epoch {}).".format(
+                    count(config.early_stopping, "epoch"), best_epoch
                 )
             )
             stopped_early = True
@@ -1067,8 +1077,8 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
 
     canceled = flags["canceled"]
     if best_weights is None:
-        if not canceled:
-            raise TrainingError("No epoch was completed.")
+        if not canceled:  # not expected: every epoch either completes or is canceled
+            raise TrainingError("No epoch was completed: set EPOCHS to at least 1.")
         raise CanceledError(
             "Canceled before the first epoch ended: no model was written and there is nothing to resume."
         )

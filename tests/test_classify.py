@@ -218,6 +218,35 @@ def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["plain.tif", "tta.tif"]
 
 
+def test_thread_switch_interval_is_short_while_classifying_and_restored(massachusetts, trained_model,
+                                                                      tmp_path):
+    """The pipeline's threads take the GIL back quickly after NumPy/GDAL calls (a short switch interval)
+    while classifying; the process's own interval is restored afterwards, after a cancel too."""
+    import sys
+
+    from deepfeature.core import classify
+    from deepfeature.core.errors import CanceledError
+    from deepfeature.core.progress import RecordingProgress
+
+    class Watching(RecordingProgress):
+        def is_canceled(self) -> bool:
+            seen.append(sys.getswitchinterval())
+            return super().is_canceled()
+
+    image, _ = massachusetts
+    before = sys.getswitchinterval()
+    assert before > classify.SWITCH_INTERVAL
+    for cancel_after in (None, 1):
+        seen: list[float] = []
+        try:
+            classify.classify_raster(image, trained_model, tmp_path / "out.tif", tile_size=TILE,
+                                     progress=Watching(cancel_after=cancel_after), overviews=False)
+        except CanceledError:
+            assert cancel_after is not None
+        assert classify.SWITCH_INTERVAL in seen
+        assert sys.getswitchinterval() == before
+
+
 def test_nodata_stays_nodata_on_spacenet(spacenet, tmp_path):
     import rasterio
 
@@ -369,11 +398,13 @@ def test_bad_inputs_give_clear_errors_and_no_output(case, run_alg, massachusetts
 
 def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained_model, tmp_path,
                                                           monkeypatch):
-    """Striped vs tiled input, float32 vs uint8, 1 vs 3 reader threads: the same activation; NaN pixels
-    of a float raster are NoData in the output and count as invalid."""
+    """Striped vs tiled input, float32 vs uint8, 1 vs 3 reader threads, two strip buffers vs one (no
+    read-ahead, as wide rasters on the CPU): the same activation; NaN pixels of a float raster are
+    NoData in the output and count as invalid."""
     import rasterio
     from rasterio.windows import Window
 
+    from deepfeature.core import classify
     from deepfeature.core.classify import classify_raster
 
     image, _ = massachusetts
@@ -394,8 +425,9 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
         dst.write(fdata)
     results = {}
     for name, path, threads in (("striped1", striped, "1"), ("striped3", striped, "3"),
-                                ("float3", floating, "3")):
+                                ("float3", floating, "3"), ("onestrip", floating, "2")):
         monkeypatch.setenv("DEEPFEATURE_THREADS", threads)
+        monkeypatch.setattr(classify, "CPU_PREFETCH_BYTES", 0 if name == "onestrip" else 128 << 20)
         out = tmp_path / "act_{}.tif".format(name)
         res = classify_raster(path, trained_model, out, tile_size=TILE, batch_size=2)
         assert res["threads"] == int(threads)
@@ -403,6 +435,7 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
             results[name] = (act.read(1), res)
     a1, a3, af = results["striped1"][0], results["striped3"][0], results["float3"][0]
     np.testing.assert_array_equal(a1, a3)
+    np.testing.assert_array_equal(results["onestrip"][0], af)
     assert a1.min() >= 0 and a1.max() <= 1
     assert np.all(af[nan] == -1.0)
     assert results["float3"][1]["valid_pixels"] == nan.size - nan.sum()
@@ -455,6 +488,18 @@ def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
     laptop = gpu_tile_size(spec(16), 2, 107, 8 << 30)
     assert laptop % 16 == 0 and 2048 < laptop < 4096  # 8 GB: 1/24 of the memory for activations
     assert gpu_tile_size(spec(64), 8, 107, 1 << 30) == minimum_tile_size(107, 16)  # never below usable
+
+
+def test_rows_move_within_one_buffer_without_losing_any():
+    from deepfeature.core.classify import _move_rows
+
+    rng = np.random.default_rng(1)
+    for d0, s0, n in ((0, 7, 20), (7, 0, 20), (3, 5, 30), (5, 3, 30), (0, 40, 10), (4, 4, 9)):
+        buf = rng.random((50, 3, 2))
+        expected = buf.copy()
+        expected[d0:d0 + n] = buf[s0:s0 + n].copy()
+        _move_rows(buf, d0, buf, s0, n)
+        np.testing.assert_array_equal(buf, expected)
 
 
 def test_reflected_rows_are_copied_as_slice_runs():
