@@ -41,10 +41,11 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         "the model allow (up to 4096).\nBatch size: "
         "tiles per model call.\nDevice: auto, CPU or GPU.\nExtent: classify only this area.\n"
         "Flip TTA: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
-        "The image must have the bands the model was trained on; the model's normalization statistics "
-        "are applied. Optional output: the classification, paletted with the class names: the class whose "
-        "activation is highest where it is at least 0.5, else background (the same as 'Activation to "
-        "Classification' with its default threshold). Refine with 'Activation to Classification', "
+        "The image must have the bands the model was trained on (a label raster is classified by its "
+        "image bands, without its mask band); the model's normalization statistics are applied. "
+        "Optional output: the classification, paletted with the class names: the class whose activation "
+        "is highest where it is at least 0.5, else background (the same as 'Activation to Classification' "
+        "with its default threshold). Refine with 'Activation to Classification', "
         "'Activation to Polygons' or 'Activation to Points'."
     )
 
@@ -103,23 +104,21 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         )
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+        """Refuse a damaged or foreign model file before any work. The raster's bands are checked by the
+        engine (``core.classify``), the one place that decides which bands are classified: all of them,
+        or the image bands of a label raster (model bands + its mask band); its message tells the user
+        how to select the right bands."""
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
         from ..core.errors import DeepFeatureError
         from ..core.model import read_metadata
 
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         model = self.parameterAsFile(parameters, self.MODEL, context)
         try:
-            spec = read_metadata(model).spec
+            read_metadata(model)
         except DeepFeatureError as exc:
             return False, str(exc)
-        if layer is not None and layer.bandCount() != spec.bands:
-            return False, self.tr(
-                "The model expects {} bands but the raster '{}' has {}. Classify an image with the same "
-                "bands as the label rasters the model was trained on."
-            ).format(spec.bands, layer.name(), layer.bandCount())
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API

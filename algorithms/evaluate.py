@@ -8,12 +8,16 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMapLayer,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterVectorLayer,
     QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
 )
 
 from ..core import deps
@@ -29,15 +33,20 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
     REQUIRES = deps.RASTER
     HELP = (
         "Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most "
-        "probable class) or a classification raster — with a reference: a label raster (its mask band; "
-        "ignore pixels are excluded) or a polygon layer rasterized on the prediction grid (CLASS_FIELD "
-        "holds the class ids, 255 = ignore, or the model's class names; without a field every polygon is "
-        "class 1).\n\n"
+        "probable class) or a classification raster — with a reference (REFERENCE): a label raster (its "
+        "mask band; ignore pixels are excluded) or a polygon layer rasterized on the prediction grid "
+        "(every polygon is class 1, unless CLASS_FIELD gives the class ids, 255 = ignore, or the model's "
+        "class names).\n\n"
         "Results: per-class precision, recall, F1 and IoU, the confusion matrix (pixels), the overall "
         "accuracy and the Kullback-Leibler divergence between the reference and the predicted class "
         "distributions, as a JSON file and an HTML report with a picture of the errors (false "
         "positives red, false negatives blue). The main figures (mean over the feature classes) are "
-        "also outputs, for the graphical modeler."
+        "also outputs, for the graphical modeler.\n\n"
+        "Advanced parameters: 'Reference polygons' (REFERENCE_VECTOR) is the older way to give the "
+        "polygons, kept for existing scripts and models; it gives the same results. The class field list "
+        "of this dialog shows the fields of that layer: to choose a class field here, give the polygons "
+        "as 'Reference polygons' and leave the reference empty. Scripts, models and qgis_process can also "
+        "give CLASS_FIELD with polygons as REFERENCE. Give one reference only."
     )
     PREDICTION = "PREDICTION"
     REFERENCE = "REFERENCE"
@@ -54,23 +63,31 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
                 self.PREDICTION, self.tr("Prediction (activation or classification)"))
         )
         self.addParameter(
-            QgsProcessingParameterRasterLayer(
-                self.REFERENCE, self.tr("Reference label raster"), optional=True)
-        )
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                self.REFERENCE_VECTOR, self.tr("or reference polygons"), [QgsProcessing.TypeVectorPolygon],
-                optional=True,
+            QgsProcessingParameterMapLayer(
+                self.REFERENCE, self.tr("Reference: label raster or polygon layer"), optional=True,
+                types=[QgsProcessing.TypeRaster, QgsProcessing.TypeVectorPolygon],
             )
         )
-        self.addParameter(
+        # Advanced: the older polygon parameter and the class field. The class field's list follows
+        # REFERENCE_VECTOR, not REFERENCE: QGIS's field widget dereferences a null vector layer when its
+        # parent parameter holds a raster (QGIS 3.22 crashes as soon as a raster is chosen), so a field
+        # parameter must not depend on a raster-or-vector parameter.
+        advanced = [
+            QgsProcessingParameterVectorLayer(
+                self.REFERENCE_VECTOR,
+                self.tr("Reference polygons (older parameter; their fields are listed as class fields)"),
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            ),
             QgsProcessingParameterField(
                 self.CLASS_FIELD,
-                self.tr("Class field of the polygons: class ids or names (empty: all class 1)"),
+                self.tr("Class field of the reference polygons: class ids or names (empty: all class 1)"),
                 parentLayerParameterName=self.REFERENCE_VECTOR, type=QgsProcessingParameterField.Any,
                 optional=True,
-            )
-        )
+            ),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Threshold (activation rasters)"),
@@ -97,15 +114,42 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         for name in self.NUMBERS:
             self.addOutput(QgsProcessingOutputNumber(name, labels[name]))
 
+    def reference_layers(self, parameters, context):
+        """``(label raster or None, polygon layer or None)`` from REFERENCE (either kind of layer) and the
+        older REFERENCE_VECTOR; ``QgsProcessingException`` unless exactly one reference is given."""
+        raster = vector = None
+        reference = self.parameterAsLayer(parameters, self.REFERENCE, context)
+        if isinstance(reference, QgsRasterLayer):
+            raster = reference
+        elif isinstance(reference, QgsVectorLayer):
+            vector = reference
+        elif reference is not None:
+            raise QgsProcessingException(
+                self.tr("The reference '{}' is neither a raster nor a vector layer. Give a label raster or a "
+                        "polygon layer as the reference.").format(reference.name())
+            )
+        elif parameters.get(self.REFERENCE) not in (None, ""):
+            raise QgsProcessingException(
+                self.tr("The reference '{}' cannot be opened as a raster or a vector layer. Give a label "
+                        "raster or a polygon layer (a file path, or a layer of the project).").format(
+                    parameters.get(self.REFERENCE))
+            )
+        older = self.parameterAsVectorLayer(parameters, self.REFERENCE_VECTOR, context)
+        if (reference is not None) == (older is not None):
+            raise QgsProcessingException(
+                self.tr("Give exactly one reference: a label raster or a polygon layer as REFERENCE (or, the "
+                        "older way, polygons as REFERENCE_VECTOR, leaving REFERENCE empty).")
+            )
+        return raster, (vector if vector is not None else older)
+
     def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
-        has_raster = self.parameterAsRasterLayer(parameters, self.REFERENCE, context) is not None
-        has_vector = self.parameterAsVectorLayer(parameters, self.REFERENCE_VECTOR, context) is not None
-        if has_raster == has_vector:
-            return False, self.tr("Give exactly one reference: a label raster (REFERENCE) or polygons "
-                                  "(REFERENCE_VECTOR).")
+        try:
+            self.reference_layers(parameters, context)
+        except QgsProcessingException as exc:
+            return False, str(exc)
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
@@ -116,16 +160,19 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         if not pred_path:
             raise QgsProcessingException(self.tr("The prediction raster must be a file on disk."))
         kwargs = {}
-        reference = self.parameterAsRasterLayer(parameters, self.REFERENCE, context)
+        reference, layer = self.reference_layers(parameters, context)
         if reference is not None:
             kwargs["reference_path"] = self.layer_path(reference)
             if not kwargs["reference_path"]:
                 raise QgsProcessingException(self.tr("The reference label raster must be a file on disk."))
         else:
-            layer = self.parameterAsVectorLayer(parameters, self.REFERENCE_VECTOR, context)
-            if layer is None:
-                raise QgsProcessingException(self.tr("Give a reference label raster or reference polygons."))
             field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
+            if field and layer.fields().lookupField(field) < 0:
+                raise QgsProcessingException(
+                    self.tr("The reference layer '{}' has no field '{}'. Choose one of its fields as the "
+                            "class field ({}), or leave it empty (every polygon is class 1).").format(
+                        layer.name(), field, ", ".join(layer.fields().names()))
+                )
             transform = QgsCoordinateTransform(layer.crs(), prediction.crs(), context.transformContext()
                                                if context else QgsProject.instance().transformContext())
             shapes = []
