@@ -16,14 +16,18 @@ How the tiling works (all in full-raster pixel coordinates, whatever EXTENT is):
   band mean (0 after normalisation) for the network and stay NoData in the outputs;
 - the weighted sums are kept for one row of tiles only (the weights of all tiles sum to a separable
   total, divided out when a row is final) and written by windows as soon as final: memory does not
-  grow with the raster height (one strip of the raster and one row of sums across its width).
+  grow with the raster height (one strip of the raster and one row of sums across its width); a
+  raster wider than ``PANEL_COLUMNS`` is classified in column panels, one after the other, each tiled
+  and blended like a window of its own (reading its context from the raster), so memory does not grow
+  with the width either.
 
 The pipeline keeps the model busy: a feeder thread reads the raster by block-aligned strips (a
 compressed GeoTIFF decoded by GDAL's own threads, other rasters by several threads with one rasterio
 handle each; each compressed block is decoded once) and cuts raw tiles straight into batch buffers
 with several threads (plain slice copies, reflected edges included); one inference thread per model
-copy (two on a GPU) runs the model on full batches of one shape (only the last batch is padded), the
-model's device normalising the tiles and weighing their exact zones. On the JAX backend a thread
+copy (two on a GPU) runs the model on full batches of one shape (only the last batch is padded; on
+the CPU one tile per call, which halves the model's memory at no cost in speed), the model's device
+normalising the tiles and weighing their exact zones. On the JAX backend a thread
 copies the next batch to the device while the device computes the previous one (JAX dispatches
 asynchronously); the other backends use ``predict_on_batch``; the calling
 thread adds them into the row buffers; a writer thread finishes and writes the final rows (ZSTD level
@@ -91,6 +95,11 @@ GPU_FOLD_BATCH_NORM = False
 #: strip takes at most this many bytes; a wider raster reads into one strip buffer (the model is the
 #: CPU's limit, not reading, and two strips of a 20,000-pixel-wide raster take 0.5 GB).
 CPU_PREFETCH_BYTES = 128 << 20
+#: Rasters (or EXTENTs) wider than this are classified in column panels of at most this many columns,
+#: one after the other, so that memory (the strips and row buffers span a panel) does not grow with
+#: the raster's width. Panel edges fall on output block edges (:data:`OUTPUT_BLOCK`).
+PANEL_COLUMNS = 16384
+OUTPUT_BLOCK = 256
 #: Python's thread switch interval (seconds) while classifying. Each large NumPy or GDAL call releases the
 #: GIL and must take it back afterwards; with Python's default (5 ms) a thread that wants it back waits up
 #: to 5 ms whenever another thread runs Python code, so the threads of the pipeline stall each other.
@@ -199,6 +208,19 @@ def _tiling(window: tuple[int, int, int, int], tile: int, margin: int, stride: i
         return tuple(out)
 
     return TileGrid(tile, margin, step, stride, origins(col0, width), origins(row0, height))
+
+
+def column_panels(window: tuple[int, int, int, int], max_columns: int, block: int) -> list:
+    """``window`` split into column panels of equal width, a multiple of ``block`` of at most
+    ``max_columns`` (at least one block; the last panel may be narrower); ``[window]`` when it is narrow
+    enough."""
+    col0, row0, width, height = window
+    if width <= max_columns:
+        return [window]
+    cap = max(block, max_columns // block * block)
+    n = -(-width // cap)
+    size = _round_up(-(-width // n), block)
+    return [(col0 + c, row0, min(size, width - c), height) for c in range(0, width, size)]
 
 
 def reflect_index(index, size: int):
@@ -1202,32 +1224,29 @@ def classify_raster(
     margin = ready.margin
     if not tile_size:  # automatic
         tile_size = gpu_tile_size(spec, batch_size, margin) if ready.gpu else DEFAULT_TILE_SIZE
-    grid = make_grid(window, tile_size, margin, spec.size_factor)
     col0, row0, width, height = window
+    panels = column_panels(window, PANEL_COLUMNS, OUTPUT_BLOCK)
+    grids = [make_grid(panels[0], tile_size, margin, spec.size_factor)]
+    # Every further panel with the first one's tile size: one compiled shape.
+    grids += [_tiling(p, grids[0].tile, margin, spec.size_factor) for p in panels[1:]]
+    total_tiles = sum(g.count for g in grids)
     classes = spec.classes_by_id  # band b is class ids[b - 1]: the label rasters' class ids
     batch_size = int(batch_size)
     n_workers = len(ready.models)
     threads = host_threads()
     progress.info(
-        "Classifying {} x {} pixels in {} of {} pixels (context margin {}, step {}, batch {}{}; {}).".format(
-            width, height, count(grid.count, "tile"), grid.tile, margin, grid.step, batch_size,
-            ", flip TTA" if tta else "", count(threads, "reader thread"))
+        "Classifying {} x {} pixels in {} of {} pixels{} (context margin {}, step {}, batch {}{}; "
+        "{}).".format(
+            width, height, count(total_tiles, "tile"), grids[0].tile,
+            " ({} column panels)".format(len(panels)) if len(panels) > 1 else "", margin, grids[0].step,
+            batch_size, ", flip TTA" if tta else "", count(threads, "reader thread"))
     )
     n_out = spec.n_outputs
     first_feature = 1 if n_out > 1 else 0  # channel 0 is the background when there are several
-    zone, step, tile = grid.zone, grid.step, grid.tile
-    w1 = grid.weights()  # the model's output step weighs each tile's exact zone by the outer product
-    # The blend weights of all tiles sum to a separable total: 1 inside, less near the window edges.
-    inv_wy = _weight_sum(w1.astype(np.float64), grid.ys, row0, height).astype(np.float32)
-    inv_wx = _weight_sum(w1.astype(np.float64), grid.xs, col0, width).astype(np.float32)
-    # Blended probabilities (channels first) and validity of the exact-zone rows of the current tile row.
-    acc = np.zeros((n_out, zone, width), dtype=np.float32)
-    vbuf = np.zeros((zone, width), dtype=bool) if source.mask != "none" else None
     class_pixels = np.zeros(256, dtype=np.int64)
     valid_pixels = 0
     done_tiles = 0
     stats = _Stats()
-    stop = threading.Event()
     started = time.perf_counter()
 
     with contextlib.ExitStack() as stack:
@@ -1249,141 +1268,166 @@ def classify_raster(
         if cdst is not None:
             describe_classification(cdst, classes)
 
-        def finish(block, vblock, b0: int, b1: int, g0: int, g1: int):
-            """(activation, classification or None) of rows ``b0..b1`` of the accumulator ``block`` (and
-            validity ``vblock``) = window rows ``g0..g1``. Runs in the writer thread, which owns the block."""
-            nonlocal valid_pixels
-            probs = block[:, b0:b1]
-            probs *= inv_wy[None, g0 - row0:g1 - row0, None]
-            probs *= inv_wx[None, None, :]
-            np.clip(probs, 0.0, 1.0, out=probs)
-            act = probs[first_feature:]
-            if act.shape[0] > 1:
-                act = np.ascontiguousarray(act)
-            valid = vblock[b0:b1] if vblock is not None else None
-            if valid is not None:
-                np.copyto(act, np.float32(ACTIVATION_NODATA), where=~valid[None])
-                valid_pixels += int(np.count_nonzero(valid))
-            else:
-                valid_pixels += (g1 - g0) * width
-            cls = None
-            if cdst is not None:  # the rule of 'Activation to Classification' at its default threshold
-                if valid is None:
-                    valid = np.ones(act.shape[1:], bool)
-                cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, list(classes))
-                class_pixels[:] += np.bincount(cls.ravel(), minlength=256)
-            return act, cls
+        def run_panel(panel: tuple[int, int, int, int], grid: TileGrid) -> None:
+            """Classify the columns of ``panel`` (a window) with the tiling ``grid`` into the outputs."""
+            nonlocal valid_pixels, done_tiles
+            col0, row0, width, height = panel
+            out_col = col0 - window[0]
+            zone, step, tile = grid.zone, grid.step, grid.tile
+            w1 = grid.weights()  # the model's output step weighs each tile's exact zone by the outer product
+            # The blend weights of all tiles sum to a separable total: 1 inside, less near the panel edges.
+            inv_wy = _weight_sum(w1.astype(np.float64), grid.ys, row0, height).astype(np.float32)
+            inv_wx = _weight_sum(w1.astype(np.float64), grid.xs, col0, width).astype(np.float32)
+            # Blended probabilities (channels first) and validity of the exact-zone rows of the current tile
+            # row.
+            acc = np.zeros((n_out, zone, width), dtype=np.float32)
+            vbuf = np.zeros((zone, width), dtype=bool) if source.mask != "none" else None
+            stop = threading.Event()
 
-        writer = _Writer(dst, cdst, finish, stop, stats)
+            def finish(block, vblock, b0: int, b1: int, g0: int, g1: int):
+                """(activation, classification or None) of rows ``b0..b1`` of the accumulator ``block`` (and
+                validity ``vblock``) = window rows ``g0..g1``. Runs in the writer thread, which owns the
+                block."""
+                nonlocal valid_pixels
+                probs = block[:, b0:b1]
+                probs *= inv_wy[None, g0 - row0:g1 - row0, None]
+                probs *= inv_wx[None, None, :]
+                np.clip(probs, 0.0, 1.0, out=probs)
+                act = probs[first_feature:]
+                if act.shape[0] > 1:
+                    act = np.ascontiguousarray(act)
+                valid = vblock[b0:b1] if vblock is not None else None
+                if valid is not None:
+                    np.copyto(act, np.float32(ACTIVATION_NODATA), where=~valid[None])
+                    valid_pixels += int(np.count_nonzero(valid))
+                else:
+                    valid_pixels += (g1 - g0) * width
+                cls = None
+                if cdst is not None:  # the rule of 'Activation to Classification' at its default threshold
+                    if valid is None:
+                        valid = np.ones(act.shape[1:], bool)
+                    cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, list(classes))
+                    class_pixels[:] += np.bincount(cls.ravel(), minlength=256)
+                return act, cls
 
-        def flush(ty: int) -> None:
-            """Hand the buffer rows of tile row ``ty`` that no later tile touches to the writer thread (the
-            buffers themselves: fresh ones take over, starting with the rows the next tile row shares)."""
-            nonlocal acc, vbuf
-            buf_y = grid.ys[ty] + margin
-            rows = zone if ty == len(grid.ys) - 1 else step
-            g0, g1 = max(buf_y, row0), min(buf_y + rows, row0 + height)
-            block, vblock = acc, vbuf
-            with stats.stage("blend"):
-                acc = np.zeros_like(block)
-                acc[:, :zone - step] = block[:, step:]
-                if vblock is not None:
-                    vbuf = np.zeros_like(vblock)
-                    vbuf[:zone - step] = vblock[step:]
-            if g1 > g0:
+            writer = _Writer(dst, cdst, finish, stop, stats)
+
+            def flush(ty: int) -> None:
+                """Hand the buffer rows of tile row ``ty`` that no later tile touches to the writer thread
+                (the buffers themselves: fresh ones take over, starting with the rows the next tile row
+                shares)."""
+                nonlocal acc, vbuf
+                buf_y = grid.ys[ty] + margin
+                rows = zone if ty == len(grid.ys) - 1 else step
+                g0, g1 = max(buf_y, row0), min(buf_y + rows, row0 + height)
+                block, vblock = acc, vbuf
+                with stats.stage("blend"):
+                    acc = np.zeros_like(block)
+                    acc[:, :zone - step] = block[:, step:]
+                    if vblock is not None:
+                        vbuf = np.zeros_like(vblock)
+                        vbuf[:zone - step] = vblock[step:]
+                if g1 > g0:
+                    if writer.error is not None:
+                        raise writer.error
+                    with stats.stage("wait for writer"):
+                        _put(writer.q, (Window(out_col, g0 - row0, width, g1 - g0), block, vblock,
+                                        g0 - buf_y, g1 - buf_y, g0, g1), stop)
+
+            free_q: queue.Queue = queue.Queue()
+            raw_dtype, masked = _device_dtype(source.dtype), source.mask != "none"
+            for _ in range(n_workers + 3):  # raw tiles (+ validity): the model's device normalises them
+                raw = np.zeros((batch_size, tile, tile, spec.bands), dtype=raw_dtype)
+                free_q.put((raw, np.zeros((batch_size, tile, tile), dtype=np.uint8)) if masked else raw)
+            in_q: queue.Queue = queue.Queue(maxsize=1)
+            out_q: queue.Queue = queue.Queue(maxsize=n_workers + 1)
+            strip_bytes = (grid.tile + 1024) * width * spec.bands * np.dtype(source.dtype).itemsize
+            feeder = _Feeder(source, grid, panel, batch_size, free_q, in_q, out_q, n_workers, threads, stop,
+                             stats, prefetch=ready.gpu or strip_bytes <= CPU_PREFETCH_BYTES)
+            nx, ny = len(grid.xs), len(grid.ys)
+            workers = []
+            try:
+                kind = (raw_dtype, masked, source.floating, tta, grid)
+                if ready.gpu and not ready.has_inference_model(*kind):
+                    progress.info("Compiling the model for this tile size on the GPU: the first batch takes "
+                                  "a while (minutes for a large model; JAX keeps the result for the next "
+                                  "runs).")
+                    if n_workers > 1 and deps.keras_backend_module().backend.backend() == "jax":
+                        # One copy after the other: the later ones load the first one's compiled code from
+                        # JAX's cache (the copies share it) instead of all compiling at once.
+                        batch = free_q.get()  # a still empty batch buffer
+                        with _device_scope(device):
+                            for i in range(n_workers):
+                                _predict(ready.inference_model(i, *kind), batch)
+                                progress.check()
+                        free_q.put(batch)
+                workers = [
+                    threading.Thread(
+                        target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,
+                        args=(ready.inference_model(i, *kind), device,
+                              in_q, out_q, free_q, stop, stats, not ready.gpu))
+                    for i in range(n_workers)
+                ]
+                writer.start()
+                feeder.start()
+                for w in workers:
+                    w.start()
+                waiting: dict[int, tuple] = {}
+                next_seq, total, row = 0, None, 0
+                while total is None or next_seq < total:
+                    item = waiting.pop(next_seq, None)
+                    if item is None:
+                        with stats.stage("wait for model"):
+                            try:
+                                msg = out_q.get(timeout=0.2)
+                            except queue.Empty:
+                                msg = None
+                        progress.check()
+                        if msg is None:
+                            continue
+                        if msg[0] == "error":
+                            raise msg[1]
+                        if msg[0] == "end":
+                            total = msg[1]
+                        else:
+                            waiting[msg[1]] = msg
+                        continue
+                    _, _, ids, zones, probs = item
+                    next_seq += 1
+                    for k, zvalid, p in zip(ids, zones, probs):
+                        ty, tx = divmod(k, nx)
+                        while row < ty:
+                            flush(row)
+                            row += 1
+                        x0 = grid.xs[tx]
+                        c0, c1 = max(x0 + margin, col0), min(x0 + tile - margin, col0 + width)
+                        # p: (channels, zone, zone), weighted on the model's device
+                        with stats.stage("blend"):
+                            acc[:, :, c0 - col0:c1 - col0] += p[:, :, c0 - x0 - margin:c1 - x0 - margin]
+                            if vbuf is not None:
+                                vbuf[:, c0 - col0:c1 - col0] = zvalid[:, c0 - x0 - margin:c1 - x0 - margin]
+                    done_tiles += len(ids)
+                    progress.check()
+                    progress.progress(min(0.999, done_tiles / max(total_tiles, 1)))
+                while row < ny:
+                    flush(row)
+                    row += 1
+                _put(writer.q, None, stop)
+                writer.join()
                 if writer.error is not None:
                     raise writer.error
-                with stats.stage("wait for writer"):
-                    _put(writer.q, (Window(0, g0 - row0, width, g1 - g0), block, vblock, g0 - buf_y,
-                                    g1 - buf_y, g0, g1), stop)
+            finally:
+                stop.set()
+                for thread in [feeder, writer] + workers:
+                    if thread.is_alive() or thread.ident is not None:
+                        thread.join(timeout=30)
 
-        free_q: queue.Queue = queue.Queue()
-        raw_dtype, masked = _device_dtype(source.dtype), source.mask != "none"
-        for _ in range(n_workers + 3):  # raw tiles (+ validity): the model's device normalises them
-            raw = np.zeros((batch_size, tile, tile, spec.bands), dtype=raw_dtype)
-            free_q.put((raw, np.zeros((batch_size, tile, tile), dtype=np.uint8)) if masked else raw)
-        in_q: queue.Queue = queue.Queue(maxsize=1)
-        out_q: queue.Queue = queue.Queue(maxsize=n_workers + 1)
-        strip_bytes = (grid.tile + 1024) * width * spec.bands * np.dtype(source.dtype).itemsize
-        feeder = _Feeder(source, grid, window, batch_size, free_q, in_q, out_q, n_workers, threads, stop,
-                         stats, prefetch=ready.gpu or strip_bytes <= CPU_PREFETCH_BYTES)
-        nx, ny = len(grid.xs), len(grid.ys)
         while not ready.lock.acquire(timeout=0.2):  # one classification at a time per cached model
             progress.check()
-        workers = []
         try:
-            kind = (raw_dtype, masked, source.floating, tta, grid)
-            if ready.gpu and not ready.has_inference_model(*kind):
-                progress.info("Compiling the model for this tile size on the GPU: the first batch takes a "
-                              "while (minutes for a large model; JAX keeps the result for the next runs).")
-                if n_workers > 1 and deps.keras_backend_module().backend.backend() == "jax":
-                    # One copy after the other: the later ones load the first one's compiled code from
-                    # JAX's cache (the copies share it) instead of all compiling at once.
-                    batch = free_q.get()  # a still empty batch buffer
-                    with _device_scope(device):
-                        for i in range(n_workers):
-                            _predict(ready.inference_model(i, *kind), batch)
-                            progress.check()
-                    free_q.put(batch)
-            workers = [
-                threading.Thread(
-                    target=_inference_loop, name="deepfeature-inference-{}".format(i), daemon=True,
-                    args=(ready.inference_model(i, *kind), device,
-                          in_q, out_q, free_q, stop, stats, not ready.gpu))
-                for i in range(n_workers)
-            ]
-            writer.start()
-            feeder.start()
-            for w in workers:
-                w.start()
-            waiting: dict[int, tuple] = {}
-            next_seq, total, row = 0, None, 0
-            while total is None or next_seq < total:
-                item = waiting.pop(next_seq, None)
-                if item is None:
-                    with stats.stage("wait for model"):
-                        try:
-                            msg = out_q.get(timeout=0.2)
-                        except queue.Empty:
-                            msg = None
-                    progress.check()
-                    if msg is None:
-                        continue
-                    if msg[0] == "error":
-                        raise msg[1]
-                    if msg[0] == "end":
-                        total = msg[1]
-                    else:
-                        waiting[msg[1]] = msg
-                    continue
-                _, _, ids, zones, probs = item
-                next_seq += 1
-                for k, zvalid, p in zip(ids, zones, probs):
-                    ty, tx = divmod(k, nx)
-                    while row < ty:
-                        flush(row)
-                        row += 1
-                    x0 = grid.xs[tx]
-                    c0, c1 = max(x0 + margin, col0), min(x0 + tile - margin, col0 + width)
-                    with stats.stage("blend"):  # p: (channels, zone, zone), weighted on the model's device
-                        acc[:, :, c0 - col0:c1 - col0] += p[:, :, c0 - x0 - margin:c1 - x0 - margin]
-                        if vbuf is not None:
-                            vbuf[:, c0 - col0:c1 - col0] = zvalid[:, c0 - x0 - margin:c1 - x0 - margin]
-                done_tiles += len(ids)
-                progress.check()
-                progress.progress(min(0.999, done_tiles / max(grid.count, 1)))
-            while row < ny:
-                flush(row)
-                row += 1
-            _put(writer.q, None, stop)
-            writer.join()
-            if writer.error is not None:
-                raise writer.error
+            for panel, panel_grid in zip(panels, grids):
+                run_panel(panel, panel_grid)
         finally:
-            stop.set()
-            for thread in [feeder, writer] + workers:
-                if thread.is_alive() or thread.ident is not None:
-                    thread.join(timeout=30)
             ready.lock.release()
         if valid_pixels == 0:
             raise RasterError(
@@ -1415,9 +1459,10 @@ def classify_raster(
         "height": height,
         "window": window,
         "tiles": done_tiles,
-        "tile_size": grid.tile,
+        "tile_size": grids[0].tile,
         "margin": margin,
-        "step": grid.step,
+        "step": grids[0].step,
+        "panels": len(panels),
         "seconds": seconds,
         "megapixels_per_second": mp / seconds if seconds > 0 else float("inf"),
         "valid_pixels": valid_pixels,

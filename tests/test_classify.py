@@ -193,6 +193,34 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
     assert np.abs(part - outs[1][601:901]).max() < 1e-4
 
 
+def test_wide_rasters_are_classified_in_column_panels_with_the_same_result(massachusetts, trained_model,
+                                                                           tmp_path, monkeypatch):
+    """A raster wider than PANEL_COLUMNS is classified panel after panel (memory does not grow with its
+    width): the activation and the classification equal the single-panel ones, panel edges included."""
+    import rasterio
+
+    from deepfeature.core import classify
+    from deepfeature.core.classify import classify_raster, column_panels
+
+    assert column_panels((5, 3, 1000, 40), 1000, 256) == [(5, 3, 1000, 40)]
+    panels = column_panels((5, 3, 1182, 40), 300, 256)
+    assert [p[2] for p in panels] == [256] * 4 + [158] and panels[1][0] == 5 + 256
+    image, _ = massachusetts
+    outs = {}
+    for name, columns in (("one", 16384), ("panels", 300)):
+        monkeypatch.setattr(classify, "PANEL_COLUMNS", columns)
+        act, cls = tmp_path / "act_{}.tif".format(name), tmp_path / "cls_{}.tif".format(name)
+        res = classify_raster(image, trained_model, act, classification_path=cls, tile_size=TILE,
+                              overviews=False)
+        with rasterio.open(act) as a, rasterio.open(cls) as c:
+            outs[name] = (a.read(1), c.read(1), res)
+    assert outs["one"][2]["panels"] == 1 and outs["panels"][2]["panels"] == 5
+    assert outs["panels"][2]["valid_pixels"] == outs["one"][2]["valid_pixels"]
+    assert np.abs(outs["panels"][0] - outs["one"][0]).max() < 1e-4
+    unsure = np.abs(outs["one"][0] - 0.5) < 1e-4  # a class may flip only exactly at the threshold
+    assert np.array_equal(outs["panels"][1][~unsure], outs["one"][1][~unsure])
+
+
 def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
     import rasterio
 
