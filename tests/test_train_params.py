@@ -22,11 +22,10 @@ TINY = dict(patch_size=PATCH, base_filters=4, depth=2)
 
 
 def tiny_config(**kw):
-    from deepfeature.core.train import TrainConfig
+    """test_train's tiny configuration with 16 patches per epoch (these rasters are 64 x 64)."""
+    from .test_train import tiny_config as train_config
 
-    base = dict(epochs=2, patches_per_epoch=16, patches_per_batch=8, workers=1, seed=3)
-    base.update(kw)
-    return TrainConfig(**base)
+    return train_config(**dict({"patches_per_epoch": 16}, **kw))
 
 
 @pytest.fixture(scope="module")
