@@ -324,6 +324,8 @@ def main() -> None:
     parser.add_argument("--tile", type=int, default=1024, help="CPU tile size")
     parser.add_argument("--gpu-tile", type=int, default=0, help="GPU tile size (0: automatic)")
     parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--fold", action="store_true",
+                        help="GPU row: batch norm folded into the convolutions (GPU_FOLD_BATCH_NORM)")
     parser.add_argument("--filters", type=int, default=16, help="base filters of the throughput model")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-cpu", action="store_true", help="skip the CPU and ONNX Runtime rows")
@@ -391,6 +393,10 @@ def main() -> None:
         except Exception:
             gpus = []
         if gpus:
+            if args.fold:
+                from deepfeature.core import classify
+
+                classify.GPU_FOLD_BATCH_NORM = True
             gpu_raster = raster
             if args.gpu_size > args.bench_size:
                 gpu_raster = tmp / "gpu_input.tif"
@@ -401,8 +407,9 @@ def main() -> None:
             peak = bf16_matmul_flops()
             target = 0.5 * peak / fpp / 1e6
             side = raster_size(gpu_raster)
-            rows.append(("GPU classification ({}, {}; {} x {}, tile {}, batch {})".format(
-                gpus[0], keras.backend.backend(), side, side, res["tile_size"], args.batch),
+            rows.append(("GPU classification ({}, {}; {} x {}, tile {}, batch {}{})".format(
+                gpus[0], keras.backend.backend(), side, side, res["tile_size"], args.batch,
+                ", batch norm folded" if args.fold else ""),
                 "{:.1f} MP/s".format(gpu_mps), "{:.0f} MP/s".format(target),
                 "bf16 matmul {:.1f} TFLOP/s; {:.1f} % of target".format(peak / 1e12, 100 * gpu_mps / target)))
             rows += stage_rows(res, "GPU")
