@@ -20,6 +20,7 @@ ALGORITHM_MODULES = (
     "label_raster_from_classification",
     "initialize_model",
     "train_model",
+    "describe_model",
     "classify",
     "activation_to_classification",
     "activation_to_polygons",

@@ -7,9 +7,13 @@ import html
 import io
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from .io import write_text_atomic
+from .errors import OutputError
+from .io import check_output_path, write_text_atomic
+from .model import ARCHITECTURE_LABELS, ModelMetadata, ModelSpec, read_metadata
+from .progress import Progress, count, ensure
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
@@ -185,3 +189,250 @@ Metrics as <a href="{csv}">CSV</a> and <a href="{json}">JSON</a>.</p>
     write_text_atomic(json_path, json.dumps({"summary": summary, "history": history}, indent=2, default=str))
     write_text_atomic(path, page)
     return [str(path), str(csv_path), str(json_path)]
+
+
+# -------------------------------------------------------------------------------------------------
+# Model description ('Describe Model'): plain data, log lines and an HTML page, without Keras
+# -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelSummary:
+    """What a model file says about itself (from its metadata only: no Keras, no model building)."""
+
+    path: str
+    metadata: ModelMetadata
+    trained: bool
+    best_epoch: int
+    #: Validation IoU per class at the best epoch (``None``: not measurable, e.g. no feature).
+    validation_ious: dict[str, float | None]
+    #: Mean validation IoU of the best epoch (``None`` when untrained or not measurable).
+    validation_iou: float | None
+    epochs_run: int
+    #: ``(stage, epochs)`` per training stage (a refined model has several).
+    stages: list[tuple[int, int]]
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model's specification (architecture, bands, classes, patch size)."""
+        return self.metadata.spec
+
+    @property
+    def classes_text(self) -> str:
+        """``'1: building, 2: road'``."""
+        return ", ".join("{}: {}".format(k, v) for k, v in self.spec.classes_by_id.items())
+
+    @property
+    def training(self) -> dict:
+        """The metadata's training record (``{}`` when untrained)."""
+        return self.metadata.training if isinstance(self.metadata.training, dict) else {}
+
+    @property
+    def settings(self) -> dict:
+        """The training configuration (TrainConfig as a dict; ``{}`` when untrained)."""
+        run = self.training.get("run")
+        config = run.get("config") if isinstance(run, dict) else None
+        return config if isinstance(config, dict) else {}
+
+
+def _number(value, pattern: str = "{:.3f}") -> str:
+    return pattern.format(value) if _finite(value) else "not measurable"
+
+
+def _best_entry(training: dict, history: list[dict], best_epoch: int) -> dict:
+    """The history entry of the best epoch (the training record's copy, else the last stage's)."""
+    best = training.get("best")
+    if isinstance(best, dict) and best:
+        return best
+    entries = [h for h in history if isinstance(h, dict) and h.get("epoch") == best_epoch]
+    return entries[-1] if entries else {}
+
+
+def summarize_model(metadata: ModelMetadata, path: str | Path = "") -> ModelSummary:
+    """A :class:`ModelSummary` of ``metadata`` (as :func:`~deepfeature.core.model.read_metadata` reads it)."""
+    training = metadata.training if isinstance(metadata.training, dict) else {}
+    history = [h for h in metadata.history if isinstance(h, dict)]
+    trained = bool(training) or metadata.normalization is not None
+    try:
+        best_epoch = int(training.get("best_epoch") or 0)
+    except (TypeError, ValueError):
+        best_epoch = 0
+    best = _best_entry(training, history, best_epoch) if training else {}
+    ious = best.get("val_iou") if isinstance(best.get("val_iou"), dict) else {}
+    ious = {str(c): (float(v) if _finite(v) else None) for c, v in ious.items()}
+    mean = best.get("val_mean_iou")
+    if "val_mean_iou" not in best:  # not recorded: the mean of the measurable classes, as training does
+        finite = [v for v in ious.values() if v is not None]
+        mean = sum(finite) / len(finite) if finite else None
+    stages: dict[int, int] = {}
+    for h in history:
+        try:
+            stage = int(h.get("stage", 1))
+        except (TypeError, ValueError):
+            stage = 1
+        stages[stage] = stages.get(stage, 0) + 1
+    try:
+        epochs_run = int(training.get("epochs_run", 0) or 0)
+    except (TypeError, ValueError):
+        epochs_run = 0
+    return ModelSummary(
+        path=str(path),
+        metadata=metadata,
+        trained=trained,
+        best_epoch=best_epoch,
+        validation_ious=ious,
+        validation_iou=float(mean) if _finite(mean) else None,
+        epochs_run=epochs_run,
+        stages=sorted(stages.items()),
+    )
+
+
+def summary_sections(summary: ModelSummary) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The summary as ``[(section title, [(label, value), ...]), ...]``: the log and the HTML tables."""
+    spec, meta = summary.spec, summary.metadata
+    label = ARCHITECTURE_LABELS.get(spec.architecture, spec.architecture)
+    output = (
+        "sigmoid: probability of '{}' against the background".format(spec.classes[0])
+        if spec.n_outputs == 1
+        else "softmax over {} classes and the background (class 0)".format(len(spec.classes))
+    )
+    trained = "no: initialized only, train it with 'Train Model'"
+    if summary.trained:
+        trained = "yes" if summary.training else "yes (normalization statistics, no training record)"
+    model = [
+        ("File", summary.path or "-"),
+        ("Architecture", "{}: {}".format(spec.architecture, label)),
+        ("Base filters", "{} (doubles at every level)".format(spec.base_filters)),
+        ("Levels", str(spec.depth)),
+        ("Dropout", "{:g}".format(spec.dropout)),
+        ("Parameters", "{:,}".format(meta.parameters) if meta.parameters else "not recorded"),
+        ("Input bands", str(spec.bands)),
+        ("Classes", summary.classes_text),
+        ("Output", output),
+        ("Patch size", "{} pixels (valid sizes: multiples of {})".format(spec.patch_size, spec.size_factor)),
+        ("Contextual field of view",
+         "{} pixels".format(meta.field_of_view) if meta.field_of_view else "not recorded"),
+        ("Trained", trained),
+        ("Written by", "deepfeature {} (metadata format {})".format(
+            meta.deepfeature_version or "?", meta.format_version)),
+    ]
+    sections = [("Model", model)]
+    norm = meta.normalization if isinstance(meta.normalization, dict) else None
+    if norm is not None:
+        means, stds = list(norm.get("mean") or []), list(norm.get("std") or [])
+        rows = [
+            ("Band {}".format(i + 1), "mean {}, std {}".format(_number(m, "{:.6g}"), _number(s, "{:.6g}")))
+            for i, (m, s) in enumerate(zip(means, stds))
+        ]
+        sections.append(("Normalization (per band, over the labelled training pixels)", rows))
+    training = summary.training
+    if training:
+        cfg = summary.settings
+        run = training.get("run") if isinstance(training.get("run"), dict) else {}
+        ppe = cfg.get("patches_per_epoch", "?")
+        if ppe == 0:
+            ppe = "automatic (patch sampling rate {})".format(cfg.get("patch_sampling_rate", "?"))
+        rate = cfg.get("learning_rate")
+        rows = [
+            ("Epochs", str(cfg.get("epochs", "?"))),
+            ("Patches per epoch", str(ppe)),
+            ("Patches per batch", str(cfg.get("patches_per_batch", "?"))),
+            ("Loss", str(cfg.get("loss", "?"))),
+            ("Learning rate", "{:g}".format(rate) if _finite(rate) else "?"),
+            ("Seed", str(cfg.get("seed", "?"))),
+            ("Early stopping", "after {} epochs without improvement".format(cfg["early_stopping"])
+             if cfg.get("early_stopping") else "off"),
+        ]
+        if run.get("training"):
+            rows.append(("Training label rasters", ", ".join(map(str, run.get("training") or []))))
+        rows.append(("Validation label rasters",
+                     ", ".join(map(str, run.get("validation") or [])) or "hold-out of the training rasters"))
+        sections.append(("Training configuration", rows))
+        end = "completed"
+        if training.get("canceled"):
+            end = "canceled by the user"
+        elif training.get("stopped_early"):
+            end = "stopped early"
+        rows = [
+            ("Best epoch", "{} (the saved weights)".format(summary.best_epoch)),
+            ("Epochs run", "{} ({})".format(summary.epochs_run, end)),
+        ]
+        rows += [("Validation IoU, {}".format(c), _number(v)) for c, v in summary.validation_ious.items()]
+        rows.append(("Mean validation IoU", _number(summary.validation_iou)))
+        if _finite(training.get("seconds")):
+            rows.append(("Training time", "{:.1f} s".format(training["seconds"])))
+        if training.get("refined_from"):
+            rows.append(("Refined from", str(training["refined_from"])))
+        if summary.stages:
+            rows.append(("Training stages", "; ".join(
+                "stage {}: {}".format(s, count(n, "epoch")) for s, n in summary.stages)))
+        sections.append(("Training result", rows))
+    return sections
+
+
+def summary_lines(summary: ModelSummary) -> list[str]:
+    """The summary as log lines: one per section title and one per ``label: value``."""
+    lines = []
+    for title, rows in summary_sections(summary):
+        lines.append("{}:".format(title))
+        lines += ["  {}: {}".format(k, v) for k, v in rows]
+    return lines
+
+
+def summary_html(summary: ModelSummary, title: str = "") -> str:
+    """A small self-contained HTML page: the summary tables and, when trained, the history per epoch."""
+    esc = html.escape
+    title = title or "Model: {}".format(Path(summary.path).name or "model")
+    parts = []
+    for section, rows in summary_sections(summary):
+        parts.append("<h2>{}</h2>".format(esc(section)))
+        parts.append("<table>" + "".join(
+            "<tr><th>{}</th><td>{}</td></tr>".format(esc(k), esc(v)) for k, v in rows) + "</table>")
+    history = [h for h in summary.metadata.history if isinstance(h, dict)]
+    if history:
+        header, rows = history_rows(history, list(summary.spec.classes))
+        last_stage = max((s for s, _ in summary.stages), default=1)
+        cells = "".join("<th>{}</th>".format(esc(h)) for h in ["stage"] + header)
+        table = ["<table><tr>{}</tr>".format(cells)]
+        for h, row in zip(history, rows):
+            stage = h.get("stage", 1)
+            best = stage == last_stage and row[0] == summary.best_epoch
+            cells = "".join(
+                "<td>{}</td>".format(
+                    "" if v is None else esc("{:.4g}".format(v) if isinstance(v, float) else str(v)))
+                for v in [stage] + row
+            )
+            table.append('<tr class="{}">{}</tr>'.format("epoch best" if best else "epoch", cells))
+        table.append("</table>")
+        parts.append("<h2>Metrics per epoch</h2>")
+        parts.append("<p>{} epochs; the highlighted row is the best epoch (the saved weights).</p>".format(
+            len(history)))
+        parts.append("\n".join(table))
+    return """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}} tr.best{{background:#fff3c4}}</style></head>
+<body><h1>{title}</h1>
+{body}
+</body></html>
+""".format(title=esc(title), body="\n".join(parts))
+
+
+def describe_model(path: str | Path, output_html: str | Path | None = None,
+                   progress: Progress | None = None) -> ModelSummary:
+    """Read a model file's metadata (no Keras), log its summary and optionally write it as an HTML page
+    (atomically). Raises :class:`~deepfeature.core.errors.ModelFileError` for a missing, damaged or
+    foreign file, :class:`~deepfeature.core.errors.OutputError` for an unwritable page."""
+    progress = ensure(progress)
+    metadata = read_metadata(path)
+    summary = summarize_model(metadata, path)
+    if output_html:
+        check_output_path(output_html, inputs=[path], what="HTML description")
+    for line in summary_lines(summary):
+        progress.info(line)
+    if output_html:
+        try:
+            write_text_atomic(output_html, summary_html(summary))
+        except OSError as exc:
+            raise OutputError("Cannot write the HTML description '{}': {}".format(output_html, exc)) from exc
+        progress.info("Description written to {}.".format(output_html))
+    progress.progress(1.0)
+    return summary

@@ -89,7 +89,7 @@ def test_algorithms_follow_conventions(provider):
     from qgis.core import QgsProcessingModelAlgorithm
 
     algorithms = [a for a in provider.algorithms() if not isinstance(a, QgsProcessingModelAlgorithm)]
-    assert len(algorithms) == 9
+    assert len(algorithms) == 10
     for alg in algorithms:
         assert alg.name() == alg.name().lower()
         assert alg.displayName() and alg.shortHelpString()
