@@ -108,7 +108,10 @@ class LazySink:
         output is complete (and can take its style) when this returns."""
         if self.sink is None:
             self._open()
-        self.sink.flushBuffer()
+        if not self.sink.flushBuffer():
+            raise QgsProcessingException(
+                self.alg.tr("Cannot write the output layer: {}").format(self.sink.lastError())
+            )
         self.sink = None  # deletes the writer, which closes the file
         return self.dest
 

@@ -18,6 +18,7 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 
 from ..core import deps
@@ -122,6 +123,11 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         if isinstance(reference, QgsRasterLayer):
             raster = reference
         elif isinstance(reference, QgsVectorLayer):
+            if reference.geometryType() != QgsWkbTypes.PolygonGeometry:
+                raise QgsProcessingException(
+                    self.tr("The reference layer '{}' has no polygons. Give the reference features as a "
+                            "polygon layer, or a label raster.").format(reference.name())
+                )
             vector = reference
         elif reference is not None:
             raise QgsProcessingException(

@@ -100,10 +100,11 @@ CPU_PREFETCH_BYTES = 128 << 20
 #: the raster's width. Panel edges fall on output block edges (:data:`OUTPUT_BLOCK`).
 PANEL_COLUMNS = 16384
 OUTPUT_BLOCK = 256
-#: Python's thread switch interval (seconds) while classifying. Each large NumPy or GDAL call releases the
-#: GIL and must take it back afterwards; with Python's default (5 ms) a thread that wants it back waits up
-#: to 5 ms whenever another thread runs Python code, so the threads of the pipeline stall each other.
-SWITCH_INTERVAL = float(os.environ.get("DEEPFEATURE_SWITCH_INTERVAL", "0.0005"))
+#: Python's thread switch interval (seconds) while classifying (``DEEPFEATURE_SWITCH_INTERVAL``
+#: overrides it). Each large NumPy or GDAL call releases the GIL and must take it back afterwards; with
+#: Python's default (5 ms) a thread that wants it back waits up to 5 ms whenever another thread runs
+#: Python code, so the threads of the pipeline stall each other.
+SWITCH_INTERVAL = 0.0005
 #: Ready inference models kept per process (keyed by file, device, backend and precision policy).
 MODEL_CACHE_SIZE = 2
 
@@ -410,15 +411,36 @@ def _profile(src, window, count: int, dtype: str, nodata) -> dict:
     return profile
 
 
+_SWITCH_LOCK = threading.Lock()
+_SWITCH_STATE = {"users": 0, "saved": 0.005}
+
+
+def _switch_seconds(default: float) -> float:
+    """``DEEPFEATURE_SWITCH_INTERVAL`` (seconds, > 0) or ``default``."""
+    try:
+        value = float(os.environ.get("DEEPFEATURE_SWITCH_INTERVAL", default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 @contextlib.contextmanager
 def switch_interval(seconds: float):
-    """Shorten Python's thread switch interval to ``seconds`` for the block (never lengthen it)."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(min(old, seconds))
+    """Shorten Python's thread switch interval to ``seconds`` (``DEEPFEATURE_SWITCH_INTERVAL`` overrides
+    it) for the block, never lengthening it; overlapping blocks (classifications running at once in one
+    process) restore the process's own interval when the last one ends."""
+    with _SWITCH_LOCK:
+        if _SWITCH_STATE["users"] == 0:
+            _SWITCH_STATE["saved"] = sys.getswitchinterval()
+        _SWITCH_STATE["users"] += 1
+        sys.setswitchinterval(min(_SWITCH_STATE["saved"], _switch_seconds(seconds)))
     try:
         yield
     finally:
-        sys.setswitchinterval(old)
+        with _SWITCH_LOCK:
+            _SWITCH_STATE["users"] -= 1
+            if _SWITCH_STATE["users"] == 0:
+                sys.setswitchinterval(_SWITCH_STATE["saved"])
 
 
 class _StoppedError(Exception):
@@ -778,8 +800,9 @@ class _Feeder(threading.Thread):
                     current = None
                     if len(pending) > 1:
                         self._emit(pending.popleft())
-            row_futures[ty] = futures
-            if ty + 1 < ny and n_strips == 1:  # one buffer: read the next strip once these tiles are cut
+            if n_strips == 2:
+                row_futures[ty] = futures  # kept until the strip buffer is reused (two rows on)
+            elif ty + 1 < ny:  # one buffer: read the next strip once these tiles are cut
                 for f in futures:
                     f.result()
                     if self.stop.is_set():
@@ -1043,7 +1066,7 @@ def _ready_model(model_path, device: str, progress) -> _ReadyModel:
     gpu = device != "cpu" and gpu_available(keras)
     st = os.stat(model_path)
     key = (os.path.realpath(model_path), st.st_ino, st.st_mtime_ns, st.st_size, device, gpu,
-           keras.backend.backend(), keras.mixed_precision.global_policy().name)
+           keras.backend.backend(), keras.mixed_precision.global_policy().name, GPU_FOLD_BATCH_NORM)
     with _MODEL_CACHE_LOCK:
         ready = _MODEL_CACHE.get(key)
         if ready is not None:

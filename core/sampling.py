@@ -280,11 +280,17 @@ class LabelSource:
         from rasterio.windows import Window
 
         src = self._handle()
-        data = src.read(window=Window(col, row, w, h))
+        window = Window(col, row, w, h)
+        data = src.read(window=window)
         image = data[: self.bands]
         if np.issubdtype(image.dtype, np.floating):
             self._check_nan(image)
         nodata = self._nodata(image)
+        if [flag.name for flag in src.mask_flag_enums[0]] == ["per_dataset"]:
+            # The label builders' internal mask (not an alpha band: a 4-band Byte GeoTIFF may present
+            # its last band, here the mask band, as alpha): NoData in any band of the source image, also
+            # where a band's own NoData value differs from the one a GeoTIFF can store.
+            nodata |= src.read_masks(1, window=window) == 0
         mask, _ = self.to_internal(data[self.bands], None)
         mask[nodata] = IGNORE
         image = np.ascontiguousarray(np.moveaxis(image, 0, -1))

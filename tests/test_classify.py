@@ -275,6 +275,29 @@ def test_thread_switch_interval_is_short_while_classifying_and_restored(massachu
         assert sys.getswitchinterval() == before
 
 
+def test_switch_interval_blocks_may_overlap_and_the_environment_overrides(monkeypatch):
+    import sys
+
+    from deepfeature.core.classify import switch_interval
+
+    before = sys.getswitchinterval()
+    first, second = switch_interval(0.0005), switch_interval(0.0005)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the other classification still runs: the short interval stays
+    assert sys.getswitchinterval() == pytest.approx(0.0005)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
+    monkeypatch.setenv("DEEPFEATURE_SWITCH_INTERVAL", "0.002")
+    with switch_interval(0.0005):
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    for bad in ("0", "-1", "fast"):  # ignored: the classifier's own value
+        monkeypatch.setenv("DEEPFEATURE_SWITCH_INTERVAL", bad)
+        with switch_interval(0.0005):
+            assert sys.getswitchinterval() == pytest.approx(0.0005)
+    assert sys.getswitchinterval() == before
+
+
 def test_nodata_stays_nodata_on_spacenet(spacenet, tmp_path):
     import rasterio
 
@@ -516,6 +539,64 @@ def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
     laptop = gpu_tile_size(spec(16), 2, 107, 8 << 30)
     assert laptop % 16 == 0 and 2048 < laptop < 4096  # 8 GB: 1/24 of the memory for activations
     assert gpu_tile_size(spec(64), 8, 107, 1 << 30) == minimum_tile_size(107, 16)  # never below usable
+
+
+def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
+    """Memory flat in the height: the feeder lets go of each tile row's cut results (the tiles' validity)
+    once they are used, with two strip buffers and with one."""
+    import gc
+    import queue
+    import threading
+    from concurrent.futures import Future
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core import classify as engine
+
+    path = tmp_path / "tall.tif"
+    h, w = 1500, 300
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=2, dtype="float32",
+                       crs="EPSG:3857", transform=from_origin(0, h, 1, 1), tiled=True, blockxsize=256,
+                       blockysize=256) as dst:
+        dst.write(np.random.default_rng(0).random((2, h, w), dtype=np.float32))
+    with rasterio.open(path) as src:
+        source = engine._Source.describe(src, [1, 2])
+    assert source.mask == "finite"  # float: every tile has a validity result
+    window = (0, 0, w, h)
+    grid = engine._tiling(window, 128, 23, 16)
+    per_row = len(grid.xs)
+    assert len(grid.ys) > 8
+    for prefetch in (True, False):
+        stop, stats = threading.Event(), engine._Stats()
+        free_q, in_q, out_q = queue.Queue(), queue.Queue(maxsize=1), queue.Queue(maxsize=1000)
+        for _ in range(4):
+            free_q.put((np.zeros((2, 128, 128, 2), np.float32), np.zeros((2, 128, 128), np.uint8)))
+        feeder = engine._Feeder(source, grid, window, 2, free_q, in_q, out_q, 1, 2, stop, stats,
+                                prefetch=prefetch)
+        live = [0]
+        emit = feeder._emit
+
+        def counting_emit(batch, emit=emit, live=live):
+            gc.collect()
+            held = sum(1 for o in gc.get_objects()
+                       if isinstance(o, Future) and o.done() and o.result() is not None)
+            live[0] = max(live[0], held)
+            emit(batch)
+
+        feeder._emit = counting_emit
+
+        def consume(in_q=in_q, free_q=free_q):
+            while (item := in_q.get()) is not None:
+                free_q.put(item[1])
+
+        consumer = threading.Thread(target=consume)
+        consumer.start()
+        feeder.start()
+        feeder.join(timeout=120)
+        consumer.join(timeout=120)
+        assert feeder.batches == -(-grid.count // 2)
+        assert live[0] <= 3 * per_row, (prefetch, live[0], per_row)
 
 
 def test_rows_move_within_one_buffer_without_losing_any():

@@ -250,6 +250,14 @@ def test_evaluate_reference_mistakes_are_explained(run_alg, tmp_path):
     for name in ("REFERENCE", "REFERENCE_VECTOR"):
         with pytest.raises(QgsProcessingException, match=r"has no field 'klass'.*kind, cid"):
             run_alg("evaluate", dict(base, CLASS_FIELD="klass", **{name: str(polygons)}))
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    points = QgsVectorLayer("Point?crs=EPSG:26986", "points", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(230010.0, 899990.0)))
+    points.dataProvider().addFeatures([feature])
+    with pytest.raises(QgsProcessingException, match="has no polygons"):
+        run_alg("evaluate", dict(base, REFERENCE=points))
     assert list(out.iterdir()) == []
 
 

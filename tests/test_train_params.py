@@ -444,3 +444,28 @@ def test_ignore_pixels_keep_their_image_values_and_nodata_reads_as_the_mean(tmp_
         np.testing.assert_allclose(x[0], img, atol=1e-5)
         assert (codes[0][:8] == 0).all()
     source.close()
+
+
+def test_pixels_of_the_builders_internal_nodata_mask_read_as_the_mean(tmp_path):
+    """The label builders mark NoData of any band in an internal mask (a GeoTIFF stores one NoData
+    value, a source may have one per band): those pixels hold the band means in training patches even
+    where their values look valid, while other ignore pixels keep their image values."""
+    import rasterio
+
+    image, mask = synthetic_scene(h=64, w=64, seed=42)
+    image = image.astype(np.uint16) * 4 + 100
+    mask = mask.copy()
+    mask[:8] = 255  # ignore over real imagery
+    mask[30:34, 30:34] = 255  # ignore because band 2 was NoData in the source (the builder's rule)
+    image[1, 30:34, 30:34] = 65535  # band 2's own NoData value, not the label raster's (0)
+    path = write_label_raster(tmp_path / "nd.tif", image, mask, nodata=0, dtype="uint16")
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "r+") as dst:
+        valid = np.full((64, 64), 255, np.uint8)
+        valid[30:34, 30:34] = 0
+        dst.write_mask(valid)
+    sources, _, mean, std = prepared([path])
+    img, msk = sources[0].read(0, 0, 64, 64)
+    assert (msk[30:34, 30:34] == IGNORE).all() and (msk[:8] == IGNORE).all()
+    assert np.abs(img[30:34, 30:34]).max() < 0.05  # filled with the band means, not 65535
+    assert np.abs(img[:8]).mean() > 0.3  # plain ignore pixels: real imagery
+    sources[0].close()
