@@ -1254,6 +1254,7 @@ def classify_raster(
     grids += [_tiling(p, grids[0].tile, margin, spec.size_factor) for p in panels[1:]]
     total_tiles = sum(g.count for g in grids)
     classes = spec.classes_by_id  # band b is class ids[b - 1]: the label rasters' class ids
+    class_ids = list(classes)
     batch_size = int(batch_size)
     n_workers = len(ready.models)
     threads = host_threads()
@@ -1329,7 +1330,7 @@ def classify_raster(
                 if cdst is not None:  # the rule of 'Activation to Classification' at its default threshold
                     if valid is None:
                         valid = np.ones(act.shape[1:], bool)
-                    cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, list(classes))
+                    cls, _ = classify_block(act, valid, CLASSIFICATION_THRESHOLD, class_ids)
                     class_pixels[:] += np.bincount(cls.ravel(), minlength=256)
                 return act, cls
 
@@ -1495,5 +1496,5 @@ def classify_raster(
         "stages": stats.summary(),
     }
     if classification_path:
-        result["class_pixels"] = {c: int(class_pixels[c]) for c in [0] + list(classes)}
+        result["class_pixels"] = {c: int(class_pixels[c]) for c in [0] + class_ids}
     return result

@@ -119,6 +119,26 @@ def metrics_csv(history: list[dict], classes: list[str]) -> str:
     return buf.getvalue()
 
 
+def table_html(header: list, rows: list[list], row_class=lambda i: "") -> str:
+    """An HTML table: ``header`` cells, then ``rows`` (floats to 4 significant digits, ``None`` empty),
+    row ``i`` with the CSS class ``row_class(i)`` when it is not empty."""
+    esc = html.escape
+    out = ["<table><tr>" + "".join("<th>{}</th>".format(esc(str(h))) for h in header) + "</tr>"]
+    for i, row in enumerate(rows):
+        texts = ("" if v is None else "{:.4g}".format(v) if isinstance(v, float) else str(v) for v in row)
+        cells = "".join("<td>{}</td>".format(esc(t)) for t in texts)
+        css = row_class(i)
+        out.append("<tr{}>{}</tr>".format(' class="{}"'.format(css) if css else "", cells))
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def pairs_html(pairs) -> str:
+    """``<tr><th>label</th><td>value</td></tr>`` rows of ``(label, value)`` pairs (escaped)."""
+    return "".join("<tr><th>{}</th><td>{}</td></tr>".format(html.escape(str(k)), html.escape(str(v)))
+                   for k, v in pairs)
+
+
 def report_files(path: str | Path) -> tuple[Path, Path, Path]:
     """The files a report at ``path`` writes: the HTML page and its ``.csv`` / ``.json`` metrics."""
     path = Path(path)
@@ -149,19 +169,8 @@ def write_report(
     iou_chart = svg_chart("IoU per class and epoch", iou_series, "IoU", limits=(0.0, 1.0))
     header, rows = history_rows(history, classes)
     best = summary.get("best epoch")
-    table = ["<table><tr>" + "".join("<th>{}</th>".format(html.escape(h)) for h in header) + "</tr>"]
-    for row in rows:
-        cls = ' class="best"' if row[0] == best else ""
-        cells = "".join(
-            "<td>{}</td>".format("" if v is None else ("{:.4g}".format(v) if isinstance(v, float) else v))
-            for v in row
-        )
-        table.append("<tr{}>{}</tr>".format(cls, cells))
-    table.append("</table>")
-    summary_rows = "".join(
-        "<tr><th>{}</th><td>{}</td></tr>".format(html.escape(str(k)), html.escape(str(v)))
-        for k, v in summary.items()
-    )
+    table = table_html(header, rows, lambda i: "best" if rows[i][0] == best else "")
+    summary_rows = pairs_html(summary.items())
     page = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
@@ -183,7 +192,7 @@ Metrics as <a href="{csv}">CSV</a> and <a href="{json}">JSON</a>.</p>
         n=len(epochs),
         csv=html.escape(csv_path.name),
         json=html.escape(json_path.name),
-        table="\n".join(table),
+        table=table,
     )
     write_text_atomic(csv_path, metrics_csv(history, classes))
     write_text_atomic(json_path, json.dumps({"summary": summary, "history": history}, indent=2, default=str))
@@ -384,28 +393,21 @@ def summary_html(summary: ModelSummary, title: str = "") -> str:
     parts = []
     for section, rows in summary_sections(summary):
         parts.append("<h2>{}</h2>".format(esc(section)))
-        parts.append("<table>" + "".join(
-            "<tr><th>{}</th><td>{}</td></tr>".format(esc(k), esc(v)) for k, v in rows) + "</table>")
+        parts.append("<table>" + pairs_html(rows) + "</table>")
     history = [h for h in summary.metadata.history if isinstance(h, dict)]
     if history:
         header, rows = history_rows(history, list(summary.spec.classes))
         last_stage = max((s for s, _ in summary.stages), default=1)
-        cells = "".join("<th>{}</th>".format(esc(h)) for h in ["stage"] + header)
-        table = ["<table><tr>{}</tr>".format(cells)]
-        for h, row in zip(history, rows):
-            stage = h.get("stage", 1)
-            best = stage == last_stage and row[0] == summary.best_epoch
-            cells = "".join(
-                "<td>{}</td>".format(
-                    "" if v is None else esc("{:.4g}".format(v) if isinstance(v, float) else str(v)))
-                for v in [stage] + row
-            )
-            table.append('<tr class="{}">{}</tr>'.format("epoch best" if best else "epoch", cells))
-        table.append("</table>")
+        rows = [[h.get("stage", 1)] + row for h, row in zip(history, rows)]
+
+        def row_class(i: int) -> str:
+            best = rows[i][0] == last_stage and rows[i][1] == summary.best_epoch
+            return "epoch best" if best else "epoch"
+
         parts.append("<h2>Metrics per epoch</h2>")
         parts.append("<p>{} epochs; the highlighted row is the best epoch (the saved weights).</p>".format(
             len(history)))
-        parts.append("\n".join(table))
+        parts.append(table_html(["stage"] + header, rows, row_class))
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
