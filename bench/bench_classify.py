@@ -136,15 +136,15 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int, onnx_python:
 
     from deepfeature.core.classify import make_grid, read_reflected
     from deepfeature.core.layers import fold_batch_norm
-    from deepfeature.core.model import load_model, normalize, receptive_field
+    from deepfeature.core.model import load_model, receptive_field
 
     model, meta = load_model(model_path)
     margin = receptive_field(model).margin
     model = fold_batch_norm(model, meta.spec)  # what classify_raster runs (ONNX Runtime folds it too)
     with rasterio.open(raster) as src:
         grid = make_grid((0, 0, src.width, src.height), tile, margin, meta.spec.size_factor)
-        tiles = [normalize(np.moveaxis(read_reflected(src, x, y, grid.tile, grid.tile)[0], 0, -1),
-                           meta.normalization) for y in grid.ys for x in grid.xs]
+        tiles = [meta.normalization.apply(np.moveaxis(read_reflected(src, x, y, grid.tile, grid.tile)[0],
+                                                      0, -1)) for y in grid.ys for x in grid.xs]
     batches = [np.stack(tiles[i:i + batch]) for i in range(0, len(tiles), batch)]
     batches = np.stack([np.concatenate([b, np.zeros((batch - len(b),) + b.shape[1:], b.dtype)])
                         for b in batches])

@@ -65,6 +65,7 @@ def throughput(args) -> None:
 
     from deepfeature.core.losses import WeightedSegmentationLoss
     from deepfeature.core.model import ModelSpec, build_model
+    from deepfeature.core.normalization import Normalization
     from deepfeature.core.progress import NullProgress
     from deepfeature.core.sampling import LabelSource, PatchSampler, cell_size
     from deepfeature.core.train import (
@@ -91,9 +92,7 @@ def throughput(args) -> None:
     path = write_label_raster(tmp / "bench.tif", image, mask)
     src = LabelSource(path, 3, spec.classes)
     scan = src.scan(cell_size(src.region), stats=True)
-    mean = scan.sums / scan.valid
-    std = np.sqrt(scan.sumsq / scan.valid - mean**2)
-    src.set_normalization(mean, std)
+    src.set_normalization(Normalization.from_moments(scan.sums, scan.sumsq, scan.valid))
     sampler = PatchSampler([src], [scan.counts], [cell_size(src.region)], args.patch)
     n = args.steps * args.batch
     windows = sampler.draw(n, 1.0, np.random.default_rng(0))

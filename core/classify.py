@@ -55,8 +55,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Sequence
 
+from .device import DEVICES, device_scope, host_threads
 from .errors import ModelFileError, OutputError, ParameterError, RasterError
 from .io import atomic_output, check_output_path, require_file, same_file
+from .normalization import Normalization
 from .postprocess import (
     ACTIVATION_NODATA,
     CLASS_NODATA,
@@ -66,7 +68,6 @@ from .postprocess import (
 )
 from .progress import Progress, count, ensure
 
-DEVICES = ("auto", "cpu", "gpu")
 CLASSIFICATION_THRESHOLD = 0.5  # OUTPUT_CLASSIFICATION: 'Activation to Classification' at its default
 DEFAULT_TILE_SIZE = 1024
 #: The automatic tile size on a GPU (TILE_SIZE 0) is the largest (up to GPU_MAX_TILE_SIZE) whose
@@ -159,7 +160,7 @@ def gpu_tile_size(spec, batch_size: int, margin: int, memory: int | None = None)
     ``memory``: the GPU's bytes (default: asked from the Keras backend)."""
     if memory is None:
         from . import deps
-        from .train import gpu_memory_bytes
+        from .device import gpu_memory_bytes
 
         memory = gpu_memory_bytes(deps.keras_backend_module())
     budget = min(GPU_ACTIVATION_BYTES, (memory or 8 << 30) // GPU_MEMORY_SHARE)
@@ -316,38 +317,6 @@ def _extent_window(src, extent: Sequence[float] | None) -> tuple[int, int, int, 
     return c0, r0, c1 - c0, r1 - r0
 
 
-def _device_scope(device: str):
-    """A context that places the model on ``device`` (auto: the backend's default)."""
-    from . import deps
-
-    keras = deps.keras_backend_module()
-    if device == "auto":
-        return contextlib.nullcontext()
-    try:
-        gpus = keras.distribution.list_devices("gpu")
-    except Exception:  # backend without device listing
-        gpus = []
-    if device == "gpu":
-        if not gpus:
-            raise ParameterError(
-                "DEVICE is 'gpu' but Keras (backend '{}') sees no GPU. Choose 'auto' or 'cpu', or install a "
-                "GPU-enabled backend (tensorflow[and-cuda], jax[cuda] or torch with CUDA).".format(
-                    keras.backend.backend()
-                )
-            )
-        return keras.device(gpus[0] if ":" in str(gpus[0]) else "gpu:0")
-    return keras.device("cpu:0")
-
-
-def host_threads() -> int:
-    """Threads for reading and preparing tiles (``DEEPFEATURE_THREADS`` overrides; 2..16)."""
-    with contextlib.suppress(ValueError):
-        n = int(os.environ.get("DEEPFEATURE_THREADS", "0"))
-        if n > 0:
-            return n
-    return max(2, min(16, os.cpu_count() or 2))
-
-
 def _weight_sum(w, origins: Sequence[int], start: int, size: int):
     """1 / the sum of the 1-D tile weights ``w`` of tiles at ``origins`` over positions
     ``start..start+size`` (0 where no tile weighs): the blend weights are separable, so the 2-D sum is
@@ -362,22 +331,16 @@ def _weight_sum(w, origins: Sequence[int], start: int, size: int):
     return np.where(total > 0, 1.0 / np.where(total > 0, total, 1.0), 0.0)
 
 
-def _normalization_arrays(normalization: dict, bands: int, model_path=None):
-    """(mean, std) float32 per band, cleaned exactly like :func:`deepfeature.core.model.normalize`;
-    :class:`ModelFileError` when they are not one value per band."""
-    import numpy as np
-
-    mean = np.asarray(normalization.get("mean"), dtype=np.float32).reshape(-1)
-    std = np.asarray(normalization.get("std"), dtype=np.float32).reshape(-1)
-    if mean.size != bands or std.size != bands:
+def _checked_normalization(metadata, model_path=None) -> Normalization:
+    """The model's normalization, with one statistic per model band (:class:`ModelFileError` otherwise)."""
+    norm = metadata.normalization
+    if norm.bands != metadata.spec.bands:
         raise ModelFileError(
             "The model{} has normalization statistics for {} bands but expects {} bands: its metadata is "
             "damaged. Train it again.".format(" '{}'".format(model_path) if model_path else "",
-                                              std.size if mean.size == bands else mean.size, bands)
+                                              norm.bands, metadata.spec.bands)
         )
-    std = np.where(np.isfinite(std) & (std > 0), std, np.float32(1.0)).astype(np.float32)
-    mean = np.where(np.isfinite(mean), mean, np.float32(0.0)).astype(np.float32)
-    return mean, std
+    return norm
 
 
 def _overview_factors(width: int, height: int) -> list[int]:
@@ -827,8 +790,10 @@ def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats, per_ti
             probs = np.asarray(out, dtype=np.float32)  # waits for the device
         _put(out_q, ("batch", seq, ids, zones, probs), stop)
 
+    from . import deps
+
     try:
-        with _device_scope(device):
+        with device_scope(deps.keras_backend_module(), device):
             pending = None
             while True:
                 if pending is None:
@@ -926,7 +891,7 @@ class _ReadyModel:
         key = self._key(index, dtype, masked, floating, tta, grid)
         model = self.inputs.get(key)
         if model is None:
-            mean, std = _normalization_arrays(self.metadata.normalization, self.metadata.spec.bands)
+            mean, std = _checked_normalization(self.metadata).arrays()
             weights = grid.weights()[grid.margin:grid.tile - grid.margin]
             model = _inference_model(self.models[index], mean, std, dtype, masked, floating, tta, grid.tile,
                                      grid.margin, weights)
@@ -1059,8 +1024,8 @@ def _ready_model(model_path, device: str, progress) -> _ReadyModel:
     """The process-wide cached inference model for this file (path, inode, mtime, size), device and
     Keras backend/policy: rasters classified one after the other with one model compile it once."""
     from . import deps
+    from .device import gpu_available
     from .model import load_model, receptive_field
-    from .train import gpu_available
 
     keras = deps.keras_backend_module()
     gpu = device != "cpu" and gpu_available(keras)
@@ -1235,14 +1200,15 @@ def classify_raster(
                 "raster to select them).".format(spec.bands, input_path, src.count)
             )
         window = _extent_window(src, extent)
-        _normalization_arrays(metadata.normalization, spec.bands, model_path)  # damaged: a clear error now
+        _checked_normalization(metadata, model_path)  # damaged: a clear error now
         profile_act = _profile(src, window, spec.n_outputs - (1 if spec.n_outputs > 1 else 0), "float32",
                                ACTIVATION_NODATA)
         profile_cls = _profile(src, window, 1, "uint8", CLASS_NODATA)
 
         source = _Source.describe(src, bands)
 
-    _device_scope(device)  # DEVICE 'gpu' without a GPU: a clear error now, not in a thread
+    # DEVICE 'gpu' without a GPU: a clear error now, not in a thread.
+    device_scope(deps.keras_backend_module(), device)
     ready = _ready_model(model_path, device, progress)
     margin = ready.margin
     if not tile_size:  # automatic
@@ -1380,7 +1346,7 @@ def classify_raster(
                         # One copy after the other: the later ones load the first one's compiled code from
                         # JAX's cache (the copies share it) instead of all compiling at once.
                         batch = free_q.get()  # a still empty batch buffer
-                        with _device_scope(device):
+                        with device_scope(deps.keras_backend_module(), device):
                             for i in range(n_workers):
                                 _predict(ready.inference_model(i, *kind), batch)
                                 progress.check()

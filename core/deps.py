@@ -33,13 +33,6 @@ def describe_missing(modules: tuple[tuple[str, str], ...]) -> str:
     return "Missing Python packages: {}. {}".format(", ".join(absent), INSTALL_HINT)
 
 
-def require(modules: tuple[tuple[str, str], ...]) -> None:
-    """Raise :class:`DependencyError` naming what to install if anything is missing."""
-    text = describe_missing(modules)
-    if text:
-        raise DependencyError(text)
-
-
 _CACHE_CONFIGURED = False
 
 

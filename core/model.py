@@ -27,11 +27,11 @@ from . import __version__
 from .errors import ModelFileError, OutputError, ParameterError
 from .io import atomic_output, check_output_path, write_text_atomic
 from .labelraster import MAX_CLASS_ID, format_classes
+from .normalization import Normalization
 from .progress import Progress, count, ensure
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
-    import numpy as np
 
 ARCHITECTURES = ("unet5", "resunet")
 ARCHITECTURE_LABELS = {
@@ -442,12 +442,15 @@ class ModelMetadata:
 
     spec: ModelSpec
     field_of_view: int
-    normalization: dict | None = None
+    normalization: Normalization | None = None
     training: dict | None = None
     history: list[dict] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
     deepfeature_version: str = __version__
     parameters: int = 0
+
+    def __post_init__(self) -> None:
+        self.normalization = Normalization.from_metadata(self.normalization)
 
     def to_dict(self) -> dict:
         """JSON-able dict."""
@@ -457,7 +460,7 @@ class ModelMetadata:
             "spec": self.spec.to_dict(),
             "field_of_view": int(self.field_of_view),
             "parameters": int(self.parameters),
-            "normalization": self.normalization,
+            "normalization": None if self.normalization is None else self.normalization.to_metadata(),
             "training": self.training,
             "history": list(self.history),
         }
@@ -475,7 +478,7 @@ class ModelMetadata:
             return cls(
                 spec=ModelSpec.from_dict(data["spec"]),
                 field_of_view=int(data.get("field_of_view", 0)),
-                normalization=data.get("normalization"),
+                normalization=Normalization.from_metadata(data.get("normalization")),
                 training=data.get("training"),
                 history=list(data.get("history") or []),
                 format_version=int(data.get("format_version", FORMAT_VERSION)),
@@ -497,32 +500,6 @@ def _json_default(value: Any):
     if isinstance(value, Path):
         return str(value)
     raise TypeError("{!r} is not JSON serialisable".format(value))
-
-
-def normalize(array, normalization: dict | None) -> np.ndarray:
-    """``(x - mean) / std`` per band (last axis) as float32; NaN/inf (e.g. NoData) become 0.
-
-    ``normalization`` is ``{"mean": [...], "std": [...]}`` (one value per band) or ``None`` (only the
-    conversion to float32 and the NaN clean-up). A zero or invalid std counts as 1.
-    """
-    import numpy as np
-
-    x = np.asarray(array, dtype=np.float32)
-    if normalization is not None:
-        mean = np.asarray(normalization.get("mean"), dtype=np.float32).reshape(-1)
-        std = np.asarray(normalization.get("std"), dtype=np.float32).reshape(-1)
-        if mean.size != x.shape[-1] or std.size != x.shape[-1]:
-            raise ParameterError(
-                "The model was trained on {} bands but the image has {}. Use an image with the same "
-                "bands as the training label rasters.".format(mean.size, x.shape[-1])
-            )
-        std = np.where(np.isfinite(std) & (std > 0), std, np.float32(1.0)).astype(np.float32)
-        mean = np.where(np.isfinite(mean), mean, np.float32(0.0)).astype(np.float32)
-        x = (x - mean) / std
-    elif not x.flags.writeable or x is array:
-        x = x.copy()
-    x[~np.isfinite(x)] = 0.0
-    return x
 
 
 # -------------------------------------------------------------------------------------------------

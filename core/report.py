@@ -324,9 +324,9 @@ def summary_sections(summary: ModelSummary) -> list[tuple[str, list[tuple[str, s
             meta.deepfeature_version or "?", meta.format_version)),
     ]
     sections = [("Model", model)]
-    norm = meta.normalization if isinstance(meta.normalization, dict) else None
+    norm = meta.normalization
     if norm is not None:
-        means, stds = list(norm.get("mean") or []), list(norm.get("std") or [])
+        means, stds = list(norm.mean), list(norm.std)
         rows = [
             ("Band {}".format(i + 1), "mean {}, std {}".format(_number(m, "{:.6g}"), _number(s, "{:.6g}")))
             for i, (m, s) in enumerate(zip(means, stds))

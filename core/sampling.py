@@ -29,6 +29,7 @@ import numpy as np
 
 from .errors import LabelError, RasterError, TrainingError
 from .labelraster import LabelRasterInfo, format_classes, read_info
+from .normalization import Normalization
 from .targets import IGNORE, target_margin
 
 #: Ratio cap in the class-balancing density (so a class with a handful of pixels cannot take over).
@@ -218,10 +219,9 @@ class LabelSource:
             )
 
     # -- reading ----------------------------------------------------------------------------------
-    def set_normalization(self, mean, std) -> None:
+    def set_normalization(self, normalization: Normalization) -> None:
         """Per-band statistics applied to every patch read (``(x - mean) / std``)."""
-        self.mean = np.asarray(mean, np.float32)
-        self.std = np.asarray(std, np.float32)
+        self.mean, self.std = normalization.arrays()
 
     def cache(self, budget: int, solid: float = 0.0, blur: float = 0.0) -> int:
         """Keep the region in memory if it fits ``budget`` bytes; return the bytes used.

@@ -26,15 +26,16 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .device import DEVICES, select_device
 from .errors import CanceledError, LabelError, OutputError, ParameterError, TrainingError
 from .io import check_output_path, require_file, write_text_atomic
+from .normalization import Normalization
 from .progress import Progress, count, ensure
 from .targets import IGNORE, LOSSES, schedule_value
 
 CONFIG_FORMAT = "deepfeature-train-config"
 CONFIG_VERSION = 1
 CHECKPOINT_VERSION = 1
-DEVICES = ("auto", "cpu", "gpu")
 #: Most validation pixels kept in memory (patches beyond are subsampled deterministically).
 MAX_VALIDATION_PIXELS = 8_000_000
 #: Training patches used to report the training IoU each epoch.
@@ -370,60 +371,6 @@ def predicted_classes(prob: np.ndarray) -> np.ndarray:
 # -------------------------------------------------------------------------------------------------
 # Device, seeds
 # -------------------------------------------------------------------------------------------------
-def gpu_available(keras) -> bool:
-    """True if the active Keras backend sees a GPU."""
-    backend = keras.backend.backend()
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return bool(tf.config.list_physical_devices("GPU"))
-        if backend == "jax":
-            import jax
-
-            return any(d.platform == "gpu" for d in jax.devices())
-        if backend == "torch":
-            import torch
-
-            return bool(torch.cuda.is_available())
-    except Exception:  # noqa: BLE001 - a broken GPU stack means no GPU
-        return False
-    return False
-
-
-def gpu_memory_bytes(keras) -> int | None:
-    """Memory of the first GPU the active Keras backend uses, in bytes (None when it does not say:
-    TensorFlow reports only what it has allocated)."""
-    backend = keras.backend.backend()
-    try:
-        if backend == "jax":
-            import jax
-
-            gpus = [d for d in jax.devices() if d.platform == "gpu"]
-            stats = gpus[0].memory_stats() if gpus else None
-            return int(stats["bytes_limit"]) if stats and stats.get("bytes_limit") else None
-        if backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                return int(torch.cuda.get_device_properties(0).total_memory)
-    except Exception:  # noqa: BLE001 - unknown is a valid answer
-        return None
-    return None
-
-
-def select_device(keras, device: str, progress: Progress) -> tuple[str, bool]:
-    """(keras device name, on GPU) for the DEVICE parameter."""
-    has_gpu = gpu_available(keras)
-    if device == "gpu" and not has_gpu:
-        raise ParameterError(
-            "No GPU is available to the '{}' backend. Choose DEVICE 'auto' or 'cpu', or install a GPU "
-            "build (for example 'tensorflow[and-cuda]').".format(keras.backend.backend())
-        )
-    use_gpu = has_gpu and device in ("auto", "gpu")
-    return ("gpu:0" if use_gpu else "cpu:0"), use_gpu
-
-
 def set_seeds(keras, seed: int, deterministic: bool) -> None:
     """Seed Python, numpy and the backend; on TensorFlow/CPU also make ops deterministic."""
     keras.utils.set_random_seed(int(seed))
@@ -729,7 +676,7 @@ def _train(
 
     refine = metadata.normalization is not None
     keras = deps.keras_backend_module()
-    device, on_gpu = select_device(keras, config.device, progress)  # DEVICE 'gpu' without one: now
+    device, on_gpu = select_device(keras, config.device)  # DEVICE 'gpu' without one: now
     # -- scan: class counts and normalization statistics -------------------------------------------
     progress.info("Scanning {} training label raster(s)...".format(len(sources)))
     scans = []
@@ -753,18 +700,15 @@ def _train(
         n = sum(r.valid for r in scans)
         if n == 0:
             raise LabelError("The training label rasters have no labelled pixels (all ignore or NoData).")
-        mean = sum(r.sums for r in scans) / n
-        var = np.maximum(sum(r.sumsq for r in scans) / n - mean**2, 0.0)
-        std = np.sqrt(var)
-        std = np.where(std > 1e-6 * np.maximum(np.abs(mean), 1.0), std, 1.0)
-        normalization = {"mean": [float(v) for v in mean], "std": [float(v) for v in std]}
+        normalization = Normalization.from_moments(sum(r.sums for r in scans), sum(r.sumsq for r in scans), n)
+        mean, std = normalization.mean, normalization.std
         progress.info(
             "Normalization (per band mean / std over labelled pixels): {}.".format(
                 ", ".join("{:.4g}/{:.4g}".format(m, s) for m, s in zip(mean, std))
             )
         )
     for s in sources + val_sources:
-        s.set_normalization(normalization["mean"], normalization["std"])
+        s.set_normalization(normalization)
     sampler = PatchSampler(sources, [r.counts for r in scans], [cell_size(s.region) for s in sources], patch)
     totals = sampler.class_totals
     progress.info(
@@ -901,7 +845,7 @@ class _Prepared:
 
     run: TrainRun
     metadata: object  # ModelMetadata
-    normalization: dict
+    normalization: Normalization
     sampler: object  # PatchSampler
     maker: BatchMaker
     steps: int  # batches per epoch

@@ -85,9 +85,9 @@ def trained_model(massachusetts, mass_labels, tmp_path_factory):
         ModelSpec,
         build_model,
         field_of_view,
-        normalize,
         save_model,
     )
+    from deepfeature.core.normalization import Normalization
 
     image, _ = massachusetts
     mask, _ = mass_labels
@@ -96,12 +96,12 @@ def trained_model(massachusetts, mass_labels, tmp_path_factory):
     top = 600  # rows 0..600 train; the lower third (601..) is held back
     train_img, train_mask = data[:top], mask[:top]
     flat = train_img.reshape(-1, 3)
-    norm = {"mean": flat.mean(0).tolist(), "std": flat.std(0).tolist()}
+    norm = Normalization(tuple(flat.mean(0).tolist()), tuple(flat.std(0).tolist()))
     rng = np.random.default_rng(0)
     size, n = 64, 384
     rows = rng.integers(0, top - size, n)
     cols = rng.integers(0, data.shape[1] - size, n)
-    x = np.stack([normalize(train_img[r:r + size, c:c + size], norm) for r, c in zip(rows, cols)])
+    x = np.stack([norm.apply(train_img[r:r + size, c:c + size]) for r, c in zip(rows, cols)])
     y = np.stack([train_mask[r:r + size, c:c + size, None] for r, c in zip(rows, cols)]).astype("float32")
     x = np.concatenate([x, x[:, ::-1], x[:, :, ::-1]])
     y = np.concatenate([y, y[:, ::-1], y[:, :, ::-1]])
@@ -660,7 +660,7 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     import rasterio
 
     from deepfeature.core.classify import classify_raster
-    from deepfeature.core.model import load_model, normalize, receptive_field
+    from deepfeature.core.model import load_model, receptive_field
 
     image, _ = massachusetts
     crop = tmp_path / "crop.tif"
@@ -685,7 +685,7 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     h, w = x.shape[:2]
     rows, cols = (pad, pad + (-(h + 2 * pad)) % 4), (pad, pad + (-(w + 2 * pad)) % 4)
     x = np.pad(x, (rows, cols, (0, 0)), mode="reflect")
-    probs = np.asarray(model.predict(normalize(x, meta.normalization)[None], verbose=0))
+    probs = np.asarray(model.predict(meta.normalization.apply(x)[None], verbose=0))
     probs = probs[0, pad:pad + h, pad:pad + w]
     np.testing.assert_allclose(np.moveaxis(acts[0], 0, -1), probs[..., 1:], atol=1e-4)
     # The classification is the rule of 'Activation to Classification' at its default threshold 0.5.

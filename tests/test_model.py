@@ -31,13 +31,13 @@ from deepfeature.core.model import (  # noqa: E402
     field_of_view,
     initialize_model,
     load_model,
-    normalize,
     read_metadata,
     receptive_field,
     resolve_spec,
     save_model,
     valid_patch_sizes,
 )
+from deepfeature.core.normalization import Normalization, to_float  # noqa: E402
 from deepfeature.core.progress import RecordingProgress  # noqa: E402
 
 
@@ -272,18 +272,18 @@ def test_field_of_view_equals_gradient_measurement(architecture, depth, filters,
 def test_normalize_per_band_nan_safe_and_leaves_input_alone():
     x = np.array([[[10.0, 100.0], [20.0, np.nan]], [[30.0, 300.0], [np.inf, 200.0]]], dtype=np.float32)
     before = x.copy()
-    out = normalize(x, {"mean": [20.0, 200.0], "std": [10.0, 0.0]})
+    out = Normalization((20.0, 200.0), (10.0, 0.0)).apply(x)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out[..., 0], [[-1.0, 0.0], [1.0, 0.0]])
     np.testing.assert_allclose(out[..., 1], [[-100.0, 0.0], [100.0, 0.0]])  # std 0 counts as 1
     np.testing.assert_array_equal(np.isnan(x), np.isnan(before))
     assert np.array_equal(x[np.isfinite(x)], before[np.isfinite(before)])
-    raw = normalize(x, None)
+    raw = to_float(x)
     assert raw is not x and np.isfinite(raw).all() and np.isnan(x).any()
-    batch = normalize(np.ones((2, 4, 4, 2), np.uint16), {"mean": [1, 1], "std": [2, 2]})
+    batch = Normalization.from_metadata({"mean": [1, 1], "std": [2, 2]}).apply(np.ones((2, 4, 4, 2), "u2"))
     assert batch.shape == (2, 4, 4, 2) and not batch.any()
     with pytest.raises(ParameterError, match="2 bands but the image has 3"):
-        normalize(np.zeros((4, 4, 3)), {"mean": [0, 0], "std": [1, 1]})
+        Normalization((0.0, 0.0), (1.0, 1.0)).apply(np.zeros((4, 4, 3)))
 
 
 # -------------------------------------------------------------------------------------------------

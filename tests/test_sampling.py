@@ -10,6 +10,7 @@ import pytest
 
 from deepfeature.core.errors import LabelError, RasterError
 from deepfeature.core.labelraster import label_tags
+from deepfeature.core.normalization import Normalization
 from deepfeature.core.sampling import (
     LabelSource,
     PatchSampler,
@@ -198,13 +199,12 @@ def prepared(paths, patch=32, classes=("building",), bands=3, stats=True):
     """Sources + sampler + normalization as train.py prepares them."""
     sources = [LabelSource(p, bands, classes) for p in paths]
     scans = [s.scan(cell_size(s.region), stats) for s in sources]
-    n = sum(r.valid for r in scans)
-    mean = sum(r.sums for r in scans) / n
-    std = np.sqrt(np.maximum(sum(r.sumsq for r in scans) / n - mean**2, 0))
+    norm = Normalization.from_moments(sum(r.sums for r in scans), sum(r.sumsq for r in scans),
+                                      sum(r.valid for r in scans))
     for s in sources:
-        s.set_normalization(mean, std)
+        s.set_normalization(norm)
     sampler = PatchSampler(sources, [r.counts for r in scans], [cell_size(s.region) for s in sources], patch)
-    return sources, sampler, mean, std
+    return sources, sampler, np.asarray(norm.mean), np.asarray(norm.std)
 
 
 # -- tests ---------------------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def test_train_writes_best_model_report_and_config_and_reruns_identically(scene,
     fr = progress.fractions
     assert len(fr) >= 12 and fr[-1] == 1.0 and all(x <= y + 1e-9 for x, y in zip(fr, fr[1:]))
     meta = read_metadata(out)
-    assert meta.normalization and len(meta.normalization["mean"]) == 3
+    assert meta.normalization and meta.normalization.bands == 3
     assert meta.training["best_epoch"] == res.best_epoch and len(meta.history) == 3
     # Report: inline SVG charts + CSV + JSON.
     html = (tmp_path / "r.html").read_text()

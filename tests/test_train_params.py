@@ -155,7 +155,7 @@ def validation_patches(path, metadata, config):
 
     spec = metadata.spec
     source = LabelSource(path, spec.bands, tuple(spec.classes), model_ids=spec.ids)
-    source.set_normalization(metadata.normalization["mean"], metadata.normalization["std"])
+    source.set_normalization(metadata.normalization)
     windows = [(0, r, c) for r, c in grid_windows(source, spec.patch_size)]
     masks = np.stack([source.read(r, c, spec.patch_size, spec.patch_size)[1] for _, r, c in windows])
     keep = [i for i in range(len(windows)) if (masks[i] != IGNORE).any()]
@@ -296,11 +296,11 @@ def test_label_rasters_of_other_sizes_and_types_train_together(scene, tmp_path):
     valid16 = (mask16 != 255) & ~(img16 == 9999).any(axis=0)
     pixels = np.concatenate([img8[:, valid8], img16[:, valid16]], axis=1).astype(np.float64)
     norm = read_metadata(res.output_model).normalization
-    np.testing.assert_allclose(norm["mean"], pixels.mean(axis=1), rtol=1e-7)
-    np.testing.assert_allclose(norm["std"], pixels.std(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(norm.mean, pixels.mean(axis=1), rtol=1e-7)
+    np.testing.assert_allclose(norm.std, pixels.std(axis=1), rtol=1e-6)
     # Pooled indeed: far from either raster's own statistics.
-    assert np.all(np.abs(np.asarray(norm["mean"]) - img8[:, valid8].mean(axis=1)) > 50)
-    assert np.all(np.abs(np.asarray(norm["mean"]) - img16[:, valid16].mean(axis=1)) > 50)
+    assert np.all(np.abs(np.asarray(norm.mean) - img8[:, valid8].mean(axis=1)) > 50)
+    assert np.all(np.abs(np.asarray(norm.mean) - img16[:, valid16].mean(axis=1)) > 50)
     background = int(((mask8 == 0) & valid8).sum() + ((mask16 == 0) & valid16).sum())
     building = int(((mask8 == 1) & valid8).sum() + ((mask16 == 1) & valid16).sum())
     assert "Scanning 2 training label raster(s)..." in progress.messages
