@@ -73,7 +73,8 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, self.tr("Number of points")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.postprocess import activation_to_points, read_activation_info
+        from ..core.activation_format import read_activation_info
+        from ..core.postprocessing.postprocess import activation_to_points
 
         path, threshold, min_area = self.activation_inputs(parameters, context)
         try:

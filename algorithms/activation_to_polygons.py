@@ -65,7 +65,7 @@ class LazySink:
         """Refuse a file destination in a missing or read-only folder before any work starts (the
         sink itself is only created once the core has validated the raster)."""
         from ..core.errors import OutputError
-        from ..core.io import check_output_path
+        from ..core.files import check_output_path
 
         # parameterAsOutputLayer() also registers its destination to load on completion; only the sink's
         # own id must be loaded (for a temporary output 'memory:Polygons' is not the layer's id).
@@ -155,7 +155,8 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, self.tr("Number of polygons")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.postprocess import activation_to_polygons, read_activation_info
+        from ..core.activation_format import read_activation_info
+        from ..core.postprocessing.postprocess import activation_to_polygons
 
         path, threshold, min_area = self.activation_inputs(parameters, context)
         try:

@@ -23,8 +23,8 @@ from qgis.core import (
 )
 
 from ..core import deps
-from ..core.io import same_file
-from ..core.labelraster import DEFAULT_IGNORE
+from ..core.class_table import DEFAULT_IGNORE
+from ..core.files import same_file
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
 from .styling import LayerStyler, paletted_renderer
 
@@ -243,7 +243,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         return any(not f.geometry().isEmpty() for f in layer.getFeatures(request))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.labels import LabelLayer, build_label_raster_from_shapes
+        from ..core.labels.build import LabelLayer, build_label_raster_from_shapes
 
         message = self._check(parameters, context)
         if message:

@@ -25,7 +25,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 
-from ..core.postprocess import class_rgb
+from ..core.class_table import class_rgb
 
 CLASS_FIELD = "class_id"
 POLYGON_FILL_ALPHA = 90  # of 255: the image below stays visible through the polygons

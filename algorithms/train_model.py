@@ -22,8 +22,8 @@ from qgis.core import (
 
 from ..core import deps
 from ..core.errors import DeepFeatureError
-from ..core.targets import LOSSES
-from ..core.train import DEVICES, TrainConfig, TrainRun
+from ..core.training.targets import LOSSES
+from ..core.training.train import DEVICES, TrainConfig, TrainRun
 from .base import DeepFeatureAlgorithm
 
 LOSS_LABELS = ("Cross-entropy", "Dice", "Kullback-Leibler divergence (KLD)", "Cross-entropy + Dice")

@@ -73,7 +73,7 @@ def make_raster(path: Path, size: int, bands: int = 4, block: int = 1024) -> Non
 
 
 def make_model(path: Path, bands: int = 4, depth: int = 5, filters: int = 16) -> Path:
-    from deepfeature.core.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+    from deepfeature.core.nn.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
 
     spec = ModelSpec(architecture="unet5", bands=bands, classes=("feature",),
                      patch_size=2 ** (depth - 1) * 16, base_filters=filters, depth=depth)
@@ -134,9 +134,9 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int, onnx_python:
     import numpy as np
     import rasterio
 
-    from deepfeature.core.classify import make_grid, read_reflected
-    from deepfeature.core.layers import fold_batch_norm
-    from deepfeature.core.model import load_model, receptive_field
+    from deepfeature.core.inference.classify import make_grid, read_reflected
+    from deepfeature.core.nn.architectures import fold_batch_norm
+    from deepfeature.core.nn.model import load_model, receptive_field
 
     model, meta = load_model(model_path)
     margin = receptive_field(model).margin
@@ -182,7 +182,7 @@ def ort_child(model_path: str, npy: str) -> None:
     """In the ``--onnx-python`` interpreter: print ONNX Runtime's seconds for the saved batches."""
     import numpy as np
 
-    from deepfeature.core.model import load_model
+    from deepfeature.core.nn.model import load_model
 
     batches = np.load(npy)
     model, _ = load_model(model_path)
@@ -220,8 +220,8 @@ def model_only(tile: int, batch: int, filters: int, seconds: float = 8.0) -> lis
     import keras
     import numpy as np
 
-    from deepfeature.core.classify import make_grid
-    from deepfeature.core.model import ModelSpec, build_model, receptive_field
+    from deepfeature.core.inference.classify import make_grid
+    from deepfeature.core.nn.model import ModelSpec, build_model, receptive_field
 
     rows = []
     for policy in ("float32", "mixed_bfloat16"):
@@ -265,7 +265,7 @@ def timed_classify(raster: Path, model_path: Path, out: Path, tile: int, batch: 
     """Classify the whole raster twice: the first run loads the model into the process cache and
     compiles it for the tile and batch shape the raster gets (tiles are fitted to the window, so a
     smaller EXTENT may get another shape), the second is measured (process CPU too)."""
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     classify_raster(raster, model_path, out.with_name(out.stem + "_warm.tif"), tile_size=tile,
                     batch_size=batch, device=device, overviews=False)
@@ -306,7 +306,7 @@ def print_table(rows) -> None:
 
 def memory_child(raster: str, model: str, out: str, tile: int, batch: int) -> None:
     """Run in a subprocess: classify and print the peak resident memory as JSON."""
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     res = classify_raster(raster, model, out, tile_size=tile, batch_size=batch, overviews=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -348,7 +348,7 @@ def main() -> None:
 
     import keras
 
-    from deepfeature.core.model import load_model
+    from deepfeature.core.nn.model import load_model
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="deepfeature-bench-") as tmp:
@@ -394,7 +394,7 @@ def main() -> None:
             gpus = []
         if gpus:
             if args.fold:
-                from deepfeature.core import classify
+                from deepfeature.core.inference import classify
 
                 classify.GPU_FOLD_BATCH_NORM = True
             gpu_raster = raster

@@ -227,9 +227,9 @@ def main() -> None:
     import keras
     import numpy as np
 
-    from deepfeature.core.classify import inference_twin
-    from deepfeature.core.layers import fold_batch_norm
-    from deepfeature.core.model import ModelSpec, build_model
+    from deepfeature.core.inference.classify import inference_twin
+    from deepfeature.core.nn.architectures import fold_batch_norm
+    from deepfeature.core.nn.model import ModelSpec, build_model
 
     spec = ModelSpec(architecture=args.architecture, bands=4, classes=("feature",), patch_size=256,
                      base_filters=args.filters, depth=5)

@@ -110,7 +110,7 @@ t0 = time.perf_counter()
 sys.path.insert(0, {plugins!r})
 import numpy, shapely, rasterio
 from osgeo import gdal, ogr
-from deepfeature.core import labels
+from deepfeature.core.labels import build as labels
 if {fallback!r}:
     labels._osgeo = lambda: None
 if {options!r}:
@@ -155,7 +155,7 @@ UNCOMPRESSED = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAF
 OPTIONS = r"""
 import sys
 sys.path.insert(0, {plugins!r})
-from deepfeature.core.labels import _gdal_creation_options
+from deepfeature.core.labels.build import _gdal_creation_options
 print(" ".join(o for o in _gdal_creation_options() if not o.startswith("INTERLEAVE")))
 """
 

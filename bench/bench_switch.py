@@ -77,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=200, help="blend steps timed per row")
     args = parser.parse_args()
-    from deepfeature.core.classify import SWITCH_INTERVAL
+    from deepfeature.core.inference.classify import SWITCH_INTERVAL
 
     rows = []
     for busy in (0, 1, 2):

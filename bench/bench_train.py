@@ -39,7 +39,7 @@ def _pipeline_rate(maker, windows, batch: int, blur: float, threads: int) -> flo
     worker threads run it, minus the queue), augmentation on."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from deepfeature.core.train import _epoch_rng
+    from deepfeature.core.training.train import _epoch_rng
 
     def one(i):
         return maker.make(windows[i * batch : (i + 1) * batch], _epoch_rng(0, 0, i), blur, True)
@@ -63,12 +63,12 @@ def throughput(args) -> None:
     import keras
     import numpy as np
 
-    from deepfeature.core.losses import WeightedSegmentationLoss
-    from deepfeature.core.model import ModelSpec, build_model
+    from deepfeature.core.nn.model import ModelSpec, build_model
     from deepfeature.core.normalization import Normalization
     from deepfeature.core.progress import NullProgress
-    from deepfeature.core.sampling import LabelSource, PatchSampler, cell_size
-    from deepfeature.core.train import (
+    from deepfeature.core.training.losses import WeightedSegmentationLoss
+    from deepfeature.core.training.sampling import LabelSource, PatchSampler, cell_size
+    from deepfeature.core.training.train import (
         BatchMaker,
         TrainConfig,
         _BatchCallback,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
-from .io import check_output_path, write_text_atomic
-from .model import ARCHITECTURE_LABELS, ModelMetadata, ModelSpec, read_metadata
+from .files import check_output_path, write_text_atomic
+from .nn.model import ARCHITECTURE_LABELS, ModelMetadata, ModelSpec, read_metadata
 from .progress import Progress, count, ensure
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]

@@ -43,7 +43,7 @@ def mass_labels(massachusetts, tmp_path_factory):
     """(mask array, label raster path) of the Massachusetts tile (class 1 = building)."""
     import rasterio
 
-    from deepfeature.core.labelraster import label_tags
+    from deepfeature.core.label_format import label_tags
 
     image, gpkg = massachusetts
     mask = burn_buildings(image, gpkg)
@@ -80,13 +80,7 @@ def trained_model(massachusetts, mass_labels, tmp_path_factory):
     import keras
     import rasterio
 
-    from deepfeature.core.model import (
-        ModelMetadata,
-        ModelSpec,
-        build_model,
-        field_of_view,
-        save_model,
-    )
+    from deepfeature.core.nn.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
     from deepfeature.core.normalization import Normalization
 
     image, _ = massachusetts
@@ -122,7 +116,7 @@ def lower_third_activation(massachusetts, trained_model, tmp_path_factory):
     """The activation of the held-back lower third (core call with EXTENT), and its window."""
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     image, _ = massachusetts
     with rasterio.open(image) as src:
@@ -172,7 +166,7 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
                                                                 lower_third_activation):
     import rasterio
 
-    from deepfeature.core.classify import DEFAULT_TILE_SIZE, classify_raster
+    from deepfeature.core.inference.classify import DEFAULT_TILE_SIZE, classify_raster
 
     image, _ = massachusetts
     outs = []
@@ -199,8 +193,8 @@ def test_wide_rasters_are_classified_in_column_panels_with_the_same_result(massa
     width): the activation and the classification equal the single-panel ones, panel edges included."""
     import rasterio
 
-    from deepfeature.core import classify
-    from deepfeature.core.classify import classify_raster, column_panels
+    from deepfeature.core.inference import classify
+    from deepfeature.core.inference.classify import classify_raster, column_panels
 
     assert column_panels((5, 3, 1000, 40), 1000, 256) == [(5, 3, 1000, 40)]
     panels = column_panels((5, 3, 1182, 40), 300, 256)
@@ -224,8 +218,8 @@ def test_wide_rasters_are_classified_in_column_panels_with_the_same_result(massa
 def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
     from deepfeature.core.errors import CanceledError
+    from deepfeature.core.inference.classify import classify_raster
     from deepfeature.core.progress import RecordingProgress
 
     image, _ = massachusetts
@@ -252,8 +246,8 @@ def test_thread_switch_interval_is_short_while_classifying_and_restored(massachu
     while classifying; the process's own interval is restored afterwards, after a cancel too."""
     import sys
 
-    from deepfeature.core import classify
     from deepfeature.core.errors import CanceledError
+    from deepfeature.core.inference import classify
     from deepfeature.core.progress import RecordingProgress
 
     class Watching(RecordingProgress):
@@ -278,7 +272,7 @@ def test_thread_switch_interval_is_short_while_classifying_and_restored(massachu
 def test_switch_interval_blocks_may_overlap_and_the_environment_overrides(monkeypatch):
     import sys
 
-    from deepfeature.core.classify import switch_interval
+    from deepfeature.core.inference.classify import switch_interval
 
     before = sys.getswitchinterval()
     first, second = switch_interval(0.0005), switch_interval(0.0005)
@@ -301,7 +295,7 @@ def test_switch_interval_blocks_may_overlap_and_the_environment_overrides(monkey
 def test_nodata_stays_nodata_on_spacenet(spacenet, tmp_path):
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     image, _ = spacenet
     norm = {"mean": [800, 800, 800, 200], "std": [400, 400, 400, 100]}
@@ -323,7 +317,7 @@ def test_uint16_copy_gives_the_same_activation(massachusetts, trained_model, tmp
     import rasterio
     from rasterio.windows import Window
 
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     image, _ = massachusetts
     crops = {}
@@ -347,7 +341,7 @@ def test_raster_smaller_than_a_tile_works(massachusetts, trained_model, tmp_path
     import rasterio
     from rasterio.windows import Window
 
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     image, _ = massachusetts
     small = tmp_path / "small.tif"
@@ -455,8 +449,8 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
     import rasterio
     from rasterio.windows import Window
 
-    from deepfeature.core import classify
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference import classify
+    from deepfeature.core.inference.classify import classify_raster
 
     image, _ = massachusetts
     with rasterio.open(image) as src:
@@ -500,7 +494,7 @@ def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
     """A second classification reuses the loaded model; rewriting the model file loads the new one."""
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
     from deepfeature.core.progress import RecordingProgress
 
     image, _ = massachusetts
@@ -525,8 +519,8 @@ def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
 
 
 def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
-    from deepfeature.core.classify import gpu_tile_size, minimum_tile_size
-    from deepfeature.core.model import ModelSpec
+    from deepfeature.core.inference.classify import gpu_tile_size, minimum_tile_size
+    from deepfeature.core.nn.model import ModelSpec
 
     def spec(filters):
         return ModelSpec(architecture="unet5", bands=4, classes=("building",), patch_size=256,
@@ -552,7 +546,7 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core import classify as engine
+    from deepfeature.core.inference import classify as engine
 
     path = tmp_path / "tall.tif"
     h, w = 1500, 300
@@ -600,7 +594,7 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
 
 
 def test_rows_move_within_one_buffer_without_losing_any():
-    from deepfeature.core.classify import _move_rows
+    from deepfeature.core.inference.classify import _move_rows
 
     rng = np.random.default_rng(1)
     for d0, s0, n in ((0, 7, 20), (7, 0, 20), (3, 5, 30), (5, 3, 30), (0, 40, 10), (4, 4, 9)):
@@ -614,7 +608,7 @@ def test_rows_move_within_one_buffer_without_losing_any():
 def test_reflected_rows_are_copied_as_slice_runs():
     """Tiles over the raster's edges are cut with a few plain slice copies (index runs): the same pixels
     as indexing with the reflected indices, for rasters smaller than a tile too."""
-    from deepfeature.core.classify import index_runs, reflect_index, run_slices
+    from deepfeature.core.inference.classify import index_runs, reflect_index, run_slices
 
     rng = np.random.default_rng(0)
     for size in (1, 2, 3, 17, 300):
@@ -634,7 +628,7 @@ def test_reflected_rows_are_copied_as_slice_runs():
 @pytest.mark.parametrize("size,tile", [(16384, 2896), (16384, 4096), (20000, 1024), (1182, 1024),
                                        (3000, 512)])
 def test_tiles_are_fitted_to_the_window_and_cover_it(size, tile):
-    from deepfeature.core.classify import _tiling, make_grid
+    from deepfeature.core.inference.classify import _tiling, make_grid
 
     window = (5, 3, size, size - 100)
     grid = make_grid(window, tile, 107, 16)
@@ -659,8 +653,8 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     once on the whole (reflection-padded) image, whatever the tile size."""
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
-    from deepfeature.core.model import load_model, receptive_field
+    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.nn.model import load_model, receptive_field
 
     image, _ = massachusetts
     crop = tmp_path / "crop.tif"
@@ -694,7 +688,7 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     top = np.sort(feats, axis=-1)
     clear = (top[..., -1] - top[..., -2] > 1e-3) & (np.abs(top[..., -1] - 0.5) > 1e-3)  # no near tie
     assert (ids[clear] == expected[clear]).all() and len(np.unique(ids)) > 1
-    from deepfeature.core.postprocess import activation_to_classification
+    from deepfeature.core.postprocessing.postprocess import activation_to_classification
 
     activation_to_classification(tmp_path / "act{}.tif".format(TILE), tmp_path / "a2c.tif")
     with rasterio.open(tmp_path / "a2c.tif") as a2c:
@@ -717,7 +711,7 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
     code = (
         "import sys; sys.path.insert(0, {plugins!r}); sys.path.insert(0, {bench!r})\n"
         "import bench_classify as bc\n"
-        "from deepfeature.core.classify import classify_raster\n"
+        "from deepfeature.core.inference.classify import classify_raster\n"
         "m = bc.make_model({tmp!r} + '/m.keras', depth=3, filters=4)\n"
         "bc.make_raster({tmp!r} + '/in.tif', 700)\n"
         "classify_raster({tmp!r} + '/in.tif', m, {tmp!r} + '/out.tif', tile_size=100, batch_size=3,\n"
@@ -732,7 +726,7 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     cached = os.listdir(tmp_path / "cache" / "deepfeature" / "jax")
     assert any(name.startswith("jit_deepfeature_inference") for name in cached), cached
-    from deepfeature.core.classify import classify_raster
+    from deepfeature.core.inference.classify import classify_raster
 
     res = classify_raster(tmp_path / "in.tif", tmp_path / "m.keras", tmp_path / "tf.tif", tile_size=256,
                           device="cpu")  # this process: TensorFlow, other tiles

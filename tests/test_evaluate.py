@@ -60,7 +60,7 @@ def write_label_raster(path, mask, classes, ignore=255):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labelraster import label_tags
+    from deepfeature.core.label_format import label_tags
 
     img = np.full(mask.shape, 7, dtype="uint8")
     with rasterio.open(path, "w", driver="GTiff", width=mask.shape[1], height=mask.shape[0], count=2,
@@ -76,8 +76,8 @@ def test_multiclass_classification_with_ignore_and_nodata(tmp_path, monkeypatch)
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core import postprocess
-    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.postprocessing import postprocess
+    from deepfeature.core.postprocessing.evaluate import evaluate
 
     monkeypatch.setattr(postprocess, "STRIP_ROWS", 7)
     rng = np.random.default_rng(1)
@@ -113,7 +113,7 @@ def test_multiclass_classification_with_ignore_and_nodata(tmp_path, monkeypatch)
 
 def test_reference_on_a_sub_grid(tmp_path):
     """A prediction made with EXTENT (a window) is compared with the matching part of the reference."""
-    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.postprocessing.evaluate import evaluate
 
     ref = np.zeros((60, 50), dtype="uint8")
     ref[20:40, 10:30] = 1
@@ -167,7 +167,7 @@ def test_burned_mask_is_the_label_raster_mask(massachusetts, mass_labels):  # no
 def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_path):
     """Other class names (compared by number) and a reference without features get a warning; the
     algorithm writes only the reports asked for."""
-    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.postprocessing.evaluate import evaluate
     from deepfeature.core.progress import RecordingProgress
 
     act = np.zeros((30, 30), dtype="float32")
@@ -205,7 +205,7 @@ def _scene_with_classified_labels(folder, class_map, class_names, seed=31, size=
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labels import build_label_raster_from_classification
+    from deepfeature.core.labels.build import build_label_raster_from_classification
 
     from .test_sampling import synthetic_scene
 
@@ -224,9 +224,9 @@ def _scene_with_classified_labels(folder, class_map, class_names, seed=31, size=
 
 
 def _train_from_template(folder, label, epochs=1):
-    from deepfeature.core.model import ModelSpec, initialize_model, read_metadata
+    from deepfeature.core.nn.model import ModelSpec, initialize_model, read_metadata
     from deepfeature.core.progress import RecordingProgress
-    from deepfeature.core.train import TrainConfig, train_model
+    from deepfeature.core.training.train import TrainConfig, train_model
 
     init, trained = folder / "init.keras", folder / "trained.keras"
     initialize_model(ModelSpec(classes=(), patch_size=32, base_filters=4, depth=3), init, seed=2,
@@ -246,14 +246,14 @@ def test_class_ids_that_skip_numbers_carry_through_the_workflow(tmp_path):
     import rasterio
     from shapely import from_wkb
 
-    from deepfeature.core.classify import classify_raster
-    from deepfeature.core.evaluate import evaluate
-    from deepfeature.core.labelraster import TAG_CLASSES, read_info
-    from deepfeature.core.postprocess import (
+    from deepfeature.core.activation_format import read_activation_info
+    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.label_format import TAG_CLASSES, read_info
+    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing.postprocess import (
         activation_to_classification,
         activation_to_points,
         activation_to_polygons,
-        read_activation_info,
     )
     from deepfeature.core.progress import RecordingProgress
 
@@ -299,9 +299,9 @@ def test_one_class_with_id_3_is_predicted_as_3(tmp_path):
     """'Build Label Raster from Classification' with CLASS_MAP '1=3': a one-class model predicts 3."""
     import rasterio
 
-    from deepfeature.core.classify import classify_raster
-    from deepfeature.core.evaluate import evaluate
-    from deepfeature.core.postprocess import activation_to_classification
+    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing.postprocess import activation_to_classification
 
     image, label = _scene_with_classified_labels(tmp_path, "1=3", None, seed=32)
     model, spec = _train_from_template(tmp_path, label)

@@ -127,7 +127,7 @@ def test_cancel_raises_canceled_error():
 
 def test_atomic_output_leaves_nothing_on_failure(tmp_path):
     from deepfeature.core.errors import OutputError
-    from deepfeature.core.io import atomic_output
+    from deepfeature.core.files import atomic_output
 
     target = tmp_path / "out.tif"
     with pytest.raises(RuntimeError):
@@ -154,7 +154,7 @@ def test_atomic_text_files_get_the_usual_permissions(tmp_path):
     import os
     import stat
 
-    from deepfeature.core.io import write_text_atomic
+    from deepfeature.core.files import write_text_atomic
 
     old = os.umask(0o022)
     try:

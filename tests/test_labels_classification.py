@@ -43,7 +43,7 @@ def warped_reference(classification, image, out):
 
 @pytest.mark.parametrize("scene", [0, 1])
 def test_bakerlake_classification_in_other_crs_with_class_map(run_alg, bakerlake, tmp_path, scene):
-    from deepfeature.core.labelraster import read_info
+    from deepfeature.core.label_format import read_info
 
     scenes, polygons = bakerlake
     image = scenes[scene]
@@ -86,7 +86,7 @@ def test_classification_nodata_and_default_map(run_alg, bakerlake, tmp_path):
 
 def test_class_map_parsing():
     from deepfeature.core.errors import ParameterError
-    from deepfeature.core.labels import class_names_for, parse_class_map
+    from deepfeature.core.labels.build import class_names_for, parse_class_map
 
     assert parse_class_map("1,2=1;5=2") == {1.0: 1, 2.0: 1, 5.0: 2}
     assert parse_class_map(" -1 = 255 \n 7=0 ") == {-1.0: 255, 7.0: 0}
@@ -135,7 +135,7 @@ def test_default_map_keeps_the_ignore_value(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labels import build_label_raster_from_classification
+    from deepfeature.core.labels.build import build_label_raster_from_classification
 
     rng = np.random.default_rng(0)
     mask = rng.choice(np.array([0, 1, 255], dtype="uint8"), size=(40, 50), p=[0.5, 0.3, 0.2])

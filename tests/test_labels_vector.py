@@ -39,7 +39,7 @@ def test_massachusetts_buildings_match_area_and_gdal(run_alg, massachusetts, tmp
     import shapely
     from qgis.core import QgsRasterLayer
 
-    from deepfeature.core.labelraster import read_info
+    from deepfeature.core.label_format import read_info
 
     image, polygons = massachusetts
     before = sha256(image), sha256(polygons)
@@ -99,7 +99,7 @@ def test_spacenet_labels_reprojected_and_nodata_ignored(run_alg, spacenet, tmp_p
 
 @pytest.mark.parametrize("scene", [0, 1])
 def test_bakerlake_class_field_four_classes_and_ignore(run_alg, bakerlake, tmp_path, scene):
-    from deepfeature.core.labelraster import read_info
+    from deepfeature.core.label_format import read_info
 
     scenes, polygons = bakerlake
     image = scenes[scene]
@@ -272,7 +272,7 @@ def test_bad_inputs_fail_clearly_and_leave_nothing(run_alg, massachusetts, space
 # ------------------------------------------------------------------------------------------------
 def test_resolve_classes_rules():
     from deepfeature.core.errors import LabelError
-    from deepfeature.core.labels import LabelLayer, resolve_classes
+    from deepfeature.core.labels.build import LabelLayer, resolve_classes
 
     w = [b"x"] * 3
     by_layers = resolve_classes([LabelLayer("roads", "line", w[:1]), LabelLayer("houses", "polygon", w[:2])])
@@ -301,7 +301,7 @@ def test_cancel_leaves_no_output(massachusetts, tmp_path):
     from osgeo import ogr
 
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     image, polygons = massachusetts
@@ -367,7 +367,7 @@ def _recording_feedback():
 
 
 def test_layer_outside_image_is_skipped_with_warning(run_alg, massachusetts, spacenet, tmp_path):
-    from deepfeature.core.labelraster import read_info
+    from deepfeature.core.label_format import read_info
 
     image, polygons = massachusetts
     far = spacenet[1]  # SpaceNet buildings: another continent
@@ -408,7 +408,7 @@ def test_core_layer_outside_or_empty_warns(massachusetts, tmp_path):
     import shapely
 
     from deepfeature.core.errors import LabelError
-    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     image, polygons = massachusetts
@@ -459,7 +459,7 @@ def _generated_image(path, dtype, nodata):
 def _both_paths(monkeypatch, tmp_path, image, layers, aoi=None, copy_image=True):
     import rasterio
 
-    from deepfeature.core import labels
+    from deepfeature.core.labels import build as labels
     from deepfeature.core.progress import RecordingProgress
 
     outputs, ran = {}, []
@@ -501,7 +501,7 @@ def test_gdal_and_rasterio_paths_agree(monkeypatch, massachusetts, spacenet, tmp
     import rasterio
     import shapely
 
-    from deepfeature.core.labels import LabelLayer
+    from deepfeature.core.labels.build import LabelLayer
 
     aoi, copy_image = None, not case.endswith("mask_only") and not case.endswith("_mask")
     if case.startswith("massachusetts"):
@@ -570,7 +570,7 @@ def test_label_raster_colour_interpretation_reads_without_warning(monkeypatch, c
     from rasterio.enums import ColorInterp
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labels import LabelLayer
+    from deepfeature.core.labels.build import LabelLayer
 
     interps = [ColorInterp[name] for name in bands.split()]
     data = np.stack([np.arange(300 * 260, dtype=np.uint8).reshape(300, 260) + 40 * i
@@ -614,7 +614,7 @@ def test_cancel_at_any_point_leaves_no_output(bakerlake, tmp_path, copy_image):
     """Cancel after the 1st, 2nd, ... progress report (inside GDAL's rasterizer and the copy too): every
     report but the last is followed by a cancel check, and a canceled run leaves nothing behind."""
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     scenes, polygons = bakerlake
@@ -645,7 +645,7 @@ def test_gdal_path_with_osgeo_exceptions_enabled(bakerlake, tmp_path):
     from osgeo import gdal, ogr
 
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     scenes, polygons = bakerlake
@@ -679,8 +679,8 @@ def test_south_up_image_gives_the_flipped_labels(monkeypatch, tmp_path):
     import shapely
     from affine import Affine
 
-    from deepfeature.core.classify import _extent_window
-    from deepfeature.core.labels import LabelLayer, build_label_raster_from_classification
+    from deepfeature.core.inference.classify import _extent_window
+    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_classification
 
     north = _generated_image(tmp_path / "north.tif", "uint8", None)
     with rasterio.open(north) as src:
@@ -729,7 +729,7 @@ def test_class_names_from_tables_and_twin_layers(run_alg, tmp_path):
     from osgeo import ogr, osr
     from qgis.core import QgsProcessingException
 
-    from deepfeature.core.labelraster import read_info
+    from deepfeature.core.label_format import read_info
 
     image = _generated_image(tmp_path / "image.tif", "uint8", None)
     srs = osr.SpatialReference()

@@ -15,13 +15,8 @@ from .conftest import PLUGINS
 
 keras = pytest.importorskip("keras")
 
-from deepfeature.core.errors import (  # noqa: E402
-    CanceledError,
-    ModelFileError,
-    OutputError,
-    ParameterError,
-)
-from deepfeature.core.model import (  # noqa: E402
+from deepfeature.core.errors import CanceledError, ModelFileError, OutputError, ParameterError  # noqa: E402
+from deepfeature.core.nn.model import (  # noqa: E402
     ARCHITECTURES,
     METADATA_MEMBER,
     ModelMetadata,
@@ -152,7 +147,7 @@ def test_seed_makes_weights_reproducible_and_architectures_differ():
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_folded_inference_twin_gives_the_same_probabilities(architecture):
-    from deepfeature.core.layers import fold_batch_norm
+    from deepfeature.core.nn.architectures import fold_batch_norm
 
     spec = tiny(architecture, ("road", "building"), dropout=0.2)
     model = build_model(spec, seed=5)
@@ -435,7 +430,7 @@ def test_read_metadata_needs_no_keras(saved):
         "            raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "sys.path.insert(0, {plugins!r})\n"
-        "from deepfeature.core.model import read_metadata\n"
+        "from deepfeature.core.nn.model import read_metadata\n"
         "meta = read_metadata({path!r})\n"
         "print(meta.spec.architecture, meta.field_of_view, meta.parameters)\n"
     ).format(plugins=str(PLUGINS), path=str(saved))
@@ -493,7 +488,7 @@ def test_resolve_spec_from_a_label_raster(tmp_path):
     rasterio = pytest.importorskip("rasterio")
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labelraster import label_tags
+    from deepfeature.core.label_format import label_tags
 
     path = tmp_path / "labels.tif"
     profile = dict(driver="GTiff", width=8, height=8, count=5, dtype="uint8", crs="EPSG:32618",
@@ -514,7 +509,7 @@ def test_resolve_spec_keeps_the_template_class_ids(tmp_path):
     rasterio = pytest.importorskip("rasterio")
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labelraster import label_tags
+    from deepfeature.core.label_format import label_tags
 
     def template(name, classes):
         path = tmp_path / name

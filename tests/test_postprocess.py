@@ -28,7 +28,7 @@ def write_activation(path, bands, classes=None, nodata=-1.0, tagged=True):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.postprocess import activation_tags
+    from deepfeature.core.activation_format import activation_tags
 
     bands = np.asarray(bands, dtype="float32")
     if bands.ndim == 2:
@@ -57,7 +57,7 @@ def blobs(shape=(300, 260), seed=3):
 @pytest.fixture()
 def small_strips(monkeypatch):
     """Force many strips so objects cross strip borders."""
-    from deepfeature.core import postprocess
+    from deepfeature.core.postprocessing import postprocess
 
     monkeypatch.setattr(postprocess, "STRIP_ROWS", 16)
 
@@ -77,7 +77,7 @@ def numpy_objects(cls, min_px):
 def test_classification_min_area_matches_whole_array(tmp_path, small_strips):
     import rasterio
 
-    from deepfeature.core.postprocess import activation_to_classification
+    from deepfeature.core.postprocessing.postprocess import activation_to_classification
 
     act = blobs()
     act[0:5, 0:5] = -1.0  # NoData corner
@@ -100,11 +100,8 @@ def test_classification_min_area_matches_whole_array(tmp_path, small_strips):
 def test_otsu_and_multiclass_argmax(tmp_path):
     import rasterio
 
-    from deepfeature.core.postprocess import (
-        activation_to_classification,
-        otsu_threshold,
-        read_activation_info,
-    )
+    from deepfeature.core.activation_format import read_activation_info
+    from deepfeature.core.postprocessing.postprocess import activation_to_classification, otsu_threshold
 
     rng = np.random.default_rng(0)
     bimodal = np.where(rng.random((120, 100)) < 0.3, rng.normal(0.8, 0.05, (120, 100)),
@@ -127,7 +124,7 @@ def test_otsu_and_multiclass_argmax(tmp_path):
 def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
     from shapely import from_wkb
 
-    from deepfeature.core.postprocess import activation_to_polygons
+    from deepfeature.core.postprocessing.postprocess import activation_to_polygons
 
     act = blobs()
     src = write_activation(tmp_path / "act.tif", act, {1: "building"})
@@ -162,7 +159,7 @@ def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
 def test_fill_holes(tmp_path):
     from shapely import from_wkb
 
-    from deepfeature.core.postprocess import activation_to_polygons
+    from deepfeature.core.postprocessing.postprocess import activation_to_polygons
 
     ring = np.zeros((40, 40), dtype="float32")
     ring[5:35, 5:35] = 0.9
@@ -178,7 +175,7 @@ def test_fill_holes(tmp_path):
 def test_points_count_objects_and_split_touching(tmp_path, small_strips):
     from shapely import from_wkb
 
-    from deepfeature.core.postprocess import activation_to_points
+    from deepfeature.core.postprocessing.postprocess import activation_to_points
 
     act = blobs()
     src = write_activation(tmp_path / "act.tif", act)
@@ -205,7 +202,10 @@ def test_real_activation_polygons_match_classification(lower_third_activation, t
     import rasterio
     from shapely import from_wkb
 
-    from deepfeature.core.postprocess import activation_to_classification, activation_to_polygons
+    from deepfeature.core.postprocessing.postprocess import (
+        activation_to_classification,
+        activation_to_polygons,
+    )
 
     act_path, _ = lower_third_activation
     cls_path = tmp_path / "cls.tif"
@@ -234,7 +234,7 @@ def test_algorithms_write_styled_outputs(run_alg, tmp_path):
     import rasterio
     from qgis.core import QgsRasterLayer
 
-    from deepfeature.core.postprocess import class_rgb
+    from deepfeature.core.class_table import class_rgb
 
     with rasterio.open(res["OUTPUT"]) as ds:
         cmap = ds.colormap(1)
@@ -290,8 +290,8 @@ def test_points_lie_on_their_objects(tmp_path, small_strips, monkeypatch, large)
     import rasterio
     from shapely import from_wkb
 
-    from deepfeature.core import postprocess
-    from deepfeature.core.postprocess import activation_to_points
+    from deepfeature.core.postprocessing import postprocess
+    from deepfeature.core.postprocessing.postprocess import activation_to_points
 
     if large:
         monkeypatch.setattr(postprocess, "MAX_SPLIT_PIXELS", 100)  # the ring's box is 37 x 37
@@ -338,7 +338,7 @@ def test_raster_output_must_be_a_geotiff_name(run_alg, tmp_path):
 def test_empty_results_say_why(tmp_path):
     """Nothing found: the warning gives the highest activation against the threshold, or names
     MIN_AREA when only small objects reach it."""
-    from deepfeature.core.postprocess import (
+    from deepfeature.core.postprocessing.postprocess import (
         activation_to_classification,
         activation_to_points,
         activation_to_polygons,
@@ -386,7 +386,8 @@ def test_minimum_area_in_degrees_is_warned(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.postprocess import activation_tags, activation_to_classification
+    from deepfeature.core.activation_format import activation_tags
+    from deepfeature.core.postprocessing.postprocess import activation_to_classification
     from deepfeature.core.progress import RecordingProgress
 
     act = np.zeros((40, 40), dtype="float32")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from deepfeature.core.errors import LabelError, RasterError
-from deepfeature.core.labelraster import label_tags
+from deepfeature.core.label_format import label_tags
 from deepfeature.core.normalization import Normalization
-from deepfeature.core.sampling import (
+from deepfeature.core.training.sampling import (
     LabelSource,
     PatchSampler,
     Region,
@@ -20,7 +20,7 @@ from deepfeature.core.sampling import (
     grid_windows,
     holdout_regions,
 )
-from deepfeature.core.targets import (
+from deepfeature.core.training.targets import (
     IGNORE,
     TargetCoder,
     expand_solid,
@@ -414,7 +414,7 @@ def test_augment_keeps_image_and_mask_aligned():
 def test_augmentation_without_zoom_only_moves_whole_pixels(tmp_path):
     """AUGMENT_ZOOM off (the default): flips and quarter turns only, so each augmented patch holds
     exactly its unaugmented codes, rearranged, and at least some patches are rearranged."""
-    from deepfeature.core.sampling import sample_batch
+    from deepfeature.core.training.sampling import sample_batch
 
     sources, sampler, _, _ = _batch_sources(tmp_path, cache=(0.0, 0.0))
     wins = sampler.draw(32, 1.0, np.random.default_rng(2))
@@ -479,7 +479,7 @@ def _batch_sources(tmp_path, cache=None, dtype="uint8", nodata=None):
 
 
 def test_batches_from_memory_and_from_windows_are_identical(tmp_path):
-    from deepfeature.core.sampling import sample_batch
+    from deepfeature.core.training.sampling import sample_batch
 
     windowed, sampler, _, _ = _batch_sources(tmp_path)
     cached, _, _, _ = _batch_sources(tmp_path, cache=(1.0, 3.0))
@@ -500,7 +500,7 @@ def test_batches_from_memory_and_from_windows_are_identical(tmp_path):
 
 
 def test_unaugmented_batch_is_the_normalized_window_and_its_targets(tmp_path):
-    from deepfeature.core.sampling import sample_batch
+    from deepfeature.core.training.sampling import sample_batch
 
     for cache in (None, (2.0, 2.0)):
         sources, sampler, _, _ = _batch_sources(tmp_path, cache=cache, dtype="uint16", nodata=9999)
@@ -525,7 +525,7 @@ def test_unaugmented_batch_is_the_normalized_window_and_its_targets(tmp_path):
 
 
 def test_augmented_batches_keep_image_and_targets_aligned(tmp_path):
-    from deepfeature.core.sampling import sample_batch
+    from deepfeature.core.training.sampling import sample_batch
 
     sources, sampler, _, _ = _batch_sources(tmp_path, cache=(0.0, 0.0))
     wins = sampler.draw(48, 1.0, np.random.default_rng(2))

@@ -19,7 +19,7 @@ BELOW_HALF = float(np.nextafter(np.float32(0.5), np.float32(0)))  # the float32 
 
 
 def hex_of(class_id: int) -> str:
-    from deepfeature.core.postprocess import class_rgb
+    from deepfeature.core.class_table import class_rgb
 
     return "#{:02x}{:02x}{:02x}".format(*class_rgb(class_id))
 

@@ -14,7 +14,7 @@ import pytest
 
 from deepfeature.core.errors import CanceledError, TrainingError
 from deepfeature.core.progress import Progress, RecordingProgress
-from deepfeature.core.targets import LOSSES
+from deepfeature.core.training.targets import LOSSES
 
 from .conftest import PLUGINS
 from .test_sampling import (
@@ -29,7 +29,7 @@ TINY = dict(patch_size=32, base_filters=4, depth=3)
 
 
 def tiny_config(**kw):
-    from deepfeature.core.train import TrainConfig
+    from deepfeature.core.training.train import TrainConfig
 
     base = dict(epochs=2, patches_per_epoch=32, patches_per_batch=8, workers=1, seed=3)
     base.update(kw)
@@ -39,7 +39,7 @@ def tiny_config(**kw):
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
     """(initialized tiny model, training label raster, second label raster) in a module folder."""
-    from deepfeature.core.model import ModelSpec, initialize_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model
 
     folder = tmp_path_factory.mktemp("train")
     model = folder / "init.keras"
@@ -50,7 +50,7 @@ def scene(tmp_path_factory):
 
 
 def weights(path):
-    from deepfeature.core.model import load_model
+    from deepfeature.core.nn.model import load_model
 
     model, meta = load_model(path)
     return model.get_weights(), meta
@@ -75,8 +75,8 @@ class CancelOnMessage(Progress):
 def test_losses_weight_pixels_and_ignore():
     import keras
 
-    from deepfeature.core.losses import WarmupExponentialDecay, WeightedSegmentationLoss
-    from deepfeature.core.targets import make_targets
+    from deepfeature.core.training.losses import WarmupExponentialDecay, WeightedSegmentationLoss
+    from deepfeature.core.training.targets import make_targets
 
     rng = np.random.default_rng(0)
     mask = (rng.random((2, 16, 16)) > 0.7).astype(np.uint8)
@@ -120,8 +120,8 @@ def test_losses_weight_pixels_and_ignore():
 def test_batches_do_not_depend_on_worker_count(scene):
     import keras
 
-    from deepfeature.core.model import read_metadata
-    from deepfeature.core.train import BatchMaker, _make_dataset
+    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.training.train import BatchMaker, _make_dataset
     from deepfeature.tests.test_sampling import prepared
 
     _, a, _ = scene
@@ -149,7 +149,7 @@ def test_batches_do_not_depend_on_worker_count(scene):
 
 
 def test_pipeline_workers():
-    from deepfeature.core.train import TrainConfig, pipeline_workers
+    from deepfeature.core.training.train import TrainConfig, pipeline_workers
 
     assert TrainConfig().workers == 0  # automatic
     assert pipeline_workers(3, True) == 3 and pipeline_workers(3, False) == 3
@@ -159,8 +159,8 @@ def test_pipeline_workers():
 
 
 def test_train_writes_best_model_report_and_config_and_reruns_identically(scene, tmp_path):
-    from deepfeature.core.model import read_metadata
-    from deepfeature.core.train import TrainRun, train_from_config, train_model
+    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.training.train import TrainRun, train_from_config, train_model
 
     model, a, b = scene
     cfg = tiny_config(epochs=3, class_weight_max=2.0, blur_distance_max=2.0, workers=2)
@@ -206,7 +206,7 @@ def test_train_writes_best_model_report_and_config_and_reruns_identically(scene,
 
 
 def test_cancel_keeps_best_model_and_resume_finishes(scene, tmp_path):
-    from deepfeature.core.train import checkpoint_dir_for, train_model
+    from deepfeature.core.training.train import checkpoint_dir_for, train_model
 
     model, a, _ = scene
     out = tmp_path / "c.keras"
@@ -241,14 +241,14 @@ RESUME_SCRIPT = """
 import os, sys
 sys.path.insert(0, {plugins!r})
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from deepfeature.core.train import TrainConfig, train_model
+from deepfeature.core.training.train import TrainConfig, train_model
 cfg = TrainConfig(**{cfg!r})
 train_model({model!r}, [{a!r}], None, {out!r}, cfg)
 """
 
 
 def test_resume_after_sigkill_ends_with_same_epoch_count(scene, tmp_path):
-    from deepfeature.core.train import checkpoint_dir_for, train_model
+    from deepfeature.core.training.train import checkpoint_dir_for, train_model
 
     model, a, _ = scene
     out = tmp_path / "k.keras"
@@ -276,7 +276,7 @@ def test_resume_after_sigkill_ends_with_same_epoch_count(scene, tmp_path):
 def test_validation_without_a_class_is_warned_and_not_scored_zero(scene, tmp_path):
     """A class absent from the validation truth has an undefined IoU (not 0, which false positives would
     give): the user is told, and the best epoch is chosen on what can be measured."""
-    from deepfeature.core.train import iou_per_class, train_model
+    from deepfeature.core.training.train import iou_per_class, train_model
 
     # Truth rows: background 10 px, class 1 none; prediction: 3 false positives of class 1.
     assert np.isnan(iou_per_class(np.array([[7, 3], [0, 0]]))[1])
@@ -293,7 +293,7 @@ def test_validation_without_a_class_is_warned_and_not_scored_zero(scene, tmp_pat
 
 
 def test_refine_changes_weights_and_keeps_normalization(scene, tmp_path):
-    from deepfeature.core.train import train_model
+    from deepfeature.core.training.train import train_model
 
     model, a, b = scene
     first = train_model(model, [a], None, str(tmp_path / "A.keras"), tiny_config())
@@ -311,8 +311,8 @@ def test_refine_changes_weights_and_keeps_normalization(scene, tmp_path):
 
 
 def test_multiclass_with_ignore_and_solid_distance(tmp_path):
-    from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.training.train import train_model
 
     image, mask = synthetic_scene(h=128, w=128, seed=21)
     multi = mask.copy()
@@ -337,8 +337,8 @@ def test_massachusetts_training_beats_trivial_baseline(massachusetts, tmp_path):
     """A short CPU run (patch 64, 8 base filters) already beats 'everything is a building' clearly."""
     import rasterio
 
-    from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.training.train import train_model
 
     train, val = massachusetts_label_rasters(tmp_path, massachusetts)
     with rasterio.open(val) as src:
@@ -369,8 +369,8 @@ def test_massachusetts_training_beats_trivial_baseline(massachusetts, tmp_path):
 
 @pytest.mark.realdata
 def test_bakerlake_four_classes_with_ignore(bakerlake, tmp_path):
-    from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.training.train import train_model
 
     rasters = bakerlake_label_rasters(tmp_path, bakerlake)
     classes = ("water", "forest", "road", "building")
@@ -386,7 +386,7 @@ def test_bakerlake_four_classes_with_ignore(bakerlake, tmp_path):
 def test_run_configuration_paths_work_from_any_folder(tmp_path, monkeypatch):
     """The written configuration holds absolute paths; a hand-written one with relative paths is read
     against its own folder, so CONFIG re-runs whatever the working folder."""
-    from deepfeature.core.train import TrainConfig, TrainRun
+    from deepfeature.core.training.train import TrainConfig, TrainRun
 
     work = tmp_path / "project"
     work.mkdir()
@@ -407,8 +407,8 @@ def test_run_configuration_paths_work_from_any_folder(tmp_path, monkeypatch):
 def test_other_class_names_and_unlabelled_classes_are_warned(scene, tmp_path):
     """Labels whose class names are not the model's train by class number, with a warning; a model
     class without any training pixel is named, since the model cannot learn it."""
-    from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.training.train import train_model
 
     model, a, _ = scene
     two = tmp_path / "two.keras"

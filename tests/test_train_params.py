@@ -13,7 +13,7 @@ import pytest
 
 from deepfeature.core.errors import ParameterError
 from deepfeature.core.progress import PROGRESS, RecordingProgress
-from deepfeature.core.targets import IGNORE
+from deepfeature.core.training.targets import IGNORE
 
 from .test_sampling import prepared, synthetic_scene, write_label_raster
 
@@ -32,7 +32,7 @@ def tiny_config(**kw):
 def scene(tmp_path_factory):
     """A tiny one-class model, the same model frozen (no trainable weight), a training and a validation
     label raster (64 x 64, uint8)."""
-    from deepfeature.core.model import ModelSpec, initialize_model, load_model, save_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model, load_model, save_model
 
     folder = tmp_path_factory.mktemp("train_params")
     model = folder / "init.keras"
@@ -48,7 +48,7 @@ def scene(tmp_path_factory):
 
 
 def model_weights(path):
-    from deepfeature.core.model import load_model
+    from deepfeature.core.nn.model import load_model
 
     model, meta = load_model(path)
     return model, model.get_weights(), meta
@@ -75,8 +75,8 @@ def test_early_stopping_stops_when_validation_does_not_improve(scene, tmp_path):
 
     (A learning rate of 1e-12 alone is not enough: batch normalization's moving statistics are updated by
     every training step whatever the learning rate, and they move the validation score.)"""
-    from deepfeature.core.model import read_metadata
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.training.train import train_model
 
     epochs = 4
     for patience in (1, 2):
@@ -118,7 +118,7 @@ EPOCH_LINE = re.compile(
 def test_patch_sampling_rate_sets_the_patches_per_epoch(scene, tmp_path):
     """PATCHES_PER_EPOCH 0: ceil(rate * labelled pixels / patch area) patches, rounded up to whole
     batches; the epoch really trains that many batches; twice the rate, about twice the patches."""
-    from deepfeature.core.train import patches_per_epoch, train_model
+    from deepfeature.core.training.train import patches_per_epoch, train_model
 
     image, mask = synthetic_scene(h=64, w=64, seed=11)
     mask = mask.copy()
@@ -150,8 +150,8 @@ def test_patch_sampling_rate_sets_the_patches_per_epoch(scene, tmp_path):
 
 def validation_patches(path, metadata, config):
     """The validation patches, masks of a run as ``_train`` builds them: grid windows with labels."""
-    from deepfeature.core.sampling import LabelSource, grid_windows
-    from deepfeature.core.train import BatchMaker
+    from deepfeature.core.training.sampling import LabelSource, grid_windows
+    from deepfeature.core.training.train import BatchMaker
 
     spec = metadata.spec
     source = LabelSource(path, spec.bands, tuple(spec.classes), model_ids=spec.ids)
@@ -170,8 +170,8 @@ def test_output_model_is_the_best_epoch_not_the_last(scene, tmp_path, monkeypatc
     """Validation truth that is the inverse of the training truth (building <-> ground on the same
     image): the more the model learns buildings, the worse it scores, so the best epoch is an early one.
     The written model scores exactly the best epoch's validation IoU and holds its weights."""
-    from deepfeature.core import train
-    from deepfeature.core.train import checkpoint_dir_for, train_model
+    from deepfeature.core.training import train
+    from deepfeature.core.training.train import checkpoint_dir_for, train_model
 
     image, mask = synthetic_scene(h=64, w=64, seed=12)
     inverted = write_label_raster(tmp_path / "inverted.tif", image, 1 - mask)
@@ -210,8 +210,9 @@ def test_output_model_is_the_best_epoch_not_the_last(scene, tmp_path, monkeypatc
 
 
 def test_device_gpu_without_a_gpu_is_refused_before_scanning(scene, tmp_path, monkeypatch):
-    from deepfeature.core import deps, train
-    from deepfeature.core.sampling import LabelSource
+    from deepfeature.core import deps
+    from deepfeature.core.training import train
+    from deepfeature.core.training.sampling import LabelSource
 
     keras = deps.keras_backend_module()
     if train.gpu_available(keras):  # a machine with a GPU: make it one without
@@ -237,7 +238,7 @@ def test_device_gpu_without_a_gpu_is_refused_before_scanning(scene, tmp_path, mo
 
 
 def test_confusion_and_iou_exclude_ignore_pixels():
-    from deepfeature.core.train import confusion, iou_per_class
+    from deepfeature.core.training.train import confusion, iou_per_class
 
     rng = np.random.default_rng(0)
     n = 4
@@ -275,8 +276,8 @@ def test_confusion_and_iou_exclude_ignore_pixels():
 def test_label_rasters_of_other_sizes_and_types_train_together(scene, tmp_path):
     """A uint8 and a uint16 label raster (other sizes, NoData in one) in one run: the normalization is the
     pooled per-band mean / std over the labelled pixels of both."""
-    from deepfeature.core.model import read_metadata
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.training.train import train_model
 
     img8, mask8 = synthetic_scene(h=96, w=64, seed=31)
     mask8 = mask8.copy()
@@ -318,8 +319,8 @@ def fmt(value) -> str:
 
 @pytest.mark.slow
 def test_epoch_log_line_names_losses_and_the_iou_of_each_class(tmp_path):
-    from deepfeature.core.model import ModelSpec, initialize_model
-    from deepfeature.core.train import train_model
+    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.training.train import train_model
 
     classes = {1: "building", 2: "road"}
     paths = []
@@ -386,8 +387,8 @@ class CancelWhileValidating(RecordingProgress):
 
 @pytest.mark.slow
 def test_cancel_while_validating_discards_the_epoch_and_writes_the_best_so_far(scene, tmp_path):
-    from deepfeature.core.model import read_metadata
-    from deepfeature.core.train import Checkpoint, _load_arrays, checkpoint_dir_for, train_model
+    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.training.train import Checkpoint, _load_arrays, checkpoint_dir_for, train_model
 
     cfg = tiny_config(epochs=3, patches_per_epoch=16, patches_per_batch=8)
     steps = 2
@@ -419,7 +420,7 @@ def test_cancel_while_validating_discards_the_epoch_and_writes_the_best_so_far(s
 
 
 def test_ignore_pixels_keep_their_image_values_and_nodata_reads_as_the_mean(tmp_path):
-    from deepfeature.core.sampling import sample_batch
+    from deepfeature.core.training.sampling import sample_batch
 
     image, mask = synthetic_scene(h=64, w=64, seed=41)
     image = image.astype(np.uint16) * 4 + 100

@@ -118,7 +118,7 @@ def test_evaluate_prediction_without_crs_on_the_reference_grid(tmp_path):
     import rasterio
 
     from deepfeature.core.errors import LabelError
-    from deepfeature.core.evaluate import evaluate
+    from deepfeature.core.postprocessing.evaluate import evaluate
     from deepfeature.core.progress import RecordingProgress
 
     ref = np.zeros((40, 50), dtype="uint8")

@@ -1,6 +1,6 @@
 """Training targets built from a label mask: solid expansion, blurred edges, per-pixel loss weights.
 
-Masks here are the *internal* class masks of :mod:`deepfeature.core.sampling`: ``uint8`` with 0 for
+Masks here are the *internal* class masks of :mod:`deepfeature.core.training.sampling`: ``uint8`` with 0 for
 background, ``1..K`` for the feature classes and :data:`IGNORE` for pixels that must not count (the label
 raster's ignore value and image NoData).
 """
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-#: Public loss names (the LOSS parameter), implemented in :mod:`deepfeature.core.losses`.
+#: Public loss names (the LOSS parameter), implemented in :mod:`deepfeature.core.training.losses`.
 LOSSES = ("cross_entropy", "dice", "kld", "cross_entropy_dice")
 #: Internal value of pixels that never contribute to the loss or the metrics.
 IGNORE = 255

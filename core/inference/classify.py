@@ -55,18 +55,13 @@ import weakref
 from dataclasses import dataclass
 from typing import Sequence
 
-from .device import DEVICES, device_scope, host_threads
-from .errors import ModelFileError, OutputError, ParameterError, RasterError
-from .io import atomic_output, check_output_path, require_file, same_file
-from .normalization import Normalization
-from .postprocess import (
-    ACTIVATION_NODATA,
-    CLASS_NODATA,
-    activation_tags,
-    classify_block,
-    describe_classification,
-)
-from .progress import Progress, count, ensure
+from ..activation_format import ACTIVATION_NODATA, CLASS_NODATA, activation_tags, describe_classification
+from ..device import DEVICES, device_scope, host_threads
+from ..errors import ModelFileError, OutputError, ParameterError, RasterError
+from ..files import atomic_output, check_output_path, require_file, same_file
+from ..normalization import Normalization
+from ..postprocessing.postprocess import classify_block
+from ..progress import Progress, count, ensure
 
 CLASSIFICATION_THRESHOLD = 0.5  # OUTPUT_CLASSIFICATION: 'Activation to Classification' at its default
 DEFAULT_TILE_SIZE = 1024
@@ -159,8 +154,8 @@ def gpu_tile_size(spec, batch_size: int, margin: int, memory: int | None = None)
     """The automatic TILE_SIZE on a GPU for this model and batch size (see :data:`GPU_MAX_TILE_SIZE`);
     ``memory``: the GPU's bytes (default: asked from the Keras backend)."""
     if memory is None:
-        from . import deps
-        from .device import gpu_memory_bytes
+        from .. import deps
+        from ..device import gpu_memory_bytes
 
         memory = gpu_memory_bytes(deps.keras_backend_module())
     budget = min(GPU_ACTIVATION_BYTES, (memory or 8 << 30) // GPU_MEMORY_SHARE)
@@ -355,7 +350,7 @@ def _profile(src, window, count: int, dtype: str, nodata) -> dict:
     from rasterio.windows import Window
     from rasterio.windows import transform as window_transform
 
-    from .labels import creation_options
+    from ..labels.build import creation_options
 
     col0, row0, width, height = window
     profile = dict(
@@ -790,7 +785,7 @@ def _inference_loop(model, device: str, in_q, out_q, free_q, stop, stats, per_ti
             probs = np.asarray(out, dtype=np.float32)  # waits for the device
         _put(out_q, ("batch", seq, ids, zones, probs), stop)
 
-    from . import deps
+    from .. import deps
 
     try:
         with device_scope(deps.keras_backend_module(), device):
@@ -858,7 +853,7 @@ class _Writer(threading.Thread):
 
 
 def _is_label_raster(src) -> bool:
-    from .labelraster import TAG_MARKER
+    from ..label_format import TAG_MARKER
 
     return src.tags().get(TAG_MARKER) == "1"
 
@@ -915,9 +910,9 @@ def inference_twin(model, spec, policy: str | None = None, folded: bool = True):
     """A copy of ``model`` for inference built under the dtype ``policy`` (e.g. ``mixed_bfloat16``;
     default: the current one), with its batch normalisation folded into the convolutions if ``folded``.
     Outputs stay float32."""
-    from . import deps
-    from .layers import fold_batch_norm
-    from .model import build_model
+    from .. import deps
+    from ..nn.architectures import fold_batch_norm
+    from ..nn.model import build_model
 
     keras = deps.keras_backend_module()
     current = keras.mixed_precision.global_policy().name
@@ -935,7 +930,7 @@ def inference_twin(model, spec, policy: str | None = None, folded: bool = True):
 def _device_dtype(dtype: str) -> str:
     """The dtype raw tiles travel in to the model: the strips' own (1-2 bytes per value, not 4), except
     uint16 on PyTorch (whose uint16 tensors support few operations), sent as int32."""
-    from . import deps
+    from .. import deps
 
     if dtype == "uint16" and deps.keras_backend_module().backend.backend() == "torch":
         return "int32"
@@ -955,7 +950,7 @@ def _inference_model(model, mean, std, dtype: str, masked: bool, floating: bool,
       weights ``weights`` (1-D, the zone's width), channels first: (batch, channels, zone, zone) float32.
 
     Built at run time from ``keras.ops`` (never saved to a model file)."""
-    from . import deps
+    from .. import deps
 
     keras = deps.keras_backend_module()
     ops = keras.ops
@@ -1023,9 +1018,9 @@ def _inference_model(model, mean, std, dtype: str, masked: bool, floating: bool,
 def _ready_model(model_path, device: str, progress) -> _ReadyModel:
     """The process-wide cached inference model for this file (path, inode, mtime, size), device and
     Keras backend/policy: rasters classified one after the other with one model compile it once."""
-    from . import deps
-    from .device import gpu_available
-    from .model import load_model, receptive_field
+    from .. import deps
+    from ..device import gpu_available
+    from ..nn.model import load_model, receptive_field
 
     keras = deps.keras_backend_module()
     gpu = device != "cpu" and gpu_available(keras)
@@ -1082,7 +1077,7 @@ def _runner(model, per_tile: bool = False):
     On the other backends ``send`` is ``predict_on_batch`` (a numpy array) and ``run`` passes it on;
     with ``per_tile`` (the CPU) it calls the model one tile at a time: the same speed on the CPU, and
     the model's activations need the memory of one tile, not of the whole batch."""
-    from . import deps
+    from .. import deps
 
     if deps.keras_backend_module().backend.backend() != "jax":
         def predict(x):
@@ -1160,8 +1155,8 @@ def classify_raster(
     from rasterio.enums import Resampling
     from rasterio.windows import Window
 
-    from . import deps
-    from .model import read_metadata
+    from .. import deps
+    from ..nn.model import read_metadata
 
     progress = ensure(progress)
     require_file(input_path, "input raster")

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import LabelError, RasterError, TrainingError
-from .labelraster import LabelRasterInfo, format_classes, read_info
-from .normalization import Normalization
+from ..errors import LabelError, RasterError, TrainingError
+from ..label_format import LabelRasterInfo, format_classes, read_info
+from ..normalization import Normalization
 from .targets import IGNORE, target_margin
 
 #: Ratio cap in the class-balancing density (so a class with a handful of pixels cannot take over).

@@ -19,18 +19,12 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from .errors import LabelError, ParameterError, RasterError
-from .io import atomic_output, check_output_path, require_file, write_text_atomic
-from .labelraster import format_classes, read_info
-from .postprocess import (
-    CLASS_NODATA,
-    class_names_from_tags,
-    classify_block,
-    read_activation_info,
-    read_activation_strip,
-    strips,
-)
-from .progress import Progress, ensure
+from ..activation_format import CLASS_NODATA, class_names_from_tags, read_activation_info
+from ..errors import LabelError, ParameterError, RasterError
+from ..files import atomic_output, check_output_path, require_file, write_text_atomic
+from ..label_format import format_classes, read_info
+from ..progress import Progress, ensure
+from .postprocess import classify_block, read_activation_strip, strips
 
 #: Longest side of the error picture (pixels); larger rasters are sampled.
 PICTURE_SIZE = 1024

@@ -23,12 +23,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from . import __version__
-from .errors import ModelFileError, OutputError, ParameterError
-from .io import atomic_output, check_output_path, write_text_atomic
-from .labelraster import MAX_CLASS_ID, format_classes
-from .normalization import Normalization
-from .progress import Progress, count, ensure
+from .. import __version__
+from ..class_table import MAX_CLASS_ID
+from ..errors import ModelFileError, OutputError, ParameterError
+from ..files import atomic_output, check_output_path, write_text_atomic
+from ..label_format import format_classes
+from ..normalization import Normalization
+from ..progress import Progress, count, ensure
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -224,8 +225,8 @@ def build_model(spec: ModelSpec, seed: int | None = None) -> keras.Model:
     under a mixed-precision policy. Fully convolutional: any height and width that are multiples of
     ``spec.size_factor``. ``seed`` makes the initial weights reproducible.
     """
-    from . import deps
-    from .layers import BUILDERS
+    from .. import deps
+    from .architectures import BUILDERS
 
     spec.validate()
     deps.keras_backend_module()
@@ -644,10 +645,10 @@ def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Mo
                 path, ", ".join(sorted(set(foreign)))
             )
         )
-    from . import deps
+    from .. import deps
 
     keras = deps.keras_backend_module()
-    from . import layers  # noqa: F401 - registers custom layers, if any
+    from . import architectures as layers  # noqa: F401 - registers custom layers, if any
 
     try:
         model = keras.saving.load_model(str(path), compile=compile, safe_mode=True)
@@ -686,7 +687,7 @@ def resolve_spec(spec: ModelSpec, template: str | os.PathLike | None = None,
 
     progress = ensure(progress)
     if template:
-        from .labelraster import read_info
+        from ..label_format import read_info
 
         info = read_info(template)
         names = tuple(info.classes[k] for k in info.class_ids)

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .device import DEVICES, select_device
-from .errors import CanceledError, LabelError, OutputError, ParameterError, TrainingError
-from .io import check_output_path, require_file, write_text_atomic
-from .normalization import Normalization
-from .progress import Progress, count, ensure
+from .. import __version__
+from ..device import DEVICES, select_device
+from ..errors import CanceledError, LabelError, OutputError, ParameterError, TrainingError
+from ..files import check_output_path, require_file, write_text_atomic
+from ..normalization import Normalization
+from ..progress import Progress, count, ensure
 from .targets import IGNORE, LOSSES, schedule_value
 
 CONFIG_FORMAT = "deepfeature-train-config"
@@ -503,7 +503,7 @@ class Checkpoint:
 # The entry point
 # -------------------------------------------------------------------------------------------------
 def _prepare_sources(paths, spec, regions, progress, what):
-    from .labelraster import format_classes
+    from ..label_format import format_classes
     from .sampling import LabelSource
 
     sources = []
@@ -522,7 +522,7 @@ def _prepare_sources(paths, spec, regions, progress, what):
 
 
 def _check_inputs(model_path, training, validation, output_model, output_report, source_config=None):
-    from .report import report_files
+    from ..report import report_files
 
     require_file(model_path, "model file")
     if not training:
@@ -575,7 +575,7 @@ def train_model(
     ``source_config``: the run configuration file these settings were read from, if any (an input: the
     report never overwrites it).
     """
-    from .model import read_metadata
+    from ..nn.model import read_metadata
     from .sampling import holdout_regions
 
     progress = ensure(progress)
@@ -591,7 +591,7 @@ def train_model(
     class_names = list(spec.classes)
 
     # -- label sources, hold-out --------------------------------------------------------------------
-    from .labelraster import read_info
+    from ..label_format import read_info
 
     infos = [read_info(p) for p in training]
     usable = [(p, i) for p, i in zip(training, infos) if i.width >= patch and i.height >= patch]
@@ -671,7 +671,7 @@ def train_model(
 def _train(
     run, metadata, sources, val_sources, config, progress, resume, class_names, patch, n_classes, n_outputs
 ) -> TrainResult:
-    from . import deps
+    from .. import deps
     from .sampling import DEFAULT_CACHE_BYTES, PatchSampler, cell_size, grid_windows
 
     refine = metadata.normalization is not None
@@ -864,8 +864,8 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
          on_gpu: bool) -> TrainResult:
     """The epoch loop: fit, validate, keep the best weights, checkpoint, stop early or on cancel."""
     p = prepared
+    from ..nn.model import build_model, load_model, save_model
     from .losses import WarmupExponentialDecay, WeightedSegmentationLoss
-    from .model import build_model, load_model, save_model
 
     spec = p.metadata.spec
     model, _ = load_model(p.run.model)
@@ -1061,7 +1061,7 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
     write_text_atomic(cfg_path, p.run.to_json())
     reports = []
     if p.run.output_report:
-        from .report import write_report
+        from ..report import write_report
 
         summary = {
             "model": p.run.output_model,

@@ -13,10 +13,10 @@ Format (a tiled GeoTIFF on exactly the image grid):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .class_table import DEFAULT_IGNORE, ClassTable
 from .errors import LabelError, RasterError
 
 TAG_MARKER = "DEEPFEATURE_LABEL_RASTER"
@@ -25,15 +25,11 @@ TAG_IGNORE = "DEEPFEATURE_IGNORE_VALUE"
 TAG_IMAGE_BANDS = "DEEPFEATURE_IMAGE_BANDS"
 TAG_IMAGE_NODATA = "DEEPFEATURE_IMAGE_NODATA"
 MASK_DESCRIPTION = "mask"
-DEFAULT_IGNORE = 255
-#: Largest class id (0 is the background; 255 is the usual ignore value and the classification NoData).
-MAX_CLASS_ID = 254
 
 
 def format_classes(classes: dict[int, str] | tuple[str, ...] | list[str]) -> str:
     """'1=building, 2=road' for a {value: name} dict or a model's class names (numbered from 1)."""
-    items = sorted(classes.items()) if isinstance(classes, dict) else enumerate(classes, start=1)
-    return ", ".join("{}={}".format(k, v) for k, v in items) or "none"
+    return ClassTable.from_mapping(classes).format()
 
 
 @dataclass(frozen=True)
@@ -72,7 +68,7 @@ def label_tags(
     """Dataset tags for a label raster."""
     return {
         TAG_MARKER: "1",
-        TAG_CLASSES: json.dumps({str(k): v for k, v in sorted(classes.items())}),
+        TAG_CLASSES: ClassTable.from_mapping(classes).to_json(),
         TAG_IGNORE: str(int(ignore_value)),
         TAG_IMAGE_BANDS: str(int(image_bands)),
         TAG_IMAGE_NODATA: "" if image_nodata is None else repr(float(image_nodata)),
@@ -104,7 +100,7 @@ def read_info(path: str | Path) -> LabelRasterInfo:
             "Classification'.".format(path)
         )
     try:
-        classes = {int(k): str(v) for k, v in json.loads(tags[TAG_CLASSES]).items()}
+        classes = ClassTable.from_json(tags[TAG_CLASSES]).as_dict()
         image_bands = int(tags[TAG_IMAGE_BANDS])
         ignore = int(tags.get(TAG_IGNORE, DEFAULT_IGNORE))
         nodata_text = tags.get(TAG_IMAGE_NODATA, "")

@@ -1,6 +1,6 @@
 """Build label rasters (image bands + mask band) from vector shapes or from a classification raster.
 
-Both builders write the format of :mod:`deepfeature.core.labelraster` through a bounded GDAL block cache
+Both builders write the format of :mod:`deepfeature.core.label_format` through a bounded GDAL block cache
 and window by window, so memory stays flat in the raster size:
 
 - :func:`build_label_raster_from_shapes` burns points, lines and polygons (WKB in the raster CRS).
@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .errors import LabelError, OutputError, ParameterError, RasterError
-from .io import atomic_output, check_output_path, raster_envelope, require_file
-from .labelraster import DEFAULT_IGNORE, MASK_DESCRIPTION, MAX_CLASS_ID, label_tags
-from .progress import Progress, count, ensure
+from ..class_table import DEFAULT_IGNORE, MAX_CLASS_ID
+from ..errors import LabelError, OutputError, ParameterError, RasterError
+from ..files import atomic_output, check_output_path, raster_envelope, require_file
+from ..label_format import MASK_DESCRIPTION, label_tags
+from ..progress import Progress, count, ensure
 
 #: Geometry kinds a label layer may have, and the order they are burnt in.
 GEOMETRY_KINDS = ("polygon", "line", "point")
@@ -511,7 +512,7 @@ def _write_label_raster(
     import rasterio
     from rasterio.enums import ColorInterp
 
-    from .labelraster import TAG_MARKER
+    from ..label_format import TAG_MARKER
 
     count = src.count
     dtype = label_dtype(src.dtypes[0]) if copy_image else "uint8"
@@ -1053,7 +1054,7 @@ def _write_with_gdal(
     interleaved."""
     import numpy as np
 
-    from .labelraster import TAG_MARKER
+    from ..label_format import TAG_MARKER
 
     gdal, _ = bindings
     count = src.count

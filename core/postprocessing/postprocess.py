@@ -1,6 +1,6 @@
 """Post-processing of activation rasters: classification, objects, polygons and points.
 
-The activation raster (written by :mod:`deepfeature.core.classify`) is a float32 GeoTIFF with one band
+The activation raster (written by :mod:`deepfeature.core.inference`) is a float32 GeoTIFF with one band
 per feature class, values 0..1 (probability), NoData ``ACTIVATION_NODATA`` and the dataset tags
 ``DEEPFEATURE_ACTIVATION=1`` and ``DEEPFEATURE_CLASSES`` (JSON ``{"1": "building"}``, band ``i`` is the
 ``i``-th class id in increasing order).
@@ -19,7 +19,6 @@ Objects use 4-connectivity everywhere so that one object is exactly one valid po
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -28,16 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import ParameterError, RasterError
-from .io import atomic_output, require_file
-from .labelraster import TAG_CLASSES
-from .progress import Progress, count, ensure
+from ..activation_format import (
+    CLASS_NODATA,
+    ActivationInfo,
+    describe_classification,
+    read_activation_info,
+)
+from ..errors import ParameterError, RasterError
+from ..files import atomic_output
+from ..progress import Progress, count, ensure
 
-TAG_ACTIVATION = "DEEPFEATURE_ACTIVATION"
-TAG_CLASSIFICATION = "DEEPFEATURE_CLASSIFICATION"
-TAG_MODEL = "DEEPFEATURE_MODEL"
-ACTIVATION_NODATA = -1.0
-CLASS_NODATA = 255
 #: Rows per strip; full raster width. 20,000 columns x 256 rows x 4 bytes = 20 MB per band.
 STRIP_ROWS = 256
 #: Values may exceed 0..1 by this much (float rounding) and still count as an activation.
@@ -46,118 +45,6 @@ RANGE_TOLERANCE = 1e-4
 MAX_SPLIT_PIXELS = 25_000_000
 
 Sink = Callable[[bytes, dict], None]
-
-
-def activation_tags(classes: dict[int, str], model: str = "") -> dict[str, str]:
-    """Dataset tags of an activation raster."""
-    return {
-        TAG_ACTIVATION: "1",
-        TAG_CLASSES: json.dumps({str(k): v for k, v in sorted(classes.items())}),
-        TAG_MODEL: os.path.basename(model) if model else "",
-    }
-
-
-#: Class colours (background first, cycled for many classes): the GeoTIFF colour table of classification
-#: rasters and the paletted styles of the QGIS layers.
-CLASS_PALETTE = (
-    "#000000", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#ffff33",
-    "#a65628", "#f781bf", "#999999", "#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3",
-)
-
-
-def class_rgb(class_id: int) -> tuple[int, int, int]:
-    """The stable colour of a class id (1..254) as RGB."""
-    code = CLASS_PALETTE[1 + (class_id - 1) % (len(CLASS_PALETTE) - 1)]
-    return int(code[1:3], 16), int(code[3:5], 16), int(code[5:7], 16)
-
-
-def describe_classification(dst, classes: dict[int, str]) -> None:
-    """Tags, band description and colour table of a classification raster open for writing, so any GIS
-    shows it paletted, each class in its colour (a TIFF palette has no transparency: background is
-    black there; the QGIS style makes it transparent)."""
-    dst.update_tags(**classification_tags(classes))
-    dst.set_band_description(1, "class")
-    colormap = {value: (0, 0, 0, 0) for value in range(256)}
-    colormap.update({int(c): class_rgb(int(c)) + (255,) for c in classes if 0 < int(c) < CLASS_NODATA})
-    dst.write_colormap(1, colormap)
-
-
-def classification_tags(classes: dict[int, str]) -> dict[str, str]:
-    """Dataset tags of a classification raster (class ids, 0 background, 255 NoData)."""
-    return {
-        TAG_CLASSIFICATION: "1",
-        TAG_CLASSES: json.dumps({str(k): v for k, v in sorted(classes.items())}),
-    }
-
-
-def class_names_from_tags(tags: dict[str, str]) -> dict[int, str]:
-    """The ``{id: name}`` class dict stored in tags ({} when absent or damaged)."""
-    try:
-        return {int(k): str(v) for k, v in json.loads(tags.get(TAG_CLASSES, "{}")).items()}
-    except (ValueError, AttributeError):
-        return {}
-
-
-@dataclass(frozen=True)
-class ActivationInfo:
-    """What an activation raster holds."""
-
-    path: str
-    width: int
-    height: int
-    bands: int
-    classes: dict[int, str]
-    nodata: float | None
-    transform: tuple[float, ...]
-    crs_wkt: str
-    tagged: bool = True
-
-    @property
-    def class_ids(self) -> list[int]:
-        """Class id of each band, in band order."""
-        return sorted(self.classes)
-
-    @property
-    def pixel_area(self) -> float:
-        """Area of one pixel in square CRS units."""
-        a, b, _, d, e, _ = self.transform
-        return abs(a * e - b * d)
-
-
-def read_activation_info(path: str | os.PathLike) -> ActivationInfo:
-    """Open an activation raster; raise :class:`RasterError` if it cannot be one.
-
-    A float raster without deepfeature tags is accepted (classes are named "class 1", ...); an integer
-    raster is refused (it is a classification, not an activation).
-    """
-    import rasterio
-
-    require_file(path, "activation raster")
-    try:
-        with rasterio.open(path) as src:
-            tags = src.tags()
-            dtype = src.dtypes[0]
-            info = dict(
-                path=str(path),
-                width=src.width,
-                height=src.height,
-                bands=src.count,
-                nodata=src.nodata,
-                transform=tuple(src.transform)[:6],
-                crs_wkt=src.crs.to_wkt() if src.crs else "",
-            )
-    except rasterio.errors.RasterioIOError as exc:
-        raise RasterError("Cannot open the raster '{}': {}".format(path, exc)) from exc
-    if not dtype.startswith("float"):
-        raise RasterError(
-            "'{}' has integer values ({}): it is not an activation raster. Use the activation output of "
-            "'Classify Raster with Model' (float values 0–1).".format(path, dtype)
-        )
-    classes = class_names_from_tags(tags)
-    tagged = tags.get(TAG_ACTIVATION) == "1" and len(classes) == info["bands"]
-    if not tagged:
-        classes = {i: "class {}".format(i) for i in range(1, info["bands"] + 1)}
-    return ActivationInfo(classes=classes, tagged=tagged, **info)
 
 
 # ---------------------------------------------------------------------------------------------
