@@ -86,7 +86,7 @@ class ActivationToClassificationAlgorithm(ActivationInputMixin, DeepFeatureAlgor
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Classification")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.postprocessing.postprocess import activation_to_classification
+        from ..core.postprocessing import activation_to_classification
 
         path, threshold, min_area = self.activation_inputs(parameters, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)

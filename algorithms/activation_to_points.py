@@ -74,7 +74,7 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         from ..core.activation_format import read_activation_info
-        from ..core.postprocessing.postprocess import activation_to_points
+        from ..core.postprocessing import activation_to_points
 
         path, threshold, min_area = self.activation_inputs(parameters, context)
         try:

@@ -156,7 +156,7 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         from ..core.activation_format import read_activation_info
-        from ..core.postprocessing.postprocess import activation_to_polygons
+        from ..core.postprocessing import activation_to_polygons
 
         path, threshold, min_area = self.activation_inputs(parameters, context)
         try:

@@ -116,7 +116,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         if not ok:
             return ok, message
         from ..core.errors import DeepFeatureError
-        from ..core.nn.model import read_metadata
+        from ..core.nn import read_metadata
 
         model = self.parameterAsFile(parameters, self.MODEL, context)
         try:

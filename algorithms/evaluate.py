@@ -159,7 +159,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.postprocessing.evaluate import evaluate
+        from ..core.postprocessing import evaluate
 
         prediction = self.parameterAsRasterLayer(parameters, self.PREDICTION, context)
         pred_path = self.layer_path(prediction)

@@ -160,7 +160,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
 
     # Parameters -> plain values ----------------------------------------------------------------
     def _spec_and_template(self, parameters, context):
-        from ..core.nn.model import ModelSpec, parse_class_names
+        from ..core.nn import ModelSpec, parse_class_names
 
         index = self.parameterAsEnum(parameters, self.ARCHITECTURE, context)
         layer = self.parameterAsRasterLayer(parameters, self.TEMPLATE, context)
@@ -185,7 +185,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
-        from ..core.nn.model import resolve_spec
+        from ..core.nn import resolve_spec
 
         try:
             spec, template = self._spec_and_template(parameters, context)

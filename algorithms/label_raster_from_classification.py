@@ -73,7 +73,7 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
 
     def _check(self, parameters, context):
         """'' or a message for the user (cheap checks, no raster is read)."""
-        from ..core.labels.build import class_names_for, parse_class_map
+        from ..core.labels import class_names_for, parse_class_map
 
         paths = {}
         inputs = ((self.INPUT, self.tr("input image")), (self.CLASSIFICATION, self.tr("classification")))
@@ -115,7 +115,7 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
         return (False, message) if message else (True, "")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.labels.build import build_label_raster_from_classification
+        from ..core.labels import build_label_raster_from_classification
 
         message = self._check(parameters, context)
         if message:

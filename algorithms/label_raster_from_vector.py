@@ -243,7 +243,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         return any(not f.geometry().isEmpty() for f in layer.getFeatures(request))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.labels.build import LabelLayer, build_label_raster_from_shapes
+        from ..core.labels import LabelLayer, build_label_raster_from_shapes
 
         message = self._check(parameters, context)
         if message:

@@ -21,9 +21,9 @@ from qgis.core import (
 )
 
 from ..core import deps
+from ..core.device import DEVICES
 from ..core.errors import DeepFeatureError
-from ..core.training.targets import LOSSES
-from ..core.training.train import DEVICES, TrainConfig, TrainRun
+from ..core.training import LOSSES, TrainConfig, TrainRun
 from .base import DeepFeatureAlgorithm
 
 LOSS_LABELS = ("Cross-entropy", "Dice", "Kullback-Leibler divergence (KLD)", "Cross-entropy + Dice")

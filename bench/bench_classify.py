@@ -73,7 +73,7 @@ def make_raster(path: Path, size: int, bands: int = 4, block: int = 1024) -> Non
 
 
 def make_model(path: Path, bands: int = 4, depth: int = 5, filters: int = 16) -> Path:
-    from deepfeature.core.nn.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+    from deepfeature.core.nn import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
 
     spec = ModelSpec(architecture="unet5", bands=bands, classes=("feature",),
                      patch_size=2 ** (depth - 1) * 16, base_filters=filters, depth=depth)
@@ -135,8 +135,7 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int, onnx_python:
     import rasterio
 
     from deepfeature.core.inference.classify import make_grid, read_reflected
-    from deepfeature.core.nn.architectures import fold_batch_norm
-    from deepfeature.core.nn.model import load_model, receptive_field
+    from deepfeature.core.nn import fold_batch_norm, load_model, receptive_field
 
     model, meta = load_model(model_path)
     margin = receptive_field(model).margin
@@ -182,7 +181,7 @@ def ort_child(model_path: str, npy: str) -> None:
     """In the ``--onnx-python`` interpreter: print ONNX Runtime's seconds for the saved batches."""
     import numpy as np
 
-    from deepfeature.core.nn.model import load_model
+    from deepfeature.core.nn import load_model
 
     batches = np.load(npy)
     model, _ = load_model(model_path)
@@ -221,7 +220,7 @@ def model_only(tile: int, batch: int, filters: int, seconds: float = 8.0) -> lis
     import numpy as np
 
     from deepfeature.core.inference.classify import make_grid
-    from deepfeature.core.nn.model import ModelSpec, build_model, receptive_field
+    from deepfeature.core.nn import ModelSpec, build_model, receptive_field
 
     rows = []
     for policy in ("float32", "mixed_bfloat16"):
@@ -348,7 +347,7 @@ def main() -> None:
 
     import keras
 
-    from deepfeature.core.nn.model import load_model
+    from deepfeature.core.nn import load_model
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="deepfeature-bench-") as tmp:

@@ -228,8 +228,7 @@ def main() -> None:
     import numpy as np
 
     from deepfeature.core.inference.classify import inference_twin
-    from deepfeature.core.nn.architectures import fold_batch_norm
-    from deepfeature.core.nn.model import ModelSpec, build_model
+    from deepfeature.core.nn import ModelSpec, build_model, fold_batch_norm
 
     spec = ModelSpec(architecture=args.architecture, bands=4, classes=("feature",), patch_size=256,
                      base_filters=args.filters, depth=5)

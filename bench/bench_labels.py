@@ -114,7 +114,7 @@ from deepfeature.core.labels import build as labels
 if {fallback!r}:
     labels._osgeo = lambda: None
 if {options!r}:
-    labels._gdal_creation_options = lambda: tuple({options!r})
+    labels.gdal_creation_options = lambda: tuple({options!r})
 t1 = time.perf_counter()
 ds = ogr.Open({vector!r})
 layer = ds.GetLayer(0)
@@ -155,8 +155,8 @@ UNCOMPRESSED = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAF
 OPTIONS = r"""
 import sys
 sys.path.insert(0, {plugins!r})
-from deepfeature.core.labels.build import _gdal_creation_options
-print(" ".join(o for o in _gdal_creation_options() if not o.startswith("INTERLEAVE")))
+from deepfeature.core.geotiff import gdal_creation_options
+print(" ".join(o for o in gdal_creation_options() if not o.startswith("INTERLEAVE")))
 """
 
 

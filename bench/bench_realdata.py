@@ -150,7 +150,7 @@ def _diagnostics(activation: Path, val: Path) -> dict:
 def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: dict, model_args: dict,
                 tta: bool = False):
     from deepfeature.core.inference.classify import classify_raster
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.postprocessing.evaluate import evaluate
     from deepfeature.core.progress import CallbackProgress
     from deepfeature.core.training.train import TrainConfig, train_model

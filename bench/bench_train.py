@@ -63,7 +63,7 @@ def throughput(args) -> None:
     import keras
     import numpy as np
 
-    from deepfeature.core.nn.model import ModelSpec, build_model
+    from deepfeature.core.nn import ModelSpec, build_model
     from deepfeature.core.normalization import Normalization
     from deepfeature.core.progress import NullProgress
     from deepfeature.core.training.losses import WeightedSegmentationLoss

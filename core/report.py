@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import OutputError
 from .files import check_output_path, write_text_atomic
-from .nn.model import ARCHITECTURE_LABELS, ModelMetadata, ModelSpec, read_metadata
+from .nn import ARCHITECTURE_LABELS, ModelMetadata, ModelSpec, read_metadata
 from .progress import Progress, count, ensure
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]

@@ -43,9 +43,9 @@ from .progress import Event, Progress, ensure
 
 #: The functions a worker may run: name -> "module:function" inside ``deepfeature.core``.
 FUNCTIONS = {
-    "initialize_model": "nn.model:initialize_model",
-    "train_model": "training.train:train_model",
-    "classify_raster": "inference.classify:classify_raster",
+    "initialize_model": "nn:initialize_model",
+    "train_model": "training:train_model",
+    "classify_raster": "inference:classify_raster",
 }
 #: Seconds a worker gets to stop by itself after a cancel before it is killed.
 CANCEL_GRACE = 60.0

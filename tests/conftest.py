@@ -111,7 +111,7 @@ def pytest_unconfigure(config):
 
 def save_tiny_model(path, bands, normalization, classes=("building",), seed=1, base_filters=4):
     """An untrained depth-3 U-Net saved with ``normalization`` as if trained (fast classification tests)."""
-    from deepfeature.core.nn.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+    from deepfeature.core.nn import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
 
     spec = ModelSpec(architecture="unet5", bands=bands, classes=tuple(classes), patch_size=64,
                      base_filters=base_filters, depth=3)

@@ -80,7 +80,7 @@ def trained_model(massachusetts, mass_labels, tmp_path_factory):
     import keras
     import rasterio
 
-    from deepfeature.core.nn.model import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
+    from deepfeature.core.nn import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
     from deepfeature.core.normalization import Normalization
 
     image, _ = massachusetts
@@ -520,7 +520,7 @@ def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
 
 def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
     from deepfeature.core.inference.classify import gpu_tile_size, minimum_tile_size
-    from deepfeature.core.nn.model import ModelSpec
+    from deepfeature.core.nn import ModelSpec
 
     def spec(filters):
         return ModelSpec(architecture="unet5", bands=4, classes=("building",), patch_size=256,
@@ -654,7 +654,7 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     import rasterio
 
     from deepfeature.core.inference.classify import classify_raster
-    from deepfeature.core.nn.model import load_model, receptive_field
+    from deepfeature.core.nn import load_model, receptive_field
 
     image, _ = massachusetts
     crop = tmp_path / "crop.tif"

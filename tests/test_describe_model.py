@@ -33,7 +33,7 @@ def _recording_feedback():
 
 def test_untrained_model_matches_its_initialization(run_alg, tmp_path):
     pytest.importorskip("keras")
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
 
     model = tmp_path / "init.keras"
     init = run_alg("initializemodel", {
@@ -60,7 +60,7 @@ def test_untrained_model_matches_its_initialization(run_alg, tmp_path):
 
 @pytest.mark.slow
 def test_trained_and_refined_model_report_their_training(scene, run_alg, tmp_path):  # noqa: F811 - the fixture
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
     from deepfeature.core.training.train import train_model
 
     model, a, b = scene

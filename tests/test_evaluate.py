@@ -224,7 +224,7 @@ def _scene_with_classified_labels(folder, class_map, class_names, seed=31, size=
 
 
 def _train_from_template(folder, label, epochs=1):
-    from deepfeature.core.nn.model import ModelSpec, initialize_model, read_metadata
+    from deepfeature.core.nn import ModelSpec, initialize_model, read_metadata
     from deepfeature.core.progress import RecordingProgress
     from deepfeature.core.training.train import TrainConfig, train_model
 

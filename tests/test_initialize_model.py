@@ -56,7 +56,7 @@ class _Feedback:
 
 
 def test_defaults_report_parameters_and_field_of_view(run_alg, tmp_path):
-    from deepfeature.core.nn.model import count_parameters, field_of_view, load_model
+    from deepfeature.core.nn import count_parameters, field_of_view, load_model
 
     out = tmp_path / "unet.keras"
     feedback = _Feedback.make()
@@ -78,7 +78,7 @@ def test_defaults_report_parameters_and_field_of_view(run_alg, tmp_path):
 
 
 def test_resunet_with_classes_and_dropout(run_alg, tmp_path):
-    from deepfeature.core.nn.model import field_of_view, read_metadata
+    from deepfeature.core.nn import field_of_view, read_metadata
 
     out = tmp_path / "res.keras"
     feedback = _Feedback.make()
@@ -95,7 +95,7 @@ def test_resunet_with_classes_and_dropout(run_alg, tmp_path):
 
 
 def test_template_gives_bands_and_class_names(run_alg, tmp_path):
-    from deepfeature.core.nn.model import load_model
+    from deepfeature.core.nn import load_model
 
     template = _label_raster(tmp_path / "labels.tif", image_bands=4, classes={1: "road", 2: "building"})
     before = open(template, "rb").read()

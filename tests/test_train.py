@@ -39,7 +39,7 @@ def tiny_config(**kw):
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
     """(initialized tiny model, training label raster, second label raster) in a module folder."""
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
 
     folder = tmp_path_factory.mktemp("train")
     model = folder / "init.keras"
@@ -50,7 +50,7 @@ def scene(tmp_path_factory):
 
 
 def weights(path):
-    from deepfeature.core.nn.model import load_model
+    from deepfeature.core.nn import load_model
 
     model, meta = load_model(path)
     return model.get_weights(), meta
@@ -120,7 +120,7 @@ def test_losses_weight_pixels_and_ignore():
 def test_batches_do_not_depend_on_worker_count(scene):
     import keras
 
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
     from deepfeature.core.training.train import BatchMaker, _make_dataset
     from deepfeature.tests.test_sampling import prepared
 
@@ -159,7 +159,7 @@ def test_pipeline_workers():
 
 
 def test_train_writes_best_model_report_and_config_and_reruns_identically(scene, tmp_path):
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
     from deepfeature.core.training.train import TrainRun, train_from_config, train_model
 
     model, a, b = scene
@@ -311,7 +311,7 @@ def test_refine_changes_weights_and_keeps_normalization(scene, tmp_path):
 
 
 def test_multiclass_with_ignore_and_solid_distance(tmp_path):
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.training.train import train_model
 
     image, mask = synthetic_scene(h=128, w=128, seed=21)
@@ -337,7 +337,7 @@ def test_massachusetts_training_beats_trivial_baseline(massachusetts, tmp_path):
     """A short CPU run (patch 64, 8 base filters) already beats 'everything is a building' clearly."""
     import rasterio
 
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.training.train import train_model
 
     train, val = massachusetts_label_rasters(tmp_path, massachusetts)
@@ -369,7 +369,7 @@ def test_massachusetts_training_beats_trivial_baseline(massachusetts, tmp_path):
 
 @pytest.mark.realdata
 def test_bakerlake_four_classes_with_ignore(bakerlake, tmp_path):
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.training.train import train_model
 
     rasters = bakerlake_label_rasters(tmp_path, bakerlake)
@@ -407,7 +407,7 @@ def test_run_configuration_paths_work_from_any_folder(tmp_path, monkeypatch):
 def test_other_class_names_and_unlabelled_classes_are_warned(scene, tmp_path):
     """Labels whose class names are not the model's train by class number, with a warning; a model
     class without any training pixel is named, since the model cannot learn it."""
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.training.train import train_model
 
     model, a, _ = scene

@@ -16,7 +16,7 @@ FAST = {"EPOCHS": 2, "PATCHES_PER_EPOCH": 16, "PATCHES_PER_BATCH": 8, "SEED": 5}
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
 
     folder = tmp_path_factory.mktemp("alg")
     model = folder / "init.keras"
@@ -28,7 +28,7 @@ def inputs(tmp_path_factory):
 
 
 def test_trainmodel_outputs_and_config_rerun(run_alg, inputs, tmp_path):
-    from deepfeature.core.nn.model import load_model
+    from deepfeature.core.nn import load_model
 
     model, label, _ = inputs
     params = dict(

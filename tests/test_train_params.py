@@ -32,7 +32,7 @@ def tiny_config(**kw):
 def scene(tmp_path_factory):
     """A tiny one-class model, the same model frozen (no trainable weight), a training and a validation
     label raster (64 x 64, uint8)."""
-    from deepfeature.core.nn.model import ModelSpec, initialize_model, load_model, save_model
+    from deepfeature.core.nn import ModelSpec, initialize_model, load_model, save_model
 
     folder = tmp_path_factory.mktemp("train_params")
     model = folder / "init.keras"
@@ -48,7 +48,7 @@ def scene(tmp_path_factory):
 
 
 def model_weights(path):
-    from deepfeature.core.nn.model import load_model
+    from deepfeature.core.nn import load_model
 
     model, meta = load_model(path)
     return model, model.get_weights(), meta
@@ -75,7 +75,7 @@ def test_early_stopping_stops_when_validation_does_not_improve(scene, tmp_path):
 
     (A learning rate of 1e-12 alone is not enough: batch normalization's moving statistics are updated by
     every training step whatever the learning rate, and they move the validation score.)"""
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
     from deepfeature.core.training.train import train_model
 
     epochs = 4
@@ -276,7 +276,7 @@ def test_confusion_and_iou_exclude_ignore_pixels():
 def test_label_rasters_of_other_sizes_and_types_train_together(scene, tmp_path):
     """A uint8 and a uint16 label raster (other sizes, NoData in one) in one run: the normalization is the
     pooled per-band mean / std over the labelled pixels of both."""
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
     from deepfeature.core.training.train import train_model
 
     img8, mask8 = synthetic_scene(h=96, w=64, seed=31)
@@ -319,7 +319,7 @@ def fmt(value) -> str:
 
 @pytest.mark.slow
 def test_epoch_log_line_names_losses_and_the_iou_of_each_class(tmp_path):
-    from deepfeature.core.nn.model import ModelSpec, initialize_model
+    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.training.train import train_model
 
     classes = {1: "building", 2: "road"}
@@ -387,7 +387,7 @@ class CancelWhileValidating(RecordingProgress):
 
 @pytest.mark.slow
 def test_cancel_while_validating_discards_the_epoch_and_writes_the_best_so_far(scene, tmp_path):
-    from deepfeature.core.nn.model import read_metadata
+    from deepfeature.core.nn import read_metadata
     from deepfeature.core.training.train import Checkpoint, _load_arrays, checkpoint_dir_for, train_model
 
     cfg = tiny_config(epochs=3, patches_per_epoch=16, patches_per_batch=8)

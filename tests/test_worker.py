@@ -7,7 +7,7 @@ import json
 import pytest
 
 from deepfeature.core import errors
-from deepfeature.core.nn.model import ModelSpec, read_metadata
+from deepfeature.core.nn import ModelSpec, read_metadata
 from deepfeature.core.progress import RecordingProgress
 from deepfeature.core.worker import decode, encode, run_in_worker
 

@@ -350,7 +350,7 @@ def _profile(src, window, count: int, dtype: str, nodata) -> dict:
     from rasterio.windows import Window
     from rasterio.windows import transform as window_transform
 
-    from ..labels.build import creation_options
+    from ..geotiff import creation_options
 
     col0, row0, width, height = window
     profile = dict(
@@ -911,8 +911,7 @@ def inference_twin(model, spec, policy: str | None = None, folded: bool = True):
     default: the current one), with its batch normalisation folded into the convolutions if ``folded``.
     Outputs stay float32."""
     from .. import deps
-    from ..nn.architectures import fold_batch_norm
-    from ..nn.model import build_model
+    from ..nn import build_model, fold_batch_norm
 
     keras = deps.keras_backend_module()
     current = keras.mixed_precision.global_policy().name
@@ -1020,7 +1019,7 @@ def _ready_model(model_path, device: str, progress) -> _ReadyModel:
     Keras backend/policy: rasters classified one after the other with one model compile it once."""
     from .. import deps
     from ..device import gpu_available
-    from ..nn.model import load_model, receptive_field
+    from ..nn import load_model, receptive_field
 
     keras = deps.keras_backend_module()
     gpu = device != "cpu" and gpu_available(keras)
@@ -1156,7 +1155,7 @@ def classify_raster(
     from rasterio.windows import Window
 
     from .. import deps
-    from ..nn.model import read_metadata
+    from ..nn import read_metadata
 
     progress = ensure(progress)
     require_file(input_path, "input raster")

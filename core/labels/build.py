@@ -27,7 +27,6 @@ order (the text of the ignore value marks "unknown"); without values, layer orde
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import numbers
 import re
@@ -38,6 +37,7 @@ from typing import Any, Callable, Sequence
 from ..class_table import DEFAULT_IGNORE, MAX_CLASS_ID
 from ..errors import LabelError, OutputError, ParameterError, RasterError
 from ..files import atomic_output, check_output_path, raster_envelope, require_file
+from ..geotiff import TILE_SIZE, creation_options, gdal_creation_options
 from ..label_format import MASK_DESCRIPTION, label_tags
 from ..progress import Progress, count, ensure
 
@@ -52,11 +52,6 @@ GDAL_CACHE_BYTES = 128 * 2**20
 RASTERIZE_CACHE_BYTES = 32 * 2**20
 #: Mask bytes burnt at a time in memory by the GDAL path (whole tile rows; at least one tile row).
 RASTERIZE_STRIP_BYTES = 16 * 2**20
-#: Output tile size.
-TILE_SIZE = 256
-#: Creation options of the label raster GeoTIFF (compression chosen by :func:`creation_options`).
-CREATION_OPTIONS = dict(driver="GTiff", tiled=True, blockxsize=TILE_SIZE, blockysize=TILE_SIZE,
-                        bigtiff="if_safer")
 
 # shapely geometry type ids per kind (point, linestring, linearring, polygon, multi*, collection = 7)
 _KIND_TYPES = {"point": (0, 4), "line": (1, 2, 5), "polygon": (3, 6)}
@@ -404,33 +399,6 @@ def label_dtype(image_dtype: str) -> str:
     if dtype == np.int8:
         return "int16"
     return dtype.name
-
-
-@functools.lru_cache(maxsize=1)
-def creation_options() -> dict:
-    """GeoTIFF creation options: ZSTD level 1 (about 3x faster than DEFLATE for a similar size) when
-    the GDAL that writes supports it, else DEFLATE level 1."""
-    import numpy as np
-    import rasterio
-    import rasterio.shutil
-    from rasterio.transform import from_origin
-
-    path = "/vsimem/deepfeature_zstd_probe.tif"
-    zstd = False
-    try:
-        with rasterio.open(path, "w", driver="GTiff", width=1, height=1, count=1, dtype="uint8",
-                           crs="EPSG:4326", transform=from_origin(0, 1, 1, 1), compress="zstd") as probe:
-            probe.write_band(1, np.ones((1, 1), dtype="uint8"))
-        with rasterio.open(path) as probe:
-            zstd = probe.tags(ns="IMAGE_STRUCTURE").get("COMPRESSION", "").upper() == "ZSTD"
-    except Exception:  # noqa: BLE001 - any failure means "not supported"
-        zstd = False
-    finally:
-        with contextlib.suppress(Exception):
-            rasterio.shutil.delete(path)
-    if zstd:
-        return dict(CREATION_OPTIONS, compress="zstd", zstd_level=1)
-    return dict(CREATION_OPTIONS, compress="deflate", zlevel=1)
 
 
 def _open_image(image_path):
@@ -915,19 +883,6 @@ def _gdal_type(gdal, dtype: str) -> int | None:
     return getattr(gdal, names[dtype], None) if dtype in names else None
 
 
-@functools.lru_cache(maxsize=1)
-def _gdal_creation_options() -> tuple:
-    """GeoTIFF creation options for :func:`_write_with_gdal`: those of :func:`creation_options`, ZSTD
-    level 1 when the osgeo GDAL has it (else DEFLATE 1), band interleaved (the mask band is written on
-    its own, strip by strip)."""
-    from osgeo import gdal
-
-    options = gdal.GetDriverByName("GTiff").GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
-    compress = ("COMPRESS=ZSTD", "ZSTD_LEVEL=1") if "ZSTD" in options else ("COMPRESS=DEFLATE", "ZLEVEL=1")
-    return ("TILED=YES", "BLOCKXSIZE={}".format(TILE_SIZE), "BLOCKYSIZE={}".format(TILE_SIZE),
-            "BIGTIFF=IF_SAFER", "INTERLEAVE=BAND") + compress
-
-
 @contextlib.contextmanager
 def _gdal_settings(gdal, cache_bytes: int):
     """Bounded block cache, internal masks, no ``.aux.xml`` sidecar (the histogram would be saved in
@@ -1088,7 +1043,7 @@ def _write_with_gdal(
         gdal.ErrorReset()
         try:
             dst = gdal.GetDriverByName("GTiff").Create(str(tmp), width, height, out_count, gdal_type,
-                                                       options=list(_gdal_creation_options()))
+                                                       options=list(gdal_creation_options()))
         except RuntimeError:
             dst = None
         if dst is None:

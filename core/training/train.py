@@ -575,7 +575,7 @@ def train_model(
     ``source_config``: the run configuration file these settings were read from, if any (an input: the
     report never overwrites it).
     """
-    from ..nn.model import read_metadata
+    from ..nn import read_metadata
     from .sampling import holdout_regions
 
     progress = ensure(progress)
@@ -864,7 +864,7 @@ def _fit(keras, prepared: _Prepared, config: TrainConfig, progress: Progress, re
          on_gpu: bool) -> TrainResult:
     """The epoch loop: fit, validate, keep the best weights, checkpoint, stop early or on cancel."""
     p = prepared
-    from ..nn.model import build_model, load_model, save_model
+    from ..nn import build_model, load_model, save_model
     from .losses import WarmupExponentialDecay, WeightedSegmentationLoss
 
     spec = p.metadata.spec
