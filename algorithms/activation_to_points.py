@@ -15,9 +15,9 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core import deps
 from ..core.errors import DeepFeatureError
-from .activation_to_classification import THRESHOLD_HELP, ActivationInputMixin
-from .activation_to_polygons import LazySink, make_fields
+from ..core.postprocessing import POINT_METHODS
 from .base import DeepFeatureAlgorithm
+from .common import THRESHOLD_HELP, ActivationInputMixin, LazySink, make_fields
 from .styling import attach_class_style
 
 FIELDS = (
@@ -50,7 +50,7 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
     MIN_DISTANCE = "MIN_DISTANCE"
     OUTPUT = "OUTPUT"
     COUNT = "COUNT"
-    METHOD_KEYS = ("components", "maxima")
+    METHOD_KEYS = POINT_METHODS
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.add_activation_parameters()

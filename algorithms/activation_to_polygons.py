@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -23,8 +15,8 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core import deps
 from ..core.errors import DeepFeatureError
-from .activation_to_classification import THRESHOLD_HELP, ActivationInputMixin
 from .base import DeepFeatureAlgorithm
+from .common import THRESHOLD_HELP, ActivationInputMixin, LazySink, make_fields
 from .styling import attach_class_style
 
 FIELDS = (
@@ -35,85 +27,6 @@ FIELDS = (
     ("mean_activation", QVariant.Double),
     ("max_activation", QVariant.Double),
 )
-
-
-def make_fields(spec) -> QgsFields:
-    """QgsFields from (name, QVariant type) pairs."""
-    fields = QgsFields()
-    for name, kind in spec:
-        fields.append(QgsField(name, kind))
-    return fields
-
-
-class LazySink:
-    """A core sink callback ``(wkb, attributes)`` that creates the QgsFeatureSink on the first feature.
-
-    The core validates the whole raster before it emits a feature, so bad input leaves no output
-    behind. :meth:`finish` creates an empty layer when there was no feature and returns its id.
-    """
-
-    def __init__(self, alg, parameters, context, fields: QgsFields, wkb_type, crs_wkt: str, multi: bool):
-        self.alg, self.parameters, self.context, self.fields = alg, parameters, context, fields
-        self.wkb_type, self.multi = wkb_type, multi
-        self.crs = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else \
-            QgsCoordinateReferenceSystem()
-        self.sink = self.dest = None
-        self.count = 0
-        self._check_destination()
-
-    def _check_destination(self):
-        """Refuse a file destination in a missing or read-only folder before any work starts (the
-        sink itself is only created once the core has validated the raster)."""
-        from ..core.errors import OutputError
-        from ..core.files import check_output_path
-
-        # parameterAsOutputLayer() also registers its destination to load on completion; only the sink's
-        # own id must be loaded (for a temporary output 'memory:Polygons' is not the layer's id).
-        loads = self.context.layersToLoadOnCompletion()
-        dest = self.alg.parameterAsOutputLayer(self.parameters, "OUTPUT", self.context) or ""
-        self.context.setLayersToLoadOnCompletion(loads)
-        if "://" in dest or re.match(r"^\w{2,}:", dest):
-            return  # a memory layer ('memory:') or a database / provider URI ('ogr:', 'postgres://')
-        try:
-            check_output_path(dest.split("|", 1)[0], what="output layer")
-        except OutputError as exc:
-            raise QgsProcessingException(str(exc)) from exc
-
-    def _open(self):
-        self.sink, self.dest = self.alg.parameterAsSink(
-            self.parameters, "OUTPUT", self.context, self.fields, self.wkb_type, self.crs
-        )
-        if self.sink is None:
-            raise QgsProcessingException(self.alg.invalidSinkError(self.parameters, "OUTPUT"))
-
-    def __call__(self, wkb: bytes, attrs: dict) -> None:
-        if self.sink is None:
-            self._open()
-        geometry = QgsGeometry()
-        geometry.fromWkb(wkb)
-        if self.multi:
-            geometry.convertToMultiType()
-        feature = QgsFeature(self.fields)
-        feature.setGeometry(geometry)
-        for name in self.fields.names():
-            feature[name] = attrs.get(name)
-        if not self.sink.addFeature(feature, QgsFeatureSink.FastInsert):
-            raise QgsProcessingException(
-                self.alg.tr("Cannot write a feature: {}").format(self.sink.lastError())
-            )
-        self.count += 1
-
-    def finish(self) -> str:
-        """The output layer id (created empty if nothing was written). The sink is closed, so a file
-        output is complete (and can take its style) when this returns."""
-        if self.sink is None:
-            self._open()
-        if not self.sink.flushBuffer():
-            raise QgsProcessingException(
-                self.alg.tr("Cannot write the output layer: {}").format(self.sink.lastError())
-            )
-        self.sink = None  # deletes the writer, which closes the file
-        return self.dest
 
 
 class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):

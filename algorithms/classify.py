@@ -15,6 +15,17 @@ from qgis.core import (
 )
 
 from ..core import deps
+from ..core.device import DEVICES
+from ..core.inference import (
+    CLASSIFICATION_THRESHOLD,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_TILE_SIZE,
+    GPU_MAX_TILE_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_TILE_SIZE,
+    PANEL_COLUMNS,
+    ClassifyOptions,
+)
 from .base import DeepFeatureAlgorithm
 from .styling import LayerStyler, activation_renderer, paletted_renderer
 
@@ -37,21 +48,22 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         "not depend on the tile size. Raster edges are padded by reflection, so every pixel gets a "
         "value; NoData input pixels stay NoData. A raster (or EXTENT) smaller than one tile is classified "
         "too: the tile shrinks to it and reflection supplies the context. Memory stays flat whatever the "
-        "raster size: one row of tiles is held, and rasters wider than 16,384 pixels are processed in "
+        "raster size: one row of tiles is held, and rasters wider than {panel:,} pixels are processed in "
         "column panels.\n\n"
         "Tile size: pixels per tile side (larger is faster, uses more memory; at least the model's "
-        "field of view plus a little); 0 = automatic: 1024 on the CPU, on a GPU as large as its memory and "
-        "the model allow (up to 4096).\nBatch size: "
+        "field of view plus a little); 0 = automatic: {tile} on the CPU, on a GPU as large as its memory "
+        "and the model allow (up to {gpu_tile}).\nBatch size: "
         "tiles per model call on a GPU (on the CPU the model takes one tile at a time).\n"
         "Device: auto, CPU or GPU.\nExtent: classify only this area.\n"
         "Flip TTA: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
         "The image must have the bands the model was trained on (a label raster is classified by its "
         "image bands, without its mask band); the model's normalization statistics are applied. "
         "Optional output: the classification, paletted with the class names: the class whose activation "
-        "is highest where it is at least 0.5, else background (the same as 'Activation to Classification' "
-        "with its default threshold). Refine with 'Activation to Classification', "
+        "is highest where it is at least {threshold}, else background (the same as 'Activation to "
+        "Classification' with its default threshold). Refine with 'Activation to Classification', "
         "'Activation to Polygons' or 'Activation to Points'."
-    )
+    ).format(panel=PANEL_COLUMNS, tile=DEFAULT_TILE_SIZE, gpu_tile=GPU_MAX_TILE_SIZE,
+             threshold=CLASSIFICATION_THRESHOLD)
 
     INPUT = "INPUT"
     MODEL = "MODEL"
@@ -62,7 +74,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
     TTA = "TTA"
     OUTPUT = "OUTPUT"
     OUTPUT_CLASSIFICATION = "OUTPUT_CLASSIFICATION"
-    DEVICE_KEYS = ("auto", "cpu", "gpu")
+    DEVICE_KEYS = DEVICES  # the DEVICE enum's options, in this order: Automatic, CPU, GPU
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input raster")))
@@ -78,12 +90,14 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         advanced = [
             QgsProcessingParameterNumber(
                 self.TILE_SIZE,
-                self.tr("Tile size (pixels; 0 = automatic: 1024 on the CPU, larger on a GPU)"),
-                type=QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0, maxValue=8192,
+                self.tr("Tile size (pixels; 0 = automatic: {} on the CPU, larger on a GPU)").format(
+                    DEFAULT_TILE_SIZE),
+                type=QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0, maxValue=MAX_TILE_SIZE,
             ),
             QgsProcessingParameterNumber(
                 self.BATCH_SIZE, self.tr("Batch size (tiles per model call)"),
-                type=QgsProcessingParameterNumber.Integer, defaultValue=2, minValue=1, maxValue=256,
+                type=QgsProcessingParameterNumber.Integer, defaultValue=DEFAULT_BATCH_SIZE, minValue=1,
+                maxValue=MAX_BATCH_SIZE,
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"),
@@ -142,7 +156,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         if parameters.get(self.OUTPUT_CLASSIFICATION) not in (None, ""):
             classification = self.parameterAsOutputLayer(
                 parameters, self.OUTPUT_CLASSIFICATION, context) or None
-        result = self.run_worker("classify_raster", feedback, source, model, output,
+        options = ClassifyOptions(
             classification_path=classification,
             tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
@@ -150,6 +164,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
             extent=extent,
             tta=self.parameterAsBool(parameters, self.TTA, context),
         )
+        result = self.run_worker("classify_raster", feedback, source, model, output, options)
         classes = {int(k): v for k, v in result["classes"].items()}
         LayerStyler.attach(context, output, lambda lyr: lyr.setRenderer(activation_renderer(lyr, 1)),
                            self.tr("Class activation"))

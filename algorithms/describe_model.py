@@ -76,7 +76,7 @@ class DescribeModelAlgorithm(DeepFeatureAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.METADATA, self.tr("Metadata (JSON)")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.report import describe_model
+        from ..core.nn import describe_model
 
         model = self.parameterAsFile(parameters, self.MODEL, context)
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)

@@ -22,6 +22,8 @@ from qgis.core import (
 )
 
 from ..core import deps
+from ..core.activation_format import CLASS_NODATA
+from ..core.postprocessing import DEFAULT_THRESHOLD
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
 
 
@@ -36,7 +38,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         "Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most "
         "probable class) or a classification raster — with a reference (REFERENCE): a label raster (its "
         "mask band; ignore pixels are excluded) or a polygon layer rasterized on the prediction grid "
-        "(every polygon is class 1, unless CLASS_FIELD gives the class ids, 255 = ignore, or the model's "
+        "(every polygon is class 1, unless CLASS_FIELD gives the class ids, {} = ignore, or the model's "
         "class names).\n\n"
         "Results: per-class precision, recall, F1 and IoU, the confusion matrix (pixels), the overall "
         "accuracy and the Kullback-Leibler divergence between the reference and the predicted class "
@@ -48,7 +50,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         "of this dialog shows the fields of that layer: to choose a class field here, give the polygons "
         "as 'Reference polygons' and leave the reference empty. Scripts, models and qgis_process can also "
         "give CLASS_FIELD with polygons as REFERENCE. Give one reference only."
-    )
+    ).format(CLASS_NODATA)
     PREDICTION = "PREDICTION"
     REFERENCE = "REFERENCE"
     REFERENCE_VECTOR = "REFERENCE_VECTOR"
@@ -92,7 +94,8 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Threshold (activation rasters)"),
-                type=QgsProcessingParameterNumber.Double, defaultValue=0.5, minValue=0.0, maxValue=1.0,
+                type=QgsProcessingParameterNumber.Double, defaultValue=DEFAULT_THRESHOLD, minValue=0.0,
+                maxValue=1.0,
             )
         )
         self.addParameter(

@@ -16,6 +16,17 @@ from qgis.core import (
 
 from ..core import deps
 from ..core.errors import DeepFeatureError
+from ..core.nn import (
+    ARCHITECTURE_NAMES,
+    ARCHITECTURES,
+    LISTED_PATCH_SIZES,
+    MAX_BASE_FILTERS,
+    MAX_DEPTH,
+    MODEL_SUFFIX,
+    ModelSpec,
+    parse_class_names,
+    resolve_spec,
+)
 from .base import DeepFeatureAlgorithm
 
 
@@ -32,9 +43,9 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         "Architecture: 'ENVINet5-like U-Net' is a 5-level encoder-decoder U-Net that classifies "
         "every pixel; 'Res-UNet' uses residual blocks, as Segmentation Gym's Res-UNet.\n"
         "Base filters is the size knob: the number of filters doubles at every level "
-        "(16 gives a small fast model, 32-64 a larger one).\n"
-        "Patch size: the side of the square training patches. It must be a multiple of 16 for "
-        "5 levels (2^(levels-1)); it should be at least the model's field of view.\n"
+        "({} gives a small fast model, 32-64 a larger one).\n"
+        "Patch size: the side of the square training patches. It must be a multiple of {} for "
+        "{} levels (2^(levels-1)); it should be at least the model's field of view.\n"
         "Template: a label raster; the number of bands (and the class names when 'Class names' "
         "is empty) are taken from it. Without template, give the number of bands. A model with the "
         "template's classes keeps their class ids (a label raster with classes 2 and 5 gives "
@@ -46,7 +57,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         "and the training configuration). Loading a model never executes code.\n\n"
         "Outputs: the number of parameters and the contextual field of view (pixels), computed from "
         "the model's actual layers; the log also lists the valid patch sizes."
-    )
+    ).format(ModelSpec.base_filters, 2 ** (ModelSpec.depth - 1), ModelSpec.depth)
 
     TEMPLATE = "TEMPLATE"
     ARCHITECTURE = "ARCHITECTURE"
@@ -63,15 +74,15 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
     VALID_PATCH_SIZES = "VALID_PATCH_SIZES"
 
     #: Enum index -> core architecture key.
-    ARCHITECTURE_KEYS = ("unet5", "resunet")
+    ARCHITECTURE_KEYS = ARCHITECTURES
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.ARCHITECTURE,
                 self.tr("Architecture"),
-                options=[self.tr("ENVINet5-like U-Net"), self.tr("Res-UNet (Segmentation Gym)")],
-                defaultValue=0,
+                options=[self.tr(ARCHITECTURE_NAMES[key]) for key in self.ARCHITECTURE_KEYS],
+                defaultValue=self.ARCHITECTURE_KEYS.index(ModelSpec.architecture),
             )
         )
         self.addParameter(
@@ -84,7 +95,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 self.BANDS,
                 self.tr("Number of image bands (ignored with a template)"),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=3,
+                defaultValue=ModelSpec.bands,
                 minValue=0,
             )
         )
@@ -101,7 +112,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 self.PATCH_SIZE,
                 self.tr("Patch size (pixels)"),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=256,
+                defaultValue=ModelSpec.patch_size,
                 minValue=0,
             )
         )
@@ -110,9 +121,9 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 self.BASE_FILTERS,
                 self.tr("Base filters (doubles at every level)"),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=16,
+                defaultValue=ModelSpec.base_filters,
                 minValue=1,
-                maxValue=1024,
+                maxValue=MAX_BASE_FILTERS,
             )
         )
         self.addParameter(
@@ -120,7 +131,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 self.DROPOUT,
                 self.tr("Dropout rate (0 = none)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.0,
+                defaultValue=ModelSpec.dropout,
                 minValue=0.0,
                 maxValue=0.95,
             )
@@ -128,11 +139,11 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         advanced = [
             QgsProcessingParameterNumber(
                 self.DEPTH,
-                self.tr("Levels (5 = ENVINet5-like)"),
+                self.tr("Levels ({} = ENVINet5-like)").format(ModelSpec.depth),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=5,
+                defaultValue=ModelSpec.depth,
                 minValue=1,
-                maxValue=8,
+                maxValue=MAX_DEPTH,
             ),
             QgsProcessingParameterNumber(
                 self.SEED,
@@ -154,14 +165,13 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.FIELD_OF_VIEW, self.tr("Field of view (pixels)")))
         self.addOutput(
             QgsProcessingOutputString(
-                self.VALID_PATCH_SIZES, self.tr("Valid patch sizes (listed up to 1024)")
+                self.VALID_PATCH_SIZES,
+                self.tr("Valid patch sizes (listed up to {})").format(LISTED_PATCH_SIZES),
             )
         )
 
     # Parameters -> plain values ----------------------------------------------------------------
     def _spec_and_template(self, parameters, context):
-        from ..core.nn import ModelSpec, parse_class_names
-
         index = self.parameterAsEnum(parameters, self.ARCHITECTURE, context)
         layer = self.parameterAsRasterLayer(parameters, self.TEMPLATE, context)
         template = self.layer_path(layer) if layer is not None else ""
@@ -185,8 +195,6 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
-        from ..core.nn import resolve_spec
-
         try:
             spec, template = self._spec_and_template(parameters, context)
             resolve_spec(spec, template)
@@ -195,12 +203,11 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         except ImportError as exc:  # rasterio absent: canExecute() reports it
             return False, str(exc)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        if output and not output.lower().endswith(".keras"):
-            return False, self.tr("The model file '{}' must end with '.keras'.").format(output)
+        if output and not output.lower().endswith(MODEL_SUFFIX):
+            return False, self.tr("The model file '{}' must end with '{}'.").format(output, MODEL_SUFFIX)
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-
         spec, template = self._spec_and_template(parameters, context)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         seed = parameters.get(self.SEED)

@@ -15,7 +15,7 @@ from ..core.class_table import DEFAULT_IGNORE
 from ..core.errors import DeepFeatureError
 from ..core.files import same_file
 from .base import DeepFeatureAlgorithm
-from .label_raster_from_vector import finish_label_raster
+from .common import finish_label_raster
 
 
 class LabelRasterFromClassification(DeepFeatureAlgorithm):

@@ -23,47 +23,17 @@ from qgis.core import (
 )
 
 from ..core import deps
-from ..core.class_table import DEFAULT_IGNORE
+from ..core.class_table import DEFAULT_IGNORE, MAX_CLASS_ID
 from ..core.files import same_file
+from ..core.labels import GEOMETRY_KINDS
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
-from .styling import LayerStyler, paletted_renderer
+from .common import finish_label_raster
 
 _KINDS = {
     QgsWkbTypes.PointGeometry: "point",
     QgsWkbTypes.LineGeometry: "line",
     QgsWkbTypes.PolygonGeometry: "polygon",
 }
-
-
-def style_label_raster(
-    context, output_path: str, classes: dict, ignore_value: int, mask_band: int, name: str
-) -> None:
-    """Load the label raster with its mask band paletted (background transparent, ignore grey).
-
-    One layer cannot show the image as RGB under its own mask, so the layer shows the mask band only
-    at 60 % opacity: the input image (usually already in the project) stays visible below it.
-    """
-    classes = {int(k): str(v) for k, v in classes.items()}
-
-    def style(layer):
-        renderer = paletted_renderer(layer, mask_band, {0: "background", **classes}, ignore_value)
-        renderer.setOpacity(0.6)
-        layer.setRenderer(renderer)
-
-    LayerStyler.attach(context, output_path, style, name)
-
-
-def finish_label_raster(alg, context, feedback, output: str, result, ignore_value: int) -> dict:
-    """Log the classes of a new label raster, style it on loading, and return the outputs."""
-    if result is None:
-        return {}
-    feedback.pushInfo(
-        alg.tr("Classes: {}").format(", ".join("{} = {}".format(k, v) for k, v in result.classes.items()))
-    )
-    style_label_raster(
-        context, output, result.classes, ignore_value, result.image_bands + 1, alg.tr("Label raster")
-    )
-    return {alg.OUTPUT: output}
 
 
 class LabelRasterFromVector(DeepFeatureAlgorithm):
@@ -79,8 +49,8 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         "Label layers: points, lines or polygons in any CRS (reprojected to the image CRS; invalid "
         "geometries are repaired). Polygons burn the pixels whose centre is inside; lines and points "
         "burn every pixel they touch (solid and blur distances are applied at training time). Burn "
-        "order: polygons, lines, points, then features marked 'ignore'.\n\n"
-        "Class field (optional): whole numbers are class ids (0 background, 1..254); text values are "
+        "order: {}, then features marked 'ignore'.\n\n"
+        "Class field (optional): whole numbers are class ids (0 background, 1..{}); text values are "
         "numbered 1..K in sorted order. A value equal to the ignore value marks unknown pixels. Without "
         "a class field every feature is class 1, or with several layers the layer order gives classes "
         "1..K, named after the layers (a table of a GeoPackage given by its path: after the table). "
@@ -91,7 +61,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         "ignore value, so training learns only where labels are complete. Image NoData pixels (any "
         "band equal to NoData) also get the ignore value.\n\n"
         "The output loads with its mask band shown in class colours over the image."
-    )
+    ).format(", ".join(kind + "s" for kind in GEOMETRY_KINDS), MAX_CLASS_ID)
 
     INPUT = "INPUT"
     LABELS = "LABELS"

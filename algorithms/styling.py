@@ -25,7 +25,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 
-from ..core.class_table import class_rgb
+from ..core.class_table import ClassTable, class_rgb
 
 CLASS_FIELD = "class_id"
 POLYGON_FILL_ALPHA = 90  # of 255: the image below stays visible through the polygons
@@ -102,9 +102,8 @@ def class_renderer(layer: QgsVectorLayer, classes: dict[int, str]) -> QgsCategor
     """A categorized renderer on ``class_id``: one category per class, in the class colour, labelled
     with the class name (the symbol follows the layer's geometry type)."""
     categories = [
-        QgsRendererCategory(int(class_id), class_symbol(layer.geometryType(), class_color(int(class_id))),
-                            str(name))
-        for class_id, name in sorted(classes.items())
+        QgsRendererCategory(class_id, class_symbol(layer.geometryType(), class_color(class_id)), name)
+        for class_id, name in ClassTable.from_mapping(classes).entries
     ]
     return QgsCategorizedSymbolRenderer(CLASS_FIELD, categories)
 
@@ -147,6 +146,24 @@ def attach_class_style(context: QgsProcessingContext, layer_id: str, classes: di
     classes = dict(classes)
     LayerStyler.attach(context, layer_id, lambda lyr: lyr.setRenderer(class_renderer(lyr, classes)),
                        vector=True)
+
+
+def style_label_raster(
+    context, output_path: str, classes: dict, ignore_value: int, mask_band: int, name: str
+) -> None:
+    """Load the label raster with its mask band paletted (background transparent, ignore grey).
+
+    One layer cannot show the image as RGB under its own mask, so the layer shows the mask band only
+    at 60 % opacity: the input image (usually already in the project) stays visible below it.
+    """
+    classes = ClassTable.from_mapping(classes).as_dict()
+
+    def style(layer):
+        renderer = paletted_renderer(layer, mask_band, {0: "background", **classes}, ignore_value)
+        renderer.setOpacity(0.6)
+        layer.setRenderer(renderer)
+
+    LayerStyler.attach(context, output_path, style, name)
 
 
 def save_default_style(layer_id: str, style, vector: bool = False) -> bool:

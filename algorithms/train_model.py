@@ -23,25 +23,34 @@ from qgis.core import (
 from ..core import deps
 from ..core.device import DEVICES
 from ..core.errors import DeepFeatureError
-from ..core.training import LOSSES, TrainConfig, TrainRun
+from ..core.training import LOSSES, MAX_LOSS_WEIGHT, TrainConfig, merge_config
 from .base import DeepFeatureAlgorithm
 
-LOSS_LABELS = ("Cross-entropy", "Dice", "Kullback-Leibler divergence (KLD)", "Cross-entropy + Dice")
-DEVICE_LABELS = ("Automatic (GPU if available)", "CPU", "GPU")
+#: The LOSS choices, in the order of :data:`LOSSES`.
+LOSS_LABELS = tuple({
+    "cross_entropy": "Cross-entropy",
+    "dice": "Dice",
+    "kld": "Kullback-Leibler divergence (KLD)",
+    "cross_entropy_dice": "Cross-entropy + Dice",
+}[name] for name in LOSSES)
+#: The DEVICE choices, in the order of :data:`DEVICES`.
+DEVICE_LABELS = tuple({"auto": "Automatic (GPU if available)", "cpu": "CPU", "gpu": "GPU"}[name]
+                      for name in DEVICES)
+_DEFAULTS = TrainConfig()
 
 HELP = """Trains a model made with 'Initialize Model' on one or more label rasters, or refines an already \
 trained model with new label rasters (its normalization is kept). The output is the model of the epoch \
 that did best on validation (IoU of the feature classes), not the last epoch.
 
 Training / validation: label rasters (image bands + mask band) with the model's band count; sizes \
-and data types may differ. Without validation rasters the last 20% of each training raster is held out \
-(reproducibly).
+and data types may differ. Without validation rasters the last {holdout:.0%} of each training raster is \
+held out (reproducibly).
 Epochs, patches: an epoch is the number of patches trained before the class-weight bias is \
 adjusted. Patches per epoch 0 = derived from the patch sampling rate (average number of patches each \
 labelled pixel belongs to).
 Class weight min/max: patches are drawn in proportion to a density that favours feature pixels; \
 the bias starts at the maximum and decays to the minimum by the last epoch (0 = the true ratio).
-Loss weight (0-3): weight of feature pixels in the loss (0 = equal).
+Loss weight (0-{max_loss_weight:g}): weight of feature pixels in the loss (0 = equal).
 Solid distance: grows point/line/polygon labels by this many pixels.
 Blur distance min/max: a soft edge around features that shrinks from max to min during training.
 Augment: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
@@ -53,7 +62,7 @@ from its last completed epoch.
 Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
 experiment (its settings replace the parameters above; inputs not given are taken from it).
 Cancel stops after the current batch and still writes the best model so far (nothing when no epoch \
-has finished)."""
+has finished).""".format(holdout=_DEFAULTS.validation_fraction, max_loss_weight=MAX_LOSS_WEIGHT)
 
 
 class TrainModelAlgorithm(DeepFeatureAlgorithm):
@@ -160,7 +169,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
                 number.Double,
                 d.loss_weight,
                 minValue=0.0,
-                maxValue=3.0,
+                maxValue=MAX_LOSS_WEIGHT,
             )
         )
         self.addParameter(
@@ -240,7 +249,8 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
         self.addParameter(number(self.SEED, self.tr("Random seed"), number.Integer, d.seed, minValue=0))
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.DEVICE, self.tr("Device"), [self.tr(t) for t in DEVICE_LABELS], defaultValue=0
+                self.DEVICE, self.tr("Device"), [self.tr(t) for t in DEVICE_LABELS],
+                defaultValue=DEVICES.index(d.device),
             )
         )
         self.addParameter(
@@ -339,7 +349,9 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
         config_file = self.parameterAsFile(parameters, self.CONFIG, context)
         if config_file:
             try:
-                run = TrainRun.load(config_file)
+                run = merge_config(
+                    config_file, model, training, validation, output_model, output_report=output_report or ""
+                )
             except DeepFeatureError as exc:
                 raise QgsProcessingException(str(exc)) from exc
             feedback.pushInfo(
@@ -347,10 +359,8 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
                     config_file
                 )
             )
-            config = run.config
-            model = model or run.model
-            training = training or run.training
-            validation = validation or run.validation
+            config, model, output_model = run.config, run.model, run.output_model
+            training, validation = run.training, run.validation
         else:
             try:
                 config = self._config(parameters, context)

@@ -134,7 +134,7 @@ def onnx_row(model_path: Path, raster: Path, tile: int, batch: int, onnx_python:
     import numpy as np
     import rasterio
 
-    from deepfeature.core.inference.classify import make_grid, read_reflected
+    from deepfeature.core.inference import make_grid, read_reflected
     from deepfeature.core.nn import fold_batch_norm, load_model, receptive_field
 
     model, meta = load_model(model_path)
@@ -219,7 +219,7 @@ def model_only(tile: int, batch: int, filters: int, seconds: float = 8.0) -> lis
     import keras
     import numpy as np
 
-    from deepfeature.core.inference.classify import make_grid
+    from deepfeature.core.inference import make_grid
     from deepfeature.core.nn import ModelSpec, build_model, receptive_field
 
     rows = []
@@ -264,13 +264,12 @@ def timed_classify(raster: Path, model_path: Path, out: Path, tile: int, batch: 
     """Classify the whole raster twice: the first run loads the model into the process cache and
     compiles it for the tile and batch shape the raster gets (tiles are fitted to the window, so a
     smaller EXTENT may get another shape), the second is measured (process CPU too)."""
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import ClassifyOptions, classify_raster
 
-    classify_raster(raster, model_path, out.with_name(out.stem + "_warm.tif"), tile_size=tile,
-                    batch_size=batch, device=device, overviews=False)
+    options = ClassifyOptions(tile_size=tile, batch_size=batch, device=device, overviews=False)
+    classify_raster(raster, model_path, out.with_name(out.stem + "_warm.tif"), options)
     cpu = time.process_time()
-    res = classify_raster(raster, model_path, out, tile_size=tile, batch_size=batch, device=device,
-                          overviews=False)
+    res = classify_raster(raster, model_path, out, options)
     res["process_cpu"] = time.process_time() - cpu
     return res
 
@@ -305,9 +304,10 @@ def print_table(rows) -> None:
 
 def memory_child(raster: str, model: str, out: str, tile: int, batch: int) -> None:
     """Run in a subprocess: classify and print the peak resident memory as JSON."""
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import ClassifyOptions, classify_raster
 
-    res = classify_raster(raster, model, out, tile_size=tile, batch_size=batch, overviews=False)
+    options = ClassifyOptions(tile_size=tile, batch_size=batch, overviews=False)
+    res = classify_raster(raster, model, out, options)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"peak_bytes": peak, "seconds": res["seconds"], "mps": res["megapixels_per_second"]}))
 
@@ -393,9 +393,9 @@ def main() -> None:
             gpus = []
         if gpus:
             if args.fold:
-                from deepfeature.core.inference import classify
+                from deepfeature.core.inference import runtime
 
-                classify.GPU_FOLD_BATCH_NORM = True
+                runtime.GPU_FOLD_BATCH_NORM = True
             gpu_raster = raster
             if args.gpu_size > args.bench_size:
                 gpu_raster = tmp / "gpu_input.tif"

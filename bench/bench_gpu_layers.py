@@ -227,7 +227,7 @@ def main() -> None:
     import keras
     import numpy as np
 
-    from deepfeature.core.inference.classify import inference_twin
+    from deepfeature.core.inference import inference_twin
     from deepfeature.core.nn import ModelSpec, build_model, fold_batch_norm
 
     spec = ModelSpec(architecture=args.architecture, bands=4, classes=("feature",), patch_size=256,

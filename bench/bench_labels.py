@@ -110,11 +110,12 @@ t0 = time.perf_counter()
 sys.path.insert(0, {plugins!r})
 import numpy, shapely, rasterio
 from osgeo import gdal, ogr
-from deepfeature.core.labels import build as labels
+from deepfeature.core import labels
+from deepfeature.core.labels import burner, from_vector
 if {fallback!r}:
-    labels._osgeo = lambda: None
+    from_vector.osgeo_bindings = lambda: None
 if {options!r}:
-    labels.gdal_creation_options = lambda: tuple({options!r})
+    burner.gdal_creation_options = lambda: tuple({options!r})
 t1 = time.perf_counter()
 ds = ogr.Open({vector!r})
 layer = ds.GetLayer(0)

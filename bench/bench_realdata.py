@@ -55,7 +55,7 @@ def _read_layer(gpkg: Path, crs_wkt: str, field: str | None):
 def _label_raster(image: Path, gpkg: Path, out: Path, field: str | None) -> Path:
     import rasterio
 
-    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
 
     with rasterio.open(image) as src:
         wkt = src.crs.to_wkt()
@@ -149,11 +149,11 @@ def _diagnostics(activation: Path, val: Path) -> dict:
 
 def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: dict, model_args: dict,
                 tta: bool = False):
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
     from deepfeature.core.nn import ModelSpec, initialize_model
-    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing import evaluate
     from deepfeature.core.progress import CallbackProgress
-    from deepfeature.core.training.train import TrainConfig, train_model
+    from deepfeature.core.training import TrainConfig, train_model
 
     def log(event):
         if event.kind != "progress":

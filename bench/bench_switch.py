@@ -5,7 +5,7 @@ When another thread is running Python code at that moment, the returning thread 
 is asked to drop the GIL, which Python does only every *switch interval* (5 ms by default). This script
 times the main thread's blend step (adding a probability tile into a row buffer and scaling it: two
 NumPy calls on 1200 x 1200 float32) alone and beside threads that run Python code, at the default
-interval and at :data:`deepfeature.core.classify.SWITCH_INTERVAL`, the one the classifier sets while
+interval and at :data:`deepfeature.core.inference.SWITCH_INTERVAL`, the one the classifier sets while
 it runs. ``wall`` is what the blending thread waits, ``CPU`` what it computes.
 
     python bench/bench_switch.py [--repeats 200]
@@ -77,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=200, help="blend steps timed per row")
     args = parser.parse_args()
-    from deepfeature.core.inference.classify import SWITCH_INTERVAL
+    from deepfeature.core.inference import SWITCH_INTERVAL
 
     rows = []
     for busy in (0, 1, 2):

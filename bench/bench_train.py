@@ -39,10 +39,12 @@ def _pipeline_rate(maker, windows, batch: int, blur: float, threads: int) -> flo
     worker threads run it, minus the queue), augmentation on."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from deepfeature.core.training.train import _epoch_rng
+    from deepfeature.core.training import EpochBatches
+
+    epoch = EpochBatches(windows, batch, seed=0, epoch=0, blur=blur, augment=True)
 
     def one(i):
-        return maker.make(windows[i * batch : (i + 1) * batch], _epoch_rng(0, 0, i), blur, True)
+        return epoch.make(maker, i)
 
     one(0)  # warm up (first-touch of the cache, imports)
     steps = len(windows) // batch
@@ -63,25 +65,26 @@ def throughput(args) -> None:
     import keras
     import numpy as np
 
+    from deepfeature.core.device import select_device
     from deepfeature.core.nn import ModelSpec, build_model
     from deepfeature.core.normalization import Normalization
     from deepfeature.core.progress import NullProgress
+    from deepfeature.core.training import (
+        BatchMaker,
+        EpochBatches,
+        TrainConfig,
+        batch_progress_callback,
+        make_dataset,
+        pipeline_workers,
+    )
     from deepfeature.core.training.losses import WeightedSegmentationLoss
     from deepfeature.core.training.sampling import LabelSource, PatchSampler, cell_size
-    from deepfeature.core.training.train import (
-        BatchMaker,
-        TrainConfig,
-        _BatchCallback,
-        _make_dataset,
-        pipeline_workers,
-        select_device,
-    )
-    from deepfeature.tests.test_sampling import synthetic_scene, write_label_raster
+    from deepfeature.tests.helpers_training import synthetic_scene, write_label_raster
 
     spec = ModelSpec(
         bands=3, classes=("building",), patch_size=args.patch, base_filters=args.filters, depth=args.depth
     )
-    device, on_gpu = select_device(keras, args.device, _Quiet())
+    device, on_gpu = select_device(keras, args.device)
     workers = pipeline_workers(args.workers or 0, on_gpu)
     cfg = TrainConfig(patches_per_batch=args.batch, workers=workers, solid_distance=1, blur_distance_max=2)
     plain = dataclasses.replace(cfg, solid_distance=0, blur_distance_max=0)
@@ -133,8 +136,9 @@ def throughput(args) -> None:
         rows.append(("model only (in-memory batch)", model_rate))
         rows.extend(pipe)
 
-        data = _make_dataset(keras, maker, windows, args.batch, 0, 1, 2.0, True, workers)
-        callback = _BatchCallback.create(keras, NullProgress(), 0, 1, 0, args.steps, {"canceled": False})
+        epoch = EpochBatches(windows, args.batch, seed=0, epoch=1, blur=2.0, augment=True)
+        data = make_dataset(keras, maker, epoch, workers)
+        callback = batch_progress_callback(keras, NullProgress(), 0, 1, 0, args.steps, {"canceled": False})
         t = time.perf_counter()
         model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=[callback])  # as train_model runs it
         real_rate = n / (time.perf_counter() - t)
@@ -157,13 +161,6 @@ def throughput(args) -> None:
         print("{:<58} {:>12.1f} {:>13.0%}".format(name, rate, rate / model_rate))
 
 
-class _Quiet:
-    def info(self, text):
-        pass
-
-    warning = info
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -174,7 +171,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None, help="pipeline threads (default: automatic)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))  # core.device.DEVICES
     parser.add_argument("--backend", default=None, help="sets KERAS_BACKEND (tensorflow, jax, torch)")
     args = parser.parse_args()
     _setup_path(args.backend)

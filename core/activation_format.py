@@ -40,7 +40,8 @@ def describe_classification(dst, classes: dict[int, str]) -> None:
     dst.update_tags(**classification_tags(classes))
     dst.set_band_description(1, "class")
     colormap = {value: (0, 0, 0, 0) for value in range(256)}
-    colormap.update({int(c): class_rgb(int(c)) + (255,) for c in classes if 0 < int(c) < CLASS_NODATA})
+    table = ClassTable.from_mapping(classes)
+    colormap.update({c: class_rgb(c) + (255,) for c in table if 0 < c < CLASS_NODATA})
     dst.write_colormap(1, colormap)
 
 

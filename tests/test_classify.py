@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -13,120 +12,11 @@ import numpy as np
 import pytest
 
 from .conftest import save_tiny_model
-
-pytestmark = pytest.mark.realdata
-
-TILE = 128  # small tiles keep the tests fast (tiny depth-3 models: margin 23, stride 4)
+from .helpers_rasters import TILE, digest, write_crop
 
 
-def digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def burn_buildings(image, gpkg):
-    """The building mask (uint8 0/1) of the Massachusetts tile, rasterized independently here."""
-    import rasterio
-    import rasterio.features
-    from osgeo import ogr
-    from shapely import wkb as swkb
-
-    ds = ogr.Open(str(gpkg))
-    layer = ds.GetLayer(0)
-    shapes = [(swkb.loads(bytes(f.GetGeometryRef().ExportToWkb())), 1) for f in layer]
-    with rasterio.open(image) as src:
-        return rasterio.features.rasterize(shapes, out_shape=(src.height, src.width), transform=src.transform,
-                                           dtype="uint8")
-
-
-@pytest.fixture(scope="session")
-def mass_labels(massachusetts, tmp_path_factory):
-    """(mask array, label raster path) of the Massachusetts tile (class 1 = building)."""
-    import rasterio
-
-    from deepfeature.core.label_format import label_tags
-
-    image, gpkg = massachusetts
-    mask = burn_buildings(image, gpkg)
-    path = tmp_path_factory.mktemp("labels") / "mass_labels.tif"
-    with rasterio.open(image) as src:
-        profile = src.profile
-        data = src.read()
-    profile.update(count=4, dtype="uint8", tiled=True, blockxsize=256, blockysize=256, compress="deflate")
-    profile.pop("nodata", None)
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, [1, 2, 3])
-        dst.write(mask, 4)
-        dst.update_tags(**label_tags({1: "building"}, 255, 3, None))
-    return mask, path
-
-
-def write_crop(image, path, col, row, width, height):
-    """Write a window of ``image`` to ``path`` (a GeoTIFF on the same grid); return its pixels."""
-    import rasterio
-    from rasterio.windows import Window
-
-    with rasterio.open(image) as src:
-        win = Window(col, row, width, height)
-        profile = dict(src.profile, width=width, height=height, transform=src.window_transform(win))
-        data = src.read(window=win)
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data)
-    return data
-
-
-@pytest.fixture(scope="session")
-def trained_model(massachusetts, mass_labels, tmp_path_factory):
-    """A tiny U-Net trained (CPU, ~20 s) on the upper two thirds of the Massachusetts tile."""
-    import keras
-    import rasterio
-
-    from deepfeature.core.nn import ModelMetadata, ModelSpec, build_model, field_of_view, save_model
-    from deepfeature.core.normalization import Normalization
-
-    image, _ = massachusetts
-    mask, _ = mass_labels
-    with rasterio.open(image) as src:
-        data = np.moveaxis(src.read(), 0, -1).astype("float32")
-    top = 600  # rows 0..600 train; the lower third (601..) is held back
-    train_img, train_mask = data[:top], mask[:top]
-    flat = train_img.reshape(-1, 3)
-    norm = Normalization(tuple(flat.mean(0).tolist()), tuple(flat.std(0).tolist()))
-    rng = np.random.default_rng(0)
-    size, n = 64, 384
-    rows = rng.integers(0, top - size, n)
-    cols = rng.integers(0, data.shape[1] - size, n)
-    x = np.stack([norm.apply(train_img[r:r + size, c:c + size]) for r, c in zip(rows, cols)])
-    y = np.stack([train_mask[r:r + size, c:c + size, None] for r, c in zip(rows, cols)]).astype("float32")
-    x = np.concatenate([x, x[:, ::-1], x[:, :, ::-1]])
-    y = np.concatenate([y, y[:, ::-1], y[:, :, ::-1]])
-    keras.utils.set_random_seed(0)
-    spec = ModelSpec(architecture="unet5", bands=3, classes=("building",), patch_size=size, base_filters=8,
-                     depth=3)
-    model = build_model(spec, seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
-    model.fit(x, y, batch_size=16, epochs=6, verbose=0)
-    path = tmp_path_factory.mktemp("model") / "buildings.keras"
-    save_model(model, ModelMetadata(spec=spec, field_of_view=field_of_view(model), normalization=norm,
-                                    training={"rows": [0, top], "epochs": 6}), path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def lower_third_activation(massachusetts, trained_model, tmp_path_factory):
-    """The activation of the held-back lower third (core call with EXTENT), and its window."""
-    import rasterio
-
-    from deepfeature.core.inference.classify import classify_raster
-
-    image, _ = massachusetts
-    with rasterio.open(image) as src:
-        t = src.transform
-        extent = (t.c, t.f + 901 * t.e, t.c + src.width * t.a, t.f + 601 * t.e)
-    out = tmp_path_factory.mktemp("act") / "lower_third.tif"
-    result = classify_raster(image, trained_model, out, tile_size=TILE, extent=extent)
-    return out, result
-
-
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_classify_lower_third_with_trained_model(run_alg, massachusetts, trained_model, mass_labels,
                                                  tmp_path):
     import rasterio
@@ -162,11 +52,13 @@ def test_classify_lower_third_with_trained_model(run_alg, massachusetts, trained
     assert f1 > 0.45, f1
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, trained_model, tmp_path,
                                                                 lower_third_activation):
     import rasterio
 
-    from deepfeature.core.inference.classify import DEFAULT_TILE_SIZE, classify_raster
+    from deepfeature.core.inference import DEFAULT_TILE_SIZE, classify_raster
 
     image, _ = massachusetts
     outs = []
@@ -187,14 +79,16 @@ def test_tile_size_does_not_change_the_result_and_extent_matches(massachusetts, 
     assert np.abs(part - outs[1][601:901]).max() < 1e-4
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_wide_rasters_are_classified_in_column_panels_with_the_same_result(massachusetts, trained_model,
                                                                            tmp_path, monkeypatch):
     """A raster wider than PANEL_COLUMNS is classified panel after panel (memory does not grow with its
     width): the activation and the classification equal the single-panel ones, panel edges included."""
     import rasterio
 
-    from deepfeature.core.inference import classify
-    from deepfeature.core.inference.classify import classify_raster, column_panels
+    from deepfeature.core.inference import classify_raster, tiling
+    from deepfeature.core.inference.tiling import column_panels
 
     assert column_panels((5, 3, 1000, 40), 1000, 256) == [(5, 3, 1000, 40)]
     panels = column_panels((5, 3, 1182, 40), 300, 256)
@@ -202,7 +96,7 @@ def test_wide_rasters_are_classified_in_column_panels_with_the_same_result(massa
     image, _ = massachusetts
     outs = {}
     for name, columns in (("one", 16384), ("panels", 300)):
-        monkeypatch.setattr(classify, "PANEL_COLUMNS", columns)
+        monkeypatch.setattr(tiling, "PANEL_COLUMNS", columns)
         act, cls = tmp_path / "act_{}.tif".format(name), tmp_path / "cls_{}.tif".format(name)
         res = classify_raster(image, trained_model, act, classification_path=cls, tile_size=TILE,
                               overviews=False)
@@ -215,11 +109,13 @@ def test_wide_rasters_are_classified_in_column_panels_with_the_same_result(massa
     assert np.array_equal(outs["panels"][1][~unsure], outs["one"][1][~unsure])
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
     import rasterio
 
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
     from deepfeature.core.progress import RecordingProgress
 
     image, _ = massachusetts
@@ -240,6 +136,8 @@ def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["plain.tif", "tta.tif"]
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_thread_switch_interval_is_short_while_classifying_and_restored(massachusetts, trained_model,
                                                                       tmp_path):
     """The pipeline's threads take the GIL back quickly after NumPy/GDAL calls (a short switch interval)
@@ -247,7 +145,7 @@ def test_thread_switch_interval_is_short_while_classifying_and_restored(massachu
     import sys
 
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.inference import classify
+    from deepfeature.core.inference import SWITCH_INTERVAL, classify_raster
     from deepfeature.core.progress import RecordingProgress
 
     class Watching(RecordingProgress):
@@ -257,22 +155,22 @@ def test_thread_switch_interval_is_short_while_classifying_and_restored(massachu
 
     image, _ = massachusetts
     before = sys.getswitchinterval()
-    assert before > classify.SWITCH_INTERVAL
+    assert before > SWITCH_INTERVAL
     for cancel_after in (None, 1):
         seen: list[float] = []
         try:
-            classify.classify_raster(image, trained_model, tmp_path / "out.tif", tile_size=TILE,
-                                     progress=Watching(cancel_after=cancel_after), overviews=False)
+            classify_raster(image, trained_model, tmp_path / "out.tif", tile_size=TILE,
+                            progress=Watching(cancel_after=cancel_after), overviews=False)
         except CanceledError:
             assert cancel_after is not None
-        assert classify.SWITCH_INTERVAL in seen
+        assert SWITCH_INTERVAL in seen
         assert sys.getswitchinterval() == before
 
 
 def test_switch_interval_blocks_may_overlap_and_the_environment_overrides(monkeypatch):
     import sys
 
-    from deepfeature.core.inference.classify import switch_interval
+    from deepfeature.core.inference import switch_interval
 
     before = sys.getswitchinterval()
     first, second = switch_interval(0.0005), switch_interval(0.0005)
@@ -292,10 +190,11 @@ def test_switch_interval_blocks_may_overlap_and_the_environment_overrides(monkey
     assert sys.getswitchinterval() == before
 
 
+@pytest.mark.realdata
 def test_nodata_stays_nodata_on_spacenet(spacenet, tmp_path):
     import rasterio
 
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
 
     image, _ = spacenet
     norm = {"mean": [800, 800, 800, 200], "std": [400, 400, 400, 100]}
@@ -313,11 +212,13 @@ def test_nodata_stays_nodata_on_spacenet(spacenet, tmp_path):
     assert res["valid_pixels"] == int(valid.sum())
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_uint16_copy_gives_the_same_activation(massachusetts, trained_model, tmp_path):
     import rasterio
     from rasterio.windows import Window
 
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
 
     image, _ = massachusetts
     crops = {}
@@ -337,11 +238,13 @@ def test_uint16_copy_gives_the_same_activation(massachusetts, trained_model, tmp
     assert np.abs(crops["uint8"] - crops["uint16"]).max() < 1e-6
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_raster_smaller_than_a_tile_works(massachusetts, trained_model, tmp_path):
     import rasterio
     from rasterio.windows import Window
 
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
 
     image, _ = massachusetts
     small = tmp_path / "small.tif"
@@ -380,6 +283,8 @@ def _foreign_model(path):
     return path
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 @pytest.mark.parametrize("case", ["bands", "corrupt", "foreign", "lambda", "untrained", "all_nodata",
                                   "unwritable", "extent_outside"])
 def test_bad_inputs_give_clear_errors_and_no_output(case, run_alg, massachusetts, spacenet, trained_model,
@@ -441,6 +346,8 @@ def test_bad_inputs_give_clear_errors_and_no_output(case, run_alg, massachusetts
     assert os.path.exists(model)
 
 
+@pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained_model, tmp_path,
                                                           monkeypatch):
     """Striped vs tiled input, float32 vs uint8, 1 vs 3 reader threads, two strip buffers vs one (no
@@ -449,8 +356,7 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
     import rasterio
     from rasterio.windows import Window
 
-    from deepfeature.core.inference import classify
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster, reading
 
     image, _ = massachusetts
     with rasterio.open(image) as src:
@@ -472,7 +378,7 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
     for name, path, threads in (("striped1", striped, "1"), ("striped3", striped, "3"),
                                 ("float3", floating, "3"), ("onestrip", floating, "2")):
         monkeypatch.setenv("DEEPFEATURE_THREADS", threads)
-        monkeypatch.setattr(classify, "CPU_PREFETCH_BYTES", 0 if name == "onestrip" else 128 << 20)
+        monkeypatch.setattr(reading, "CPU_PREFETCH_BYTES", 0 if name == "onestrip" else 128 << 20)
         out = tmp_path / "act_{}.tif".format(name)
         res = classify_raster(path, trained_model, out, tile_size=TILE, batch_size=2)
         assert res["threads"] == int(threads)
@@ -490,11 +396,12 @@ def test_layouts_threads_and_nan_give_the_same_activation(massachusetts, trained
     assert np.abs(af[far] - a1[far]).max() < 1e-6
 
 
+@pytest.mark.realdata
 def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
     """A second classification reuses the loaded model; rewriting the model file loads the new one."""
     import rasterio
 
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
     from deepfeature.core.progress import RecordingProgress
 
     image, _ = massachusetts
@@ -519,7 +426,7 @@ def test_model_cache_follows_the_model_file(massachusetts, tmp_path):
 
 
 def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
-    from deepfeature.core.inference.classify import gpu_tile_size, minimum_tile_size
+    from deepfeature.core.inference.tiling import gpu_tile_size, minimum_tile_size
     from deepfeature.core.nn import ModelSpec
 
     def spec(filters):
@@ -546,7 +453,9 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.inference import classify as engine
+    from deepfeature.core.inference.reading import Feeder, Source
+    from deepfeature.core.inference.threads import Pipeline, Stats
+    from deepfeature.core.inference.tiling import plain_grid
 
     path = tmp_path / "tall.tif"
     h, w = 1500, 300
@@ -555,21 +464,20 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
                        blockysize=256) as dst:
         dst.write(np.random.default_rng(0).random((2, h, w), dtype=np.float32))
     with rasterio.open(path) as src:
-        source = engine._Source.describe(src, [1, 2])
+        source = Source.describe(src, [1, 2])
     assert source.mask == "finite"  # float: every tile has a validity result
     window = (0, 0, w, h)
-    grid = engine._tiling(window, 128, 23, 16)
+    grid = plain_grid(window, 128, 23, 16)
     per_row = len(grid.xs)
     assert len(grid.ys) > 8
     for prefetch in (True, False):
-        stop, stats = threading.Event(), engine._Stats()
         free_q, in_q, out_q = queue.Queue(), queue.Queue(maxsize=1), queue.Queue(maxsize=1000)
         for _ in range(4):
             free_q.put((np.zeros((2, 128, 128, 2), np.float32), np.zeros((2, 128, 128), np.uint8)))
-        feeder = engine._Feeder(source, grid, window, 2, free_q, in_q, out_q, 1, 2, stop, stats,
-                                prefetch=prefetch)
+        pipeline = Pipeline(free_q, in_q, out_q, threading.Event(), Stats(), n_workers=1)
+        feeder = Feeder(source, grid, window, 2, pipeline, threads=2, prefetch=prefetch)
         live = [0]
-        emit = feeder._emit
+        emit = feeder.emit
 
         def counting_emit(batch, emit=emit, live=live):
             gc.collect()
@@ -578,7 +486,7 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
             live[0] = max(live[0], held)
             emit(batch)
 
-        feeder._emit = counting_emit
+        feeder.emit = counting_emit
 
         def consume(in_q=in_q, free_q=free_q):
             while (item := in_q.get()) is not None:
@@ -594,21 +502,21 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
 
 
 def test_rows_move_within_one_buffer_without_losing_any():
-    from deepfeature.core.inference.classify import _move_rows
+    from deepfeature.core.inference.reading import move_rows
 
     rng = np.random.default_rng(1)
     for d0, s0, n in ((0, 7, 20), (7, 0, 20), (3, 5, 30), (5, 3, 30), (0, 40, 10), (4, 4, 9)):
         buf = rng.random((50, 3, 2))
         expected = buf.copy()
         expected[d0:d0 + n] = buf[s0:s0 + n].copy()
-        _move_rows(buf, d0, buf, s0, n)
+        move_rows(buf, d0, buf, s0, n)
         np.testing.assert_array_equal(buf, expected)
 
 
 def test_reflected_rows_are_copied_as_slice_runs():
     """Tiles over the raster's edges are cut with a few plain slice copies (index runs): the same pixels
     as indexing with the reflected indices, for rasters smaller than a tile too."""
-    from deepfeature.core.inference.classify import index_runs, reflect_index, run_slices
+    from deepfeature.core.inference.tiling import index_runs, reflect_index, run_slices
 
     rng = np.random.default_rng(0)
     for size in (1, 2, 3, 17, 300):
@@ -628,11 +536,11 @@ def test_reflected_rows_are_copied_as_slice_runs():
 @pytest.mark.parametrize("size,tile", [(16384, 2896), (16384, 4096), (20000, 1024), (1182, 1024),
                                        (3000, 512)])
 def test_tiles_are_fitted_to_the_window_and_cover_it(size, tile):
-    from deepfeature.core.inference.classify import _tiling, make_grid
+    from deepfeature.core.inference.tiling import make_grid, plain_grid
 
     window = (5, 3, size, size - 100)
     grid = make_grid(window, tile, 107, 16)
-    plain = _tiling(window, tile, 107, 16)  # the tiling without fitting
+    plain = plain_grid(window, tile, 107, 16)  # the tiling without fitting
     assert grid.tile <= tile and grid.tile % 16 == 0
     assert grid.count * grid.tile ** 2 <= plain.count * plain.tile ** 2
     for origins, start, length in ((grid.xs, 5, size), (grid.ys, 3, size - 100)):
@@ -648,12 +556,13 @@ def test_tiles_are_fitted_to_the_window_and_cover_it(size, tile):
         assert grid.count * grid.tile ** 2 < 0.85 * plain.count * plain.tile ** 2
 
 
+@pytest.mark.realdata
 def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(massachusetts, tmp_path):
     """Several classes: one activation band per feature class and arg-max classes, equal to the model run
     once on the whole (reflection-padded) image, whatever the tile size."""
     import rasterio
 
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
     from deepfeature.core.nn import load_model, receptive_field
 
     image, _ = massachusetts
@@ -688,7 +597,7 @@ def test_multiclass_activation_and_classes_match_the_model_on_the_whole_image(ma
     top = np.sort(feats, axis=-1)
     clear = (top[..., -1] - top[..., -2] > 1e-3) & (np.abs(top[..., -1] - 0.5) > 1e-3)  # no near tie
     assert (ids[clear] == expected[clear]).all() and len(np.unique(ids)) > 1
-    from deepfeature.core.postprocessing.postprocess import activation_to_classification
+    from deepfeature.core.postprocessing import activation_to_classification
 
     activation_to_classification(tmp_path / "act{}.tif".format(TILE), tmp_path / "a2c.tif")
     with rasterio.open(tmp_path / "a2c.tif") as a2c:
@@ -711,7 +620,7 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
     code = (
         "import sys; sys.path.insert(0, {plugins!r}); sys.path.insert(0, {bench!r})\n"
         "import bench_classify as bc\n"
-        "from deepfeature.core.inference.classify import classify_raster\n"
+        "from deepfeature.core.inference import classify_raster\n"
         "m = bc.make_model({tmp!r} + '/m.keras', depth=3, filters=4)\n"
         "bc.make_raster({tmp!r} + '/in.tif', 700)\n"
         "classify_raster({tmp!r} + '/in.tif', m, {tmp!r} + '/out.tif', tile_size=100, batch_size=3,\n"
@@ -726,7 +635,7 @@ def test_jax_backend_keeps_compiled_models_on_disk(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     cached = os.listdir(tmp_path / "cache" / "deepfeature" / "jax")
     assert any(name.startswith("jit_deepfeature_inference") for name in cached), cached
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
 
     res = classify_raster(tmp_path / "in.tif", tmp_path / "m.keras", tmp_path / "tf.tif", tile_size=256,
                           device="cpu")  # this process: TensorFlow, other tiles

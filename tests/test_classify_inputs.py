@@ -21,15 +21,7 @@ import pytest
 
 from .conftest import save_tiny_model
 from .helpers_labels import write_vector
-from .test_classify import (  # noqa: F401 - session fixtures shared with the classification tests
-    TILE,
-    digest,
-    lower_third_activation,
-    mass_labels,
-    trained_model,
-    write_crop,
-)
-from .test_postprocess import PIXEL, write_activation
+from .helpers_rasters import PIXEL, TILE, digest, write_activation, write_crop
 
 NUMBERS = ("IOU", "F1", "PRECISION", "RECALL", "ACCURACY", "KLD")
 
@@ -71,6 +63,7 @@ def label_raster(run_alg, image, gpkg, path, **extra):
 # Classify: a label raster is classified by its image bands; a real mismatch names the fix
 # -------------------------------------------------------------------------------------------------
 @pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_label_raster_is_classified_like_its_image(run_alg, massachusetts, trained_model,  # noqa: F811
                                                    tmp_path):
     import rasterio
@@ -149,6 +142,7 @@ def _figures(res, json_path):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_evaluate_vector_reference_equals_reference_vector_and_label_raster(
         run_alg, massachusetts, lower_third_activation, tmp_path):  # noqa: F811
     """The held-back third's activation against the building polygons: as REFERENCE (a path, or a layer
@@ -281,6 +275,7 @@ def test_evaluate_reference_parameter_takes_rasters_and_polygons(provider):
 # Points on real data
 # -------------------------------------------------------------------------------------------------
 @pytest.mark.realdata
+@pytest.mark.slow  # trains the session's model (trained_model)
 def test_points_count_the_objects_of_a_real_activation(run_alg, lower_third_activation,  # noqa: F811
                                                        tmp_path):
     """One point per 4-connected object of at least MIN_AREA in the thresholded activation of the
@@ -329,7 +324,7 @@ def test_qgis_process_passes_a_vector_reference_as_a_file_path(run_alg, tmp_path
     import shutil
     import subprocess
 
-    from .test_qgis_process import QGIS_PROCESS, qgis_process_env
+    from .conftest import QGIS_PROCESS, qgis_process_env
 
     if not shutil.which(QGIS_PROCESS):
         pytest.skip("qgis_process is not installed ({}); run scripts/setup.sh".format(QGIS_PROCESS))

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from .conftest import PLUGINS
-from .test_train import scene, tiny_config  # noqa: F401 - `scene` is a fixture used below
+from .helpers_training import tiny_config
 
 
 def _recording_feedback():
@@ -59,11 +59,11 @@ def test_untrained_model_matches_its_initialization(run_alg, tmp_path):
 
 
 @pytest.mark.slow
-def test_trained_and_refined_model_report_their_training(scene, run_alg, tmp_path):  # noqa: F811 - the fixture
+def test_trained_and_refined_model_report_their_training(tiny_scene, run_alg, tmp_path):  # noqa: F811 - the fixture
     from deepfeature.core.nn import read_metadata
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
-    model, a, b = scene
+    model, a, b = tiny_scene
     trained = tmp_path / "trained.keras"
     train_model(model, [a], [b], str(trained), tiny_config(epochs=3))
     feedback = _recording_feedback()
@@ -188,7 +188,7 @@ def test_listed_by_the_provider_and_runs_without_deep_learning_packages(provider
         "            raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "sys.path.insert(0, {plugins!r})\n"
-        "from deepfeature.core.report import describe_model\n"
+        "from deepfeature.core.nn.describe import describe_model\n"
         "print(describe_model({model!r}).classes_text)\n"
     ).format(blocked=("keras", "tensorflow", "jax", "torch", "numpy", "rasterio", "scipy", "qgis", "PyQt5"),
              plugins=str(PLUGINS), model=str(model))

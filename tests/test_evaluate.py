@@ -8,13 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .test_classify import (  # noqa: F401 - session fixtures shared with the classification tests
-    burn_buildings,
-    lower_third_activation,
-    mass_labels,
-    trained_model,
-)
-from .test_postprocess import PIXEL, digest, write_activation
+from .helpers_rasters import PIXEL, burn_buildings, digest, write_activation, write_reference_raster
 
 
 def numpy_metrics(pred, ref, cls=1, valid=None):
@@ -56,37 +50,20 @@ def test_evaluate_real_activation_matches_numpy(run_alg, lower_third_activation,
     assert res2["IOU"] == pytest.approx(res["IOU"], rel=1e-9)
 
 
-def write_label_raster(path, mask, classes, ignore=255):
-    import rasterio
-    from rasterio.transform import from_origin
-
-    from deepfeature.core.label_format import label_tags
-
-    img = np.full(mask.shape, 7, dtype="uint8")
-    with rasterio.open(path, "w", driver="GTiff", width=mask.shape[1], height=mask.shape[0], count=2,
-                       dtype="uint8", crs="EPSG:3857",
-                       transform=from_origin(500000, 4000000, PIXEL, PIXEL)) as dst:
-        dst.write(img, 1)
-        dst.write(mask.astype("uint8"), 2)
-        dst.update_tags(**label_tags(classes, ignore, 1, None))
-    return path
-
-
 def test_multiclass_classification_with_ignore_and_nodata(tmp_path, monkeypatch):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.postprocessing import postprocess
-    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing import activation_strips, evaluate
 
-    monkeypatch.setattr(postprocess, "STRIP_ROWS", 7)
+    monkeypatch.setattr(activation_strips, "STRIP_ROWS", 7)
     rng = np.random.default_rng(1)
     ref = rng.integers(0, 4, (90, 70))
     ref[:10, :10] = 255  # ignore
     pred = np.where(rng.random(ref.shape) < 0.7, ref % 255, rng.integers(0, 4, ref.shape)).astype("uint8")
     pred[80:, 60:] = 255  # prediction NoData
     classes = {1: "water", 2: "forest", 3: "road"}
-    label = write_label_raster(tmp_path / "ref.tif", ref, classes)
+    label = write_reference_raster(tmp_path / "ref.tif", ref, classes)
     pred_path = tmp_path / "pred.tif"
     with rasterio.open(pred_path, "w", driver="GTiff", width=70, height=90, count=1, dtype="uint8",
                        nodata=255,
@@ -113,11 +90,11 @@ def test_multiclass_classification_with_ignore_and_nodata(tmp_path, monkeypatch)
 
 def test_reference_on_a_sub_grid(tmp_path):
     """A prediction made with EXTENT (a window) is compared with the matching part of the reference."""
-    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing import evaluate
 
     ref = np.zeros((60, 50), dtype="uint8")
     ref[20:40, 10:30] = 1
-    label = write_label_raster(tmp_path / "ref.tif", ref, {1: "b"})
+    label = write_reference_raster(tmp_path / "ref.tif", ref, {1: "b"})
     act = np.zeros((30, 40), dtype="float32")
     act[5:25, 5:25] = 0.9  # window rows 15..45, cols 5..45 of the reference
     import rasterio
@@ -142,7 +119,7 @@ def test_bad_reference_and_outputs(run_alg, tmp_path):
         run_alg("evaluate", {"PREDICTION": str(act), "REFERENCE": str(act),
                              "OUTPUT_JSON": str(out / "m.json"),
                              "OUTPUT_HTML": str(out / "r.html")})
-    label = write_label_raster(tmp_path / "ref.tif", np.ones((20, 20)), {1: "b"})
+    label = write_reference_raster(tmp_path / "ref.tif", np.ones((20, 20)), {1: "b"})
     with pytest.raises(QgsProcessingException, match="does not exist"):
         run_alg("evaluate", {"PREDICTION": str(act), "REFERENCE": str(label),
                              "OUTPUT_JSON": str(tmp_path / "nope" / "m.json"),
@@ -167,7 +144,7 @@ def test_burned_mask_is_the_label_raster_mask(massachusetts, mass_labels):  # no
 def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_path):
     """Other class names (compared by number) and a reference without features get a warning; the
     algorithm writes only the reports asked for."""
-    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing import evaluate
     from deepfeature.core.progress import RecordingProgress
 
     act = np.zeros((30, 30), dtype="float32")
@@ -181,9 +158,9 @@ def test_suspicious_references_are_warned_and_reports_are_optional(run_alg, tmp_
         evaluate(pred, progress=progress, **kwargs)
         return progress.warnings
 
-    same = write_label_raster(tmp_path / "same.tif", ref, {1: "building"})
+    same = write_reference_raster(tmp_path / "same.tif", ref, {1: "building"})
     assert warnings_of(reference_path=same) == []
-    other = write_label_raster(tmp_path / "other.tif", ref, {1: "house", 2: "road"})
+    other = write_reference_raster(tmp_path / "other.tif", ref, {1: "house", 2: "road"})
     (warning,) = warnings_of(reference_path=other)
     assert "1 'building' / 'house', 2 '-' / 'road'" in warning and "compared by number" in warning
     (warning,) = warnings_of(reference_shapes=[], reference_classes={})
@@ -205,9 +182,9 @@ def _scene_with_classified_labels(folder, class_map, class_names, seed=31, size=
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labels.build import build_label_raster_from_classification
+    from deepfeature.core.labels import build_label_raster_from_classification
 
-    from .test_sampling import synthetic_scene
+    from .helpers_training import synthetic_scene
 
     image, mask = synthetic_scene(h=size, w=size, seed=seed)
     mask[size // 2 - 3:size // 2 + 3, :] = 2  # the road
@@ -226,7 +203,7 @@ def _scene_with_classified_labels(folder, class_map, class_names, seed=31, size=
 def _train_from_template(folder, label, epochs=1):
     from deepfeature.core.nn import ModelSpec, initialize_model, read_metadata
     from deepfeature.core.progress import RecordingProgress
-    from deepfeature.core.training.train import TrainConfig, train_model
+    from deepfeature.core.training import TrainConfig, train_model
 
     init, trained = folder / "init.keras", folder / "trained.keras"
     initialize_model(ModelSpec(classes=(), patch_size=32, base_filters=4, depth=3), init, seed=2,
@@ -247,13 +224,13 @@ def test_class_ids_that_skip_numbers_carry_through_the_workflow(tmp_path):
     from shapely import from_wkb
 
     from deepfeature.core.activation_format import read_activation_info
-    from deepfeature.core.inference.classify import classify_raster
+    from deepfeature.core.inference import classify_raster
     from deepfeature.core.label_format import TAG_CLASSES, read_info
-    from deepfeature.core.postprocessing.evaluate import evaluate
-    from deepfeature.core.postprocessing.postprocess import (
+    from deepfeature.core.postprocessing import (
         activation_to_classification,
         activation_to_points,
         activation_to_polygons,
+        evaluate,
     )
     from deepfeature.core.progress import RecordingProgress
 
@@ -299,9 +276,8 @@ def test_one_class_with_id_3_is_predicted_as_3(tmp_path):
     """'Build Label Raster from Classification' with CLASS_MAP '1=3': a one-class model predicts 3."""
     import rasterio
 
-    from deepfeature.core.inference.classify import classify_raster
-    from deepfeature.core.postprocessing.evaluate import evaluate
-    from deepfeature.core.postprocessing.postprocess import activation_to_classification
+    from deepfeature.core.inference import classify_raster
+    from deepfeature.core.postprocessing import activation_to_classification, evaluate
 
     image, label = _scene_with_classified_labels(tmp_path, "1=3", None, seed=32)
     model, spec = _train_from_template(tmp_path, label)

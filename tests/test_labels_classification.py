@@ -9,7 +9,6 @@ import pytest
 
 from .helpers_labels import agreement, grid, leftovers, read, sha256
 
-pytestmark = pytest.mark.realdata
 ALG = "labelrasterfromclassification"
 UTM19 = 32619  # Baker Lake lies in UTM zone 19N; the image is in EPSG:2953 at 0.5 m
 
@@ -41,6 +40,7 @@ def warped_reference(classification, image, out):
     return read(out)[0]
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("scene", [0, 1])
 def test_bakerlake_classification_in_other_crs_with_class_map(run_alg, bakerlake, tmp_path, scene):
     from deepfeature.core.label_format import read_info
@@ -71,6 +71,7 @@ def test_bakerlake_classification_in_other_crs_with_class_map(run_alg, bakerlake
     assert hashes == (sha256(image), sha256(classification))
 
 
+@pytest.mark.realdata
 def test_classification_nodata_and_default_map(run_alg, bakerlake, tmp_path):
     scenes, polygons = bakerlake
     image = scenes[1]
@@ -86,7 +87,7 @@ def test_classification_nodata_and_default_map(run_alg, bakerlake, tmp_path):
 
 def test_class_map_parsing():
     from deepfeature.core.errors import ParameterError
-    from deepfeature.core.labels.build import class_names_for, parse_class_map
+    from deepfeature.core.labels import class_names_for, parse_class_map
 
     assert parse_class_map("1,2=1;5=2") == {1.0: 1, 2.0: 1, 5.0: 2}
     assert parse_class_map(" -1 = 255 \n 7=0 ") == {-1.0: 255, 7.0: 0}
@@ -99,6 +100,7 @@ def test_class_map_parsing():
         class_names_for([1, 3], "a")
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("case", ["bad_map", "no_overlap", "names_mismatch", "output_is_input"])
 def test_bad_classification_inputs(run_alg, bakerlake, massachusetts, tmp_path, case):
     import shutil
@@ -135,7 +137,7 @@ def test_default_map_keeps_the_ignore_value(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labels.build import build_label_raster_from_classification
+    from deepfeature.core.labels import build_label_raster_from_classification
 
     rng = np.random.default_rng(0)
     mask = rng.choice(np.array([0, 1, 255], dtype="uint8"), size=(40, 50), p=[0.5, 0.3, 0.2])

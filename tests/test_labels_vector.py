@@ -22,7 +22,6 @@ from .helpers_labels import (
     write_vector,
 )
 
-pytestmark = pytest.mark.realdata
 ALG = "labelrasterfromvector"
 
 
@@ -35,6 +34,7 @@ def run(run_alg, image, labels, output, **extra):
 # ------------------------------------------------------------------------------------------------
 # Real data
 # ------------------------------------------------------------------------------------------------
+@pytest.mark.realdata
 def test_massachusetts_buildings_match_area_and_gdal(run_alg, massachusetts, tmp_path):
     import shapely
     from qgis.core import QgsRasterLayer
@@ -70,6 +70,7 @@ def test_massachusetts_buildings_match_area_and_gdal(run_alg, massachusetts, tmp
     assert layer.bandName(4).endswith("mask")
 
 
+@pytest.mark.realdata
 def test_spacenet_labels_reprojected_and_nodata_ignored(run_alg, spacenet, tmp_path):
     image, polygons = spacenet
     out = tmp_path / "labels.tif"
@@ -97,6 +98,7 @@ def test_spacenet_labels_reprojected_and_nodata_ignored(run_alg, spacenet, tmp_p
         assert np.array_equal(src.dataset_mask() == 0, nodata)
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("scene", [0, 1])
 def test_bakerlake_class_field_four_classes_and_ignore(run_alg, bakerlake, tmp_path, scene):
     from deepfeature.core.label_format import read_info
@@ -118,6 +120,7 @@ def test_bakerlake_class_field_four_classes_and_ignore(run_alg, bakerlake, tmp_p
     assert np.array_equal(mask == 255, reference == 255) or agreement(mask == 255, reference == 255) > 0.995
 
 
+@pytest.mark.realdata
 def test_points_and_lines_burn_all_touched_after_polygons(run_alg, massachusetts, tmp_path):
     import rasterio
     import shapely
@@ -153,6 +156,7 @@ def test_points_and_lines_burn_all_touched_after_polygons(run_alg, massachusetts
     assert (mask == 1).sum() > (pixel_centres == 1).sum()  # all-touched burns more than centres
 
 
+@pytest.mark.realdata
 def test_aoi_outside_is_ignore_and_z_invalid_geometries(run_alg, bakerlake, tmp_path):
     import shapely
 
@@ -250,6 +254,7 @@ BAD = ["no_overlap", "empty_layer", "value_negative", "value_too_large", "value_
        "raster_without_crs", "output_is_input", "unwritable_folder", "table_without_geometry"]
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("name", BAD)
 def test_bad_inputs_fail_clearly_and_leave_nothing(run_alg, massachusetts, spacenet, tmp_path, name):
     from qgis.core import QgsProcessingException
@@ -272,7 +277,7 @@ def test_bad_inputs_fail_clearly_and_leave_nothing(run_alg, massachusetts, space
 # ------------------------------------------------------------------------------------------------
 def test_resolve_classes_rules():
     from deepfeature.core.errors import LabelError
-    from deepfeature.core.labels.build import LabelLayer, resolve_classes
+    from deepfeature.core.labels import LabelLayer, resolve_classes
 
     w = [b"x"] * 3
     by_layers = resolve_classes([LabelLayer("roads", "line", w[:1]), LabelLayer("houses", "polygon", w[:2])])
@@ -297,11 +302,12 @@ def test_resolve_classes_rules():
         resolve_classes([LabelLayer(n, "polygon", w) for n in "abc"], 3)
 
 
+@pytest.mark.realdata
 def test_cancel_leaves_no_output(massachusetts, tmp_path):
     from osgeo import ogr
 
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     image, polygons = massachusetts
@@ -315,6 +321,7 @@ def test_cancel_leaves_no_output(massachusetts, tmp_path):
     assert rec.fractions and rec.fractions[0] < 1
 
 
+@pytest.mark.realdata
 def test_output_loads_with_paletted_mask_band(run_alg, bakerlake, tmp_path):
     from qgis.core import (
         QgsPalettedRasterRenderer,
@@ -366,6 +373,7 @@ def _recording_feedback():
     return Recording()
 
 
+@pytest.mark.realdata
 def test_layer_outside_image_is_skipped_with_warning(run_alg, massachusetts, spacenet, tmp_path):
     from deepfeature.core.label_format import read_info
 
@@ -390,6 +398,7 @@ def test_layer_outside_image_is_skipped_with_warning(run_alg, massachusetts, spa
     assert [sha256(p) for p in (image, polygons, far)] == hashes
 
 
+@pytest.mark.realdata
 def test_no_layer_overlapping_fails(run_alg, massachusetts, spacenet, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -404,11 +413,12 @@ def test_no_layer_overlapping_fails(run_alg, massachusetts, spacenet, tmp_path):
     assert leftovers(out.parent) == []
 
 
+@pytest.mark.realdata
 def test_core_layer_outside_or_empty_warns(massachusetts, tmp_path):
     import shapely
 
     from deepfeature.core.errors import LabelError
-    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     image, polygons = massachusetts
@@ -459,13 +469,13 @@ def _generated_image(path, dtype, nodata):
 def _both_paths(monkeypatch, tmp_path, image, layers, aoi=None, copy_image=True):
     import rasterio
 
-    from deepfeature.core.labels import build as labels
+    from deepfeature.core.labels import burner, from_vector
     from deepfeature.core.progress import RecordingProgress
 
     outputs, ran = {}, []
 
     def spy(name):
-        function = getattr(labels, name)
+        function = getattr(from_vector, name)
 
         def wrapper(*args, **kwargs):
             ran.append(name)
@@ -476,32 +486,33 @@ def _both_paths(monkeypatch, tmp_path, image, layers, aoi=None, copy_image=True)
     for path_kind in ("gdal", "rasterio"):
         with monkeypatch.context() as patch:
             if path_kind == "rasterio":
-                patch.setattr(labels, "_osgeo", lambda: None)
+                patch.setattr(from_vector, "osgeo_bindings", lambda: None)
             else:  # strips of one tile row (256 rows): several strips even on these small images
-                patch.setattr(labels, "RASTERIZE_STRIP_BYTES", 1)
-            patch.setattr(labels, "_write_with_gdal", spy("_write_with_gdal"))
-            patch.setattr(labels, "_write_label_raster", spy("_write_label_raster"))
+                patch.setattr(burner, "RASTERIZE_STRIP_BYTES", 1)
+            patch.setattr(from_vector, "write_with_gdal", spy("write_with_gdal"))
+            patch.setattr(from_vector, "write_label_raster", spy("write_label_raster"))
             out = tmp_path / "{}_{}.tif".format(path_kind, Path(image).stem)
             rec = RecordingProgress()
-            result = labels.build_label_raster_from_shapes(image, out, layers, aoi, copy_image=copy_image,
-                                                           progress=rec)
+            result = from_vector.build_label_raster_from_shapes(image, out, layers, aoi,
+                                                                copy_image=copy_image, progress=rec)
             assert rec.fractions == sorted(rec.fractions) and rec.fractions[-1] == 1.0, rec.fractions
         with rasterio.open(out) as src:
             outputs[path_kind] = dict(data=src.read(), valid=src.dataset_mask(), tags=src.tags(),
                                       descriptions=src.descriptions, interp=src.colorinterp,
                                       interleave=src.profile.get("interleave"), dtype=src.dtypes[0],
                                       result=result)
-    assert ran == ["_write_with_gdal", "_write_label_raster"]  # both paths really ran
+    assert ran == ["write_with_gdal", "write_label_raster"]  # both paths really ran
     return outputs["gdal"], outputs["rasterio"]
 
 
 @pytest.mark.parametrize("case", ["massachusetts_kinds_aoi", "massachusetts_mask_only", "spacenet_nodata",
                                   "int8_nodata", "float_nan", "uint8_no_nodata", "uint8_no_nodata_mask"])
+@pytest.mark.realdata
 def test_gdal_and_rasterio_paths_agree(monkeypatch, massachusetts, spacenet, tmp_path, case):
     import rasterio
     import shapely
 
-    from deepfeature.core.labels.build import LabelLayer
+    from deepfeature.core.labels import LabelLayer
 
     aoi, copy_image = None, not case.endswith("mask_only") and not case.endswith("_mask")
     if case.startswith("massachusetts"):
@@ -570,7 +581,7 @@ def test_label_raster_colour_interpretation_reads_without_warning(monkeypatch, c
     from rasterio.enums import ColorInterp
     from rasterio.transform import from_origin
 
-    from deepfeature.core.labels.build import LabelLayer
+    from deepfeature.core.labels import LabelLayer
 
     interps = [ColorInterp[name] for name in bands.split()]
     data = np.stack([np.arange(300 * 260, dtype=np.uint8).reshape(300, 260) + 40 * i
@@ -609,12 +620,13 @@ def test_label_raster_colour_interpretation_reads_without_warning(monkeypatch, c
     assert [c.name for c in gdal_out["interp"]] == expected.split() + ["undefined"]
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("copy_image", [True, False])
 def test_cancel_at_any_point_leaves_no_output(bakerlake, tmp_path, copy_image):
     """Cancel after the 1st, 2nd, ... progress report (inside GDAL's rasterizer and the copy too): every
     report but the last is followed by a cancel check, and a canceled run leaves nothing behind."""
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     scenes, polygons = bakerlake
@@ -640,12 +652,13 @@ def test_cancel_at_any_point_leaves_no_output(bakerlake, tmp_path, copy_image):
             assert [p.name for p in folder.iterdir()] == ["x.tif"]
 
 
+@pytest.mark.realdata
 def test_gdal_path_with_osgeo_exceptions_enabled(bakerlake, tmp_path):
     """Another plugin may have called gdal.UseExceptions(): results, cancel and cleanup are the same."""
     from osgeo import gdal, ogr
 
     from deepfeature.core.errors import CanceledError
-    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_shapes
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
     from deepfeature.core.progress import RecordingProgress
 
     scenes, polygons = bakerlake
@@ -679,8 +692,8 @@ def test_south_up_image_gives_the_flipped_labels(monkeypatch, tmp_path):
     import shapely
     from affine import Affine
 
-    from deepfeature.core.inference.classify import _extent_window
-    from deepfeature.core.labels.build import LabelLayer, build_label_raster_from_classification
+    from deepfeature.core.inference import extent_window
+    from deepfeature.core.labels import LabelLayer, build_label_raster_from_classification
 
     north = _generated_image(tmp_path / "north.tif", "uint8", None)
     with rasterio.open(north) as src:
@@ -717,9 +730,9 @@ def test_south_up_image_gives_the_flipped_labels(monkeypatch, tmp_path):
     # EXTENT: the same ground, whatever the row order.
     extent = (500010.2, 4999850.3, 500120.7, 4999930.1)
     with rasterio.open(north) as n, rasterio.open(south) as s:
-        c0, r0, w, h = _extent_window(n, extent)
-        assert (c0, w) == _extent_window(s, extent)[::2] and h == _extent_window(s, extent)[3]
-        assert _extent_window(s, extent)[1] == n.height - (r0 + h)
+        c0, r0, w, h = extent_window(n, extent)
+        assert (c0, w) == extent_window(s, extent)[::2] and h == extent_window(s, extent)[3]
+        assert extent_window(s, extent)[1] == n.height - (r0 + h)
 
 
 def test_class_names_from_tables_and_twin_layers(run_alg, tmp_path):

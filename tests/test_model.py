@@ -1,4 +1,4 @@
-"""core/model.py: architectures, field of view (checked against gradients), metadata, safe save/load."""
+"""core/nn: architectures, field of view (checked against gradients), metadata, safe save/load."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .conftest import PLUGINS
 keras = pytest.importorskip("keras")
 
 from deepfeature.core.errors import CanceledError, ModelFileError, OutputError, ParameterError  # noqa: E402
-from deepfeature.core.nn.model import (  # noqa: E402
+from deepfeature.core.nn import (  # noqa: E402
     ARCHITECTURES,
     METADATA_MEMBER,
     ModelMetadata,
@@ -147,7 +147,7 @@ def test_seed_makes_weights_reproducible_and_architectures_differ():
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_folded_inference_twin_gives_the_same_probabilities(architecture):
-    from deepfeature.core.nn.architectures import fold_batch_norm
+    from deepfeature.core.nn import fold_batch_norm
 
     spec = tiny(architecture, ("road", "building"), dropout=0.2)
     model = build_model(spec, seed=5)
@@ -430,7 +430,7 @@ def test_read_metadata_needs_no_keras(saved):
         "            raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "sys.path.insert(0, {plugins!r})\n"
-        "from deepfeature.core.nn.model import read_metadata\n"
+        "from deepfeature.core.nn import read_metadata\n"
         "meta = read_metadata({path!r})\n"
         "print(meta.spec.architecture, meta.field_of_view, meta.parameters)\n"
     ).format(plugins=str(PLUGINS), path=str(saved))

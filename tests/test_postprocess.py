@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import ndimage
 
-from .test_classify import (  # noqa: F401 - session fixtures shared with the classification tests
-    TILE,
-    lower_third_activation,
-    mass_labels,
-    trained_model,
-)
-
-PIXEL = 0.5  # metres
-
-
-def digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def write_activation(path, bands, classes=None, nodata=-1.0, tagged=True):
-    """A float32 activation raster in EPSG:3857 with 0.5 m pixels."""
-    import rasterio
-    from rasterio.transform import from_origin
-
-    from deepfeature.core.activation_format import activation_tags
-
-    bands = np.asarray(bands, dtype="float32")
-    if bands.ndim == 2:
-        bands = bands[None]
-    with rasterio.open(path, "w", driver="GTiff", width=bands.shape[2], height=bands.shape[1],
-                       count=bands.shape[0], dtype="float32", crs="EPSG:3857", nodata=nodata,
-                       transform=from_origin(500000, 4000000, PIXEL, PIXEL)) as dst:
-        dst.write(bands)
-        if tagged:
-            dst.update_tags(**activation_tags(classes or {i + 1: "c{}".format(i + 1)
-                                                          for i in range(bands.shape[0])}))
-    return path
+from .helpers_rasters import PIXEL, digest, write_activation
 
 
 def blobs(shape=(300, 260), seed=3):
@@ -57,9 +25,9 @@ def blobs(shape=(300, 260), seed=3):
 @pytest.fixture()
 def small_strips(monkeypatch):
     """Force many strips so objects cross strip borders."""
-    from deepfeature.core.postprocessing import postprocess
+    from deepfeature.core.postprocessing import activation_strips
 
-    monkeypatch.setattr(postprocess, "STRIP_ROWS", 16)
+    monkeypatch.setattr(activation_strips, "STRIP_ROWS", 16)
 
 
 def numpy_objects(cls, min_px):
@@ -77,7 +45,7 @@ def numpy_objects(cls, min_px):
 def test_classification_min_area_matches_whole_array(tmp_path, small_strips):
     import rasterio
 
-    from deepfeature.core.postprocessing.postprocess import activation_to_classification
+    from deepfeature.core.postprocessing import activation_to_classification
 
     act = blobs()
     act[0:5, 0:5] = -1.0  # NoData corner
@@ -101,7 +69,7 @@ def test_otsu_and_multiclass_argmax(tmp_path):
     import rasterio
 
     from deepfeature.core.activation_format import read_activation_info
-    from deepfeature.core.postprocessing.postprocess import activation_to_classification, otsu_threshold
+    from deepfeature.core.postprocessing import activation_to_classification, otsu_threshold
 
     rng = np.random.default_rng(0)
     bimodal = np.where(rng.random((120, 100)) < 0.3, rng.normal(0.8, 0.05, (120, 100)),
@@ -124,7 +92,7 @@ def test_otsu_and_multiclass_argmax(tmp_path):
 def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
     from shapely import from_wkb
 
-    from deepfeature.core.postprocessing.postprocess import activation_to_polygons
+    from deepfeature.core.postprocessing import activation_to_polygons
 
     act = blobs()
     src = write_activation(tmp_path / "act.tif", act, {1: "building"})
@@ -159,7 +127,7 @@ def test_polygons_are_valid_and_match_the_raster(tmp_path, small_strips):
 def test_fill_holes(tmp_path):
     from shapely import from_wkb
 
-    from deepfeature.core.postprocessing.postprocess import activation_to_polygons
+    from deepfeature.core.postprocessing import activation_to_polygons
 
     ring = np.zeros((40, 40), dtype="float32")
     ring[5:35, 5:35] = 0.9
@@ -175,7 +143,7 @@ def test_fill_holes(tmp_path):
 def test_points_count_objects_and_split_touching(tmp_path, small_strips):
     from shapely import from_wkb
 
-    from deepfeature.core.postprocessing.postprocess import activation_to_points
+    from deepfeature.core.postprocessing import activation_to_points
 
     act = blobs()
     src = write_activation(tmp_path / "act.tif", act)
@@ -202,7 +170,7 @@ def test_real_activation_polygons_match_classification(lower_third_activation, t
     import rasterio
     from shapely import from_wkb
 
-    from deepfeature.core.postprocessing.postprocess import (
+    from deepfeature.core.postprocessing import (
         activation_to_classification,
         activation_to_polygons,
     )
@@ -290,11 +258,10 @@ def test_points_lie_on_their_objects(tmp_path, small_strips, monkeypatch, large)
     import rasterio
     from shapely import from_wkb
 
-    from deepfeature.core.postprocessing import postprocess
-    from deepfeature.core.postprocessing.postprocess import activation_to_points
+    from deepfeature.core.postprocessing import activation_to_points, to_points
 
     if large:
-        monkeypatch.setattr(postprocess, "MAX_SPLIT_PIXELS", 100)  # the ring's box is 37 x 37
+        monkeypatch.setattr(to_points, "MAX_SPLIT_PIXELS", 100)  # the ring's box is 37 x 37
 
     yy, xx = np.mgrid[0:60, 0:60]
     radius = np.hypot(yy - 30, xx - 30)
@@ -338,7 +305,7 @@ def test_raster_output_must_be_a_geotiff_name(run_alg, tmp_path):
 def test_empty_results_say_why(tmp_path):
     """Nothing found: the warning gives the highest activation against the threshold, or names
     MIN_AREA when only small objects reach it."""
-    from deepfeature.core.postprocessing.postprocess import (
+    from deepfeature.core.postprocessing import (
         activation_to_classification,
         activation_to_points,
         activation_to_polygons,
@@ -387,7 +354,7 @@ def test_minimum_area_in_degrees_is_warned(tmp_path):
     from rasterio.transform import from_origin
 
     from deepfeature.core.activation_format import activation_tags
-    from deepfeature.core.postprocessing.postprocess import activation_to_classification
+    from deepfeature.core.postprocessing import activation_to_classification
     from deepfeature.core.progress import RecordingProgress
 
     act = np.zeros((40, 40), dtype="float32")

@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
-from .conftest import PLUGINS, ROOT
+from .conftest import QGIS_PROCESS, ROOT, qgis_process_env
 
-QGIS_PROCESS = os.environ.get("DEEPFEATURE_QGIS_PROCESS", "/usr/bin/qgis_process.bin")
 MODEL = ROOT / "models" / "deepfeature_workflow.model3"
-
-
-def qgis_process_env(tmp_path: Path) -> dict:
-    """A profile in which the plugin is enabled (pytest-qgis points QGIS at its own profile)."""
-    profile = tmp_path / "profile"
-    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    ini.parent.mkdir(parents=True, exist_ok=True)
-    ini.write_text("[PythonPlugins]\ndeepfeature=true\n")
-    env = dict(os.environ)
-    env.update(
-        QGIS_CUSTOM_CONFIG_PATH=str(profile),
-        QGIS_PLUGINPATH=str(PLUGINS),
-        PYTHONPATH=os.pathsep.join([sysconfig.get_paths()["purelib"], str(PLUGINS)]),
-        QT_QPA_PLATFORM="offscreen",
-    )
-    env.pop("QGIS_OPTIONS_PATH", None)
-    return env
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from .conftest import save_tiny_model
-from .test_postprocess import write_activation
+from .helpers_rasters import write_activation
 
 CLASSES = {2: "building", 5: "tree"}  # ids as the labels say, not 1..n
 WARM = ["#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02"]

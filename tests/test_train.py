@@ -14,39 +14,19 @@ import pytest
 
 from deepfeature.core.errors import CanceledError, TrainingError
 from deepfeature.core.progress import Progress, RecordingProgress
-from deepfeature.core.training.targets import LOSSES
+from deepfeature.core.training import LOSSES
 
 from .conftest import PLUGINS
-from .test_sampling import (
+from .helpers_training import (
+    TINY,
     bakerlake_label_rasters,
     massachusetts_label_rasters,
     synthetic_scene,
+    tiny_config,
     write_label_raster,
 )
 
 pytestmark = pytest.mark.slow
-TINY = dict(patch_size=32, base_filters=4, depth=3)
-
-
-def tiny_config(**kw):
-    from deepfeature.core.training.train import TrainConfig
-
-    base = dict(epochs=2, patches_per_epoch=32, patches_per_batch=8, workers=1, seed=3)
-    base.update(kw)
-    return TrainConfig(**base)
-
-
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory):
-    """(initialized tiny model, training label raster, second label raster) in a module folder."""
-    from deepfeature.core.nn import ModelSpec, initialize_model
-
-    folder = tmp_path_factory.mktemp("train")
-    model = folder / "init.keras"
-    initialize_model(ModelSpec(bands=3, classes=("building",), **TINY), model, seed=1)
-    a = write_label_raster(folder / "a.tif", *synthetic_scene(h=128, w=128, seed=11))
-    b = write_label_raster(folder / "b.tif", *synthetic_scene(h=96, w=128, seed=12))
-    return str(model), a, b
 
 
 def weights(path):
@@ -117,29 +97,31 @@ def test_losses_weight_pixels_and_ignore():
     assert float(keras.ops.convert_to_numpy(sched(50))) == pytest.approx(sched.value(50), rel=1e-5)
 
 
-def test_batches_do_not_depend_on_worker_count(scene):
+def test_batches_do_not_depend_on_worker_count(tiny_scene):
     import keras
 
     from deepfeature.core.nn import read_metadata
-    from deepfeature.core.training.train import BatchMaker, _make_dataset
-    from deepfeature.tests.test_sampling import prepared
+    from deepfeature.core.training import BatchMaker, EpochBatches, make_dataset
+    from deepfeature.tests.helpers_training import prepared
 
-    _, a, _ = scene
+    _, a, _ = tiny_scene
     sources, sampler, _, _ = prepared([a], patch=32)
     cfg = tiny_config(solid_distance=1, blur_distance_max=2)
-    maker = BatchMaker(sources, 32, 1, read_metadata(scene[0]).spec.n_outputs, cfg)
+    maker = BatchMaker(sources, 32, 1, read_metadata(tiny_scene[0]).spec.n_outputs, cfg)
     windows = sampler.draw(24, 1.0, np.random.default_rng(0))
-    one = _make_dataset(keras, maker, windows, 8, 5, 0, 2.0, True, 1)
-    three = _make_dataset(keras, maker, windows, 8, 5, 0, 2.0, True, 3)
+    epoch0 = EpochBatches(windows, batch=8, seed=5, epoch=0, blur=2.0, augment=True)
+    one = make_dataset(keras, maker, epoch0, workers=1)
+    three = make_dataset(keras, maker, epoch0, workers=3)
     assert len(one) == 3
     for i in range(3):
         (x1, y1), (x3, y3) = one[i], three[i]
         assert x1.shape == (8, 32, 32, 3) and y1.shape == (8, 32, 32, 2)
         assert np.array_equal(x1, x3) and np.array_equal(y1, y3)
-    assert not np.array_equal(one[0][0], _make_dataset(keras, maker, windows, 8, 5, 1, 2.0, True, 1)[0][0])
+    epoch1 = EpochBatches(windows, batch=8, seed=5, epoch=1, blur=2.0, augment=True)
+    assert not np.array_equal(one[0][0], make_dataset(keras, maker, epoch1, workers=1)[0][0])
     # The raster in memory (with its target codes, as training keeps it) gives the very same batches.
     assert sources[0].cache(10**9, cfg.solid_distance, cfg.blur_distance_max) > 0
-    cached = _make_dataset(keras, maker, windows, 8, 5, 0, 2.0, True, 4)
+    cached = make_dataset(keras, maker, epoch0, workers=4)
     for i in range(3):
         (x1, y1), (xc, yc) = one[i], cached[i]
         assert np.array_equal(x1, xc) and np.array_equal(y1, yc)
@@ -149,7 +131,7 @@ def test_batches_do_not_depend_on_worker_count(scene):
 
 
 def test_pipeline_workers():
-    from deepfeature.core.training.train import TrainConfig, pipeline_workers
+    from deepfeature.core.training import TrainConfig, pipeline_workers
 
     assert TrainConfig().workers == 0  # automatic
     assert pipeline_workers(3, True) == 3 and pipeline_workers(3, False) == 3
@@ -158,11 +140,11 @@ def test_pipeline_workers():
     assert pipeline_workers(0, False) == max(1, min(2, cores))
 
 
-def test_train_writes_best_model_report_and_config_and_reruns_identically(scene, tmp_path):
+def test_train_writes_best_model_report_and_config_and_reruns_identically(tiny_scene, tmp_path):
     from deepfeature.core.nn import read_metadata
-    from deepfeature.core.training.train import TrainRun, train_from_config, train_model
+    from deepfeature.core.training import TrainRun, train_from_config, train_model
 
-    model, a, b = scene
+    model, a, b = tiny_scene
     cfg = tiny_config(epochs=3, class_weight_max=2.0, blur_distance_max=2.0, workers=2)
     out = tmp_path / "m.keras"
     progress = RecordingProgress()
@@ -205,10 +187,10 @@ def test_train_writes_best_model_report_and_config_and_reruns_identically(scene,
     assert not all(np.array_equal(x, y) for x, y in zip(w1, w3))
 
 
-def test_cancel_keeps_best_model_and_resume_finishes(scene, tmp_path):
-    from deepfeature.core.training.train import checkpoint_dir_for, train_model
+def test_cancel_keeps_best_model_and_resume_finishes(tiny_scene, tmp_path):
+    from deepfeature.core.training import checkpoint_dir_for, train_model
 
-    model, a, _ = scene
+    model, a, _ = tiny_scene
     out = tmp_path / "c.keras"
     cfg = tiny_config(epochs=4)
     progress = CancelOnMessage("Epoch 2/4")
@@ -241,16 +223,16 @@ RESUME_SCRIPT = """
 import os, sys
 sys.path.insert(0, {plugins!r})
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from deepfeature.core.training.train import TrainConfig, train_model
+from deepfeature.core.training import TrainConfig, train_model
 cfg = TrainConfig(**{cfg!r})
 train_model({model!r}, [{a!r}], None, {out!r}, cfg)
 """
 
 
-def test_resume_after_sigkill_ends_with_same_epoch_count(scene, tmp_path):
-    from deepfeature.core.training.train import checkpoint_dir_for, train_model
+def test_resume_after_sigkill_ends_with_same_epoch_count(tiny_scene, tmp_path):
+    from deepfeature.core.training import checkpoint_dir_for, train_model
 
-    model, a, _ = scene
+    model, a, _ = tiny_scene
     out = tmp_path / "k.keras"
     cfg = tiny_config(epochs=6, patches_per_epoch=96)
     script = RESUME_SCRIPT.format(plugins=str(PLUGINS), cfg=cfg.to_dict(), model=model, a=a, out=str(out))
@@ -273,14 +255,14 @@ def test_resume_after_sigkill_ends_with_same_epoch_count(scene, tmp_path):
     assert out.is_file() and not checkpoint_dir_for(out).exists()
 
 
-def test_validation_without_a_class_is_warned_and_not_scored_zero(scene, tmp_path):
+def test_validation_without_a_class_is_warned_and_not_scored_zero(tiny_scene, tmp_path):
     """A class absent from the validation truth has an undefined IoU (not 0, which false positives would
     give): the user is told, and the best epoch is chosen on what can be measured."""
-    from deepfeature.core.training.train import iou_per_class, train_model
+    from deepfeature.core.training import iou_per_class, train_model
 
     # Truth rows: background 10 px, class 1 none; prediction: 3 false positives of class 1.
     assert np.isnan(iou_per_class(np.array([[7, 3], [0, 0]]))[1])
-    model, a, _ = scene
+    model, a, _ = tiny_scene
     image, mask = synthetic_scene(h=96, w=128, seed=12)
     empty = write_label_raster(tmp_path / "background.tif", image, np.where(mask == 255, 255, 0))
     progress = RecordingProgress()
@@ -292,10 +274,10 @@ def test_validation_without_a_class_is_warned_and_not_scored_zero(scene, tmp_pat
     assert res.best_epoch == min(res.history, key=lambda h: h["val_loss"])["epoch"]
 
 
-def test_refine_changes_weights_and_keeps_normalization(scene, tmp_path):
-    from deepfeature.core.training.train import train_model
+def test_refine_changes_weights_and_keeps_normalization(tiny_scene, tmp_path):
+    from deepfeature.core.training import train_model
 
-    model, a, b = scene
+    model, a, b = tiny_scene
     first = train_model(model, [a], None, str(tmp_path / "A.keras"), tiny_config())
     w_a, meta_a = weights(first.output_model)
     progress = RecordingProgress()
@@ -312,7 +294,7 @@ def test_refine_changes_weights_and_keeps_normalization(scene, tmp_path):
 
 def test_multiclass_with_ignore_and_solid_distance(tmp_path):
     from deepfeature.core.nn import ModelSpec, initialize_model
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
     image, mask = synthetic_scene(h=128, w=128, seed=21)
     multi = mask.copy()
@@ -338,7 +320,7 @@ def test_massachusetts_training_beats_trivial_baseline(massachusetts, tmp_path):
     import rasterio
 
     from deepfeature.core.nn import ModelSpec, initialize_model
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
     train, val = massachusetts_label_rasters(tmp_path, massachusetts)
     with rasterio.open(val) as src:
@@ -370,7 +352,7 @@ def test_massachusetts_training_beats_trivial_baseline(massachusetts, tmp_path):
 @pytest.mark.realdata
 def test_bakerlake_four_classes_with_ignore(bakerlake, tmp_path):
     from deepfeature.core.nn import ModelSpec, initialize_model
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
     rasters = bakerlake_label_rasters(tmp_path, bakerlake)
     classes = ("water", "forest", "road", "building")
@@ -386,7 +368,7 @@ def test_bakerlake_four_classes_with_ignore(bakerlake, tmp_path):
 def test_run_configuration_paths_work_from_any_folder(tmp_path, monkeypatch):
     """The written configuration holds absolute paths; a hand-written one with relative paths is read
     against its own folder, so CONFIG re-runs whatever the working folder."""
-    from deepfeature.core.training.train import TrainConfig, TrainRun
+    from deepfeature.core.training import TrainConfig, TrainRun
 
     work = tmp_path / "project"
     work.mkdir()
@@ -404,13 +386,13 @@ def test_run_configuration_paths_work_from_any_folder(tmp_path, monkeypatch):
     assert loaded.config == TrainConfig()
 
 
-def test_other_class_names_and_unlabelled_classes_are_warned(scene, tmp_path):
+def test_other_class_names_and_unlabelled_classes_are_warned(tiny_scene, tmp_path):
     """Labels whose class names are not the model's train by class number, with a warning; a model
     class without any training pixel is named, since the model cannot learn it."""
     from deepfeature.core.nn import ModelSpec, initialize_model
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
-    model, a, _ = scene
+    model, a, _ = tiny_scene
     two = tmp_path / "two.keras"
     initialize_model(ModelSpec(bands=3, classes=("building", "road"), **TINY), two, seed=1)
     house = write_label_raster(tmp_path / "house.tif", *synthetic_scene(h=96, w=96, seed=13),
@@ -431,7 +413,7 @@ def test_report_axes_stay_within_the_metric_range(tmp_path):
     """IoU from 0 to 1, a loss from 0: no negative tick even when a class stays at IoU 0."""
     import re
 
-    from deepfeature.core.report import write_report
+    from deepfeature.core.training import write_report
 
     history = [{"epoch": e, "loss": 0.9 - 0.2 * e, "val_loss": 0.95 - 0.2 * e,
                 "iou": {"road": 0.0, "building": 0.3 * e}, "val_iou": {"road": 0.0, "building": 0.25 * e}}

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .test_sampling import digest, synthetic_scene, write_label_raster
+from .helpers_rasters import digest
+from .helpers_training import synthetic_scene, write_label_raster
 
 pytestmark = pytest.mark.slow
 FAST = {"EPOCHS": 2, "PATCHES_PER_EPOCH": 16, "PATCHES_PER_BATCH": 8, "SEED": 5}

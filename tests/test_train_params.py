@@ -15,7 +15,7 @@ from deepfeature.core.errors import ParameterError
 from deepfeature.core.progress import PROGRESS, RecordingProgress
 from deepfeature.core.training.targets import IGNORE
 
-from .test_sampling import prepared, synthetic_scene, write_label_raster
+from .helpers_training import prepared, synthetic_scene, write_label_raster
 
 PATCH = 32
 TINY = dict(patch_size=PATCH, base_filters=4, depth=2)
@@ -23,7 +23,7 @@ TINY = dict(patch_size=PATCH, base_filters=4, depth=2)
 
 def tiny_config(**kw):
     """test_train's tiny configuration with 16 patches per epoch (these rasters are 64 x 64)."""
-    from .test_train import tiny_config as train_config
+    from .helpers_training import tiny_config as train_config
 
     return train_config(**dict({"patches_per_epoch": 16}, **kw))
 
@@ -76,7 +76,7 @@ def test_early_stopping_stops_when_validation_does_not_improve(scene, tmp_path):
     (A learning rate of 1e-12 alone is not enough: batch normalization's moving statistics are updated by
     every training step whatever the learning rate, and they move the validation score.)"""
     from deepfeature.core.nn import read_metadata
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
     epochs = 4
     for patience in (1, 2):
@@ -118,7 +118,7 @@ EPOCH_LINE = re.compile(
 def test_patch_sampling_rate_sets_the_patches_per_epoch(scene, tmp_path):
     """PATCHES_PER_EPOCH 0: ceil(rate * labelled pixels / patch area) patches, rounded up to whole
     batches; the epoch really trains that many batches; twice the rate, about twice the patches."""
-    from deepfeature.core.training.train import patches_per_epoch, train_model
+    from deepfeature.core.training import patches_per_epoch, train_model
 
     image, mask = synthetic_scene(h=64, w=64, seed=11)
     mask = mask.copy()
@@ -149,9 +149,10 @@ def test_patch_sampling_rate_sets_the_patches_per_epoch(scene, tmp_path):
 
 
 def validation_patches(path, metadata, config):
-    """The validation patches, masks of a run as ``_train`` builds them: grid windows with labels."""
+    """The validation patches, masks of a run as the training preparation builds them: grid windows with
+    labels."""
+    from deepfeature.core.training import BatchMaker
     from deepfeature.core.training.sampling import LabelSource, grid_windows
-    from deepfeature.core.training.train import BatchMaker
 
     spec = metadata.spec
     source = LabelSource(path, spec.bands, tuple(spec.classes), model_ids=spec.ids)
@@ -170,12 +171,11 @@ def test_output_model_is_the_best_epoch_not_the_last(scene, tmp_path, monkeypatc
     """Validation truth that is the inverse of the training truth (building <-> ground on the same
     image): the more the model learns buildings, the worse it scores, so the best epoch is an early one.
     The written model scores exactly the best epoch's validation IoU and holds its weights."""
-    from deepfeature.core.training import train
-    from deepfeature.core.training.train import checkpoint_dir_for, train_model
+    from deepfeature.core.training import Checkpoint, checkpoint_dir_for, load_arrays, train_model
 
     image, mask = synthetic_scene(h=64, w=64, seed=12)
     inverted = write_label_raster(tmp_path / "inverted.tif", image, 1 - mask)
-    monkeypatch.setattr(train.Checkpoint, "remove", lambda self: None)  # keep best-NNNN.npz to compare
+    monkeypatch.setattr(Checkpoint, "remove", lambda self: None)  # keep best-NNNN.npz to compare
     cfg = tiny_config(epochs=3, patches_per_epoch=32, learning_rate=0.01)
     out = tmp_path / "best.keras"
     res = train_model(scene["model"], [scene["a"]], [inverted], str(out), cfg)
@@ -199,9 +199,9 @@ def test_output_model_is_the_best_epoch_not_the_last(scene, tmp_path, monkeypatc
     assert abs(iou - last["val_iou"]["building"]) > 1e-3
 
     folder = checkpoint_dir_for(out)
-    assert train.Checkpoint(folder).state()["best"] == "best-{:04d}.npz".format(res.best_epoch)
-    best_weights = train._load_arrays(folder / "best-{:04d}.npz".format(res.best_epoch))
-    last_weights = train._load_arrays(folder / "weights-{:04d}.npz".format(res.epochs_run))[: len(saved)]
+    assert Checkpoint(folder).state()["best"] == "best-{:04d}.npz".format(res.best_epoch)
+    best_weights = load_arrays(folder / "best-{:04d}.npz".format(res.best_epoch))
+    last_weights = load_arrays(folder / "weights-{:04d}.npz".format(res.epochs_run))[: len(saved)]
     assert same_arrays(saved, best_weights)
     assert not same_arrays(saved, last_weights)
 
@@ -210,13 +210,13 @@ def test_output_model_is_the_best_epoch_not_the_last(scene, tmp_path, monkeypatc
 
 
 def test_device_gpu_without_a_gpu_is_refused_before_scanning(scene, tmp_path, monkeypatch):
-    from deepfeature.core import deps
-    from deepfeature.core.training import train
+    from deepfeature.core import deps, device
+    from deepfeature.core.training import checkpoint_dir_for, train_model
     from deepfeature.core.training.sampling import LabelSource
 
     keras = deps.keras_backend_module()
-    if train.gpu_available(keras):  # a machine with a GPU: make it one without
-        monkeypatch.setattr(train, "gpu_available", lambda keras: False)
+    if device.gpu_available(keras):  # a machine with a GPU: make it one without
+        monkeypatch.setattr(device, "gpu_available", lambda keras: False)
     scans = []
     real_scan = LabelSource.scan
 
@@ -228,17 +228,17 @@ def test_device_gpu_without_a_gpu_is_refused_before_scanning(scene, tmp_path, mo
     progress = RecordingProgress()
     out = tmp_path / "gpu.keras"
     with pytest.raises(ParameterError, match=r"No GPU is available.*Choose DEVICE 'auto' or 'cpu'"):
-        train.train_model(scene["model"], [scene["a"]], [scene["b"]], str(out), tiny_config(device="gpu"),
+        train_model(scene["model"], [scene["a"]], [scene["b"]], str(out), tiny_config(device="gpu"),
                           progress=progress)
     assert not any(m.startswith("Scanning") for m in progress.messages) and scans == []
-    assert not out.exists() and not train.checkpoint_dir_for(out).exists()
+    assert not out.exists() and not checkpoint_dir_for(out).exists()
 
 
 # -- 5. Metrics without ignore pixels ------------------------------------------------------------------
 
 
 def test_confusion_and_iou_exclude_ignore_pixels():
-    from deepfeature.core.training.train import confusion, iou_per_class
+    from deepfeature.core.training import confusion, iou_per_class
 
     rng = np.random.default_rng(0)
     n = 4
@@ -277,7 +277,7 @@ def test_label_rasters_of_other_sizes_and_types_train_together(scene, tmp_path):
     """A uint8 and a uint16 label raster (other sizes, NoData in one) in one run: the normalization is the
     pooled per-band mean / std over the labelled pixels of both."""
     from deepfeature.core.nn import read_metadata
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
     img8, mask8 = synthetic_scene(h=96, w=64, seed=31)
     mask8 = mask8.copy()
@@ -320,7 +320,7 @@ def fmt(value) -> str:
 @pytest.mark.slow
 def test_epoch_log_line_names_losses_and_the_iou_of_each_class(tmp_path):
     from deepfeature.core.nn import ModelSpec, initialize_model
-    from deepfeature.core.training.train import train_model
+    from deepfeature.core.training import train_model
 
     classes = {1: "building", 2: "road"}
     paths = []
@@ -360,8 +360,8 @@ def test_epoch_log_line_names_losses_and_the_iou_of_each_class(tmp_path):
 
 class CancelWhileValidating(RecordingProgress):
     """Turns canceled once the last training batch of epoch ``epoch`` has been reported and that batch's
-    own check (``_BatchCallback`` reports a batch, then asks ``is_canceled()`` in the same thread) has
-    been answered: the first check that sees the cancel is the next one, in validation."""
+    own check (the batch progress callback reports a batch, then asks ``is_canceled()`` in the same
+    thread) has been answered: the first check that sees the cancel is the next one, in validation."""
 
     def __init__(self, epoch: int, steps: int):
         super().__init__()
@@ -388,7 +388,7 @@ class CancelWhileValidating(RecordingProgress):
 @pytest.mark.slow
 def test_cancel_while_validating_discards_the_epoch_and_writes_the_best_so_far(scene, tmp_path):
     from deepfeature.core.nn import read_metadata
-    from deepfeature.core.training.train import Checkpoint, _load_arrays, checkpoint_dir_for, train_model
+    from deepfeature.core.training import Checkpoint, checkpoint_dir_for, load_arrays, train_model
 
     cfg = tiny_config(epochs=3, patches_per_epoch=16, patches_per_batch=8)
     steps = 2
@@ -412,15 +412,15 @@ def test_cancel_while_validating_discards_the_epoch_and_writes_the_best_so_far(s
     state = Checkpoint(folder).state()
     assert state["epoch"] == 1 and state["best"] == "best-0001.npz"
     _, saved, _ = model_weights(out)
-    assert same_arrays(saved, _load_arrays(folder / "best-0001.npz"))
-    assert same_arrays(saved, _load_arrays(folder / "weights-0001.npz")[: len(saved)])
+    assert same_arrays(saved, load_arrays(folder / "best-0001.npz"))
+    assert same_arrays(saved, load_arrays(folder / "weights-0001.npz")[: len(saved)])
 
 
 # -- 9. Ignore pixels keep their imagery ---------------------------------------------------------------
 
 
 def test_ignore_pixels_keep_their_image_values_and_nodata_reads_as_the_mean(tmp_path):
-    from deepfeature.core.training.sampling import sample_batch
+    from deepfeature.core.training.augmentation import sample_batch
 
     image, mask = synthetic_scene(h=64, w=64, seed=41)
     image = image.astype(np.uint16) * 4 + 100

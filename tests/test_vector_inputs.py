@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from .helpers_labels import write_vector
-from .test_evaluate import write_label_raster
-from .test_postprocess import PIXEL, write_activation
+from .helpers_rasters import PIXEL, write_activation, write_reference_raster
 
 ORIGIN = (500000.0, 4000000.0)  # the upper-left corner of write_activation's rasters (EPSG:3857)
 
@@ -118,12 +117,12 @@ def test_evaluate_prediction_without_crs_on_the_reference_grid(tmp_path):
     import rasterio
 
     from deepfeature.core.errors import LabelError
-    from deepfeature.core.postprocessing.evaluate import evaluate
+    from deepfeature.core.postprocessing import evaluate
     from deepfeature.core.progress import RecordingProgress
 
     ref = np.zeros((40, 50), dtype="uint8")
     ref[5:20, 10:30] = 1
-    reference = write_label_raster(tmp_path / "ref.tif", ref, {1: "building"})
+    reference = write_reference_raster(tmp_path / "ref.tif", ref, {1: "building"})
     pred = ref.copy()
     pred[5:20, 28:32] = 1
     with rasterio.open(reference) as src:

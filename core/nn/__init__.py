@@ -2,38 +2,46 @@
 
 Other packages import from here (``from ..nn import load_model``), not from the modules inside, so the
 modules can be rearranged without touching their users. Importing this package never imports Keras.
+
+Modules: :mod:`.spec` (what to build and its limits), :mod:`.architectures` (the networks and
+:func:`build_model`), :mod:`.field_of_view` (receptive field from the actual layers),
+:mod:`.model_file` (metadata, safe save and load), :mod:`.initialize` (the 'Initialize Model' entry point).
 """
 
-from .architectures import fold_batch_norm
-from .model import (
+from .architectures import build_model, count_parameters, fold_batch_norm
+from .describe import ModelSummary, describe_model, summarize_model
+from .initialize import InitializeResult, initialize_model, parse_class_names, resolve_spec
+from .model_file import METADATA_MEMBER, MODEL_SUFFIX, ModelMetadata, load_model, read_metadata, save_model
+from .receptive_fields import ReceptiveField, field_of_view, receptive_field
+from .spec import (
     ARCHITECTURE_LABELS,
+    ARCHITECTURE_NAMES,
     ARCHITECTURES,
-    METADATA_MEMBER,
-    MODEL_SUFFIX,
-    InitializeResult,
-    ModelMetadata,
+    LISTED_PATCH_SIZES,
+    MAX_BASE_FILTERS,
+    MAX_DEPTH,
+    MAX_PATCH,
     ModelSpec,
-    build_model,
-    count_parameters,
-    field_of_view,
-    initialize_model,
-    load_model,
-    parse_class_names,
-    read_metadata,
-    receptive_field,
-    resolve_spec,
-    save_model,
     valid_patch_sizes,
 )
 
 __all__ = [
+    "ModelSummary",
+    "describe_model",
+    "summarize_model",
     "ARCHITECTURES",
     "ARCHITECTURE_LABELS",
+    "ARCHITECTURE_NAMES",
+    "LISTED_PATCH_SIZES",
+    "MAX_BASE_FILTERS",
+    "MAX_DEPTH",
+    "MAX_PATCH",
     "METADATA_MEMBER",
     "MODEL_SUFFIX",
     "InitializeResult",
     "ModelMetadata",
     "ModelSpec",
+    "ReceptiveField",
     "build_model",
     "count_parameters",
     "field_of_view",

@@ -1,4 +1,4 @@
-"""The network architectures: an ENVINet5-like U-Net and a Segmentation Gym-like Res-UNet.
+"""The network architectures (an ENVINet5-like U-Net and a Segmentation Gym-like Res-UNet) and their builder.
 
 Only ``keras.layers`` are used (no backend-specific API, no Lambda layer, no custom layer), so the
 models run on the TensorFlow, JAX and PyTorch backends, save as plain ``.keras`` files and load in safe
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .spec import ModelSpec
+
 if TYPE_CHECKING:  # pragma: no cover
     import keras
-
-    from .model import ModelSpec
 
 
 class _Initializers:
@@ -166,6 +166,26 @@ def build_resunet(spec: ModelSpec, seed: int | None = None, folded: bool = False
 
 
 BUILDERS = {"unet5": build_unet5, "resunet": build_resunet}
+
+
+def build_model(spec: ModelSpec, seed: int | None = None) -> keras.Model:
+    """Build the (uncompiled) Keras model for ``spec``.
+
+    Input ``(None, None, bands)`` float32 (already normalised), output ``(None, None, n_outputs)``
+    float32 probabilities (sigmoid for one class, softmax with background channel 0 otherwise), also
+    under a mixed-precision policy. Fully convolutional: any height and width that are multiples of
+    ``spec.size_factor``. ``seed`` makes the initial weights reproducible.
+    """
+    from .. import deps
+
+    spec.validate()
+    deps.keras_backend_module()
+    return BUILDERS[spec.architecture](spec, seed=seed)
+
+
+def count_parameters(model: keras.Model) -> int:
+    """Number of weights (trainable and not) of a built model."""
+    return int(model.count_params())
 
 
 def fold_batch_norm(model: keras.Model, spec: ModelSpec) -> keras.Model:

@@ -1,0 +1,170 @@
+"""Pieces shared by the algorithms: the activation post-processing parameters, the lazy feature sink of
+the vector outputs, and the finish of the label raster algorithms. Algorithms share code through this
+module, never by importing one another."""
+
+from __future__ import annotations
+
+import re
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..core.postprocessing import DEFAULT_THRESHOLD
+from .styling import style_label_raster
+
+THRESHOLD_HELP = (
+    "Threshold: a pixel belongs to a class when its activation is at least this value (0–1); "
+    "with several classes the most probable class wins if its activation reaches the threshold (the "
+    "minimum probability), else the pixel is background.\nThreshold method 'Automatic (Otsu)' "
+    "computes the threshold from the activation histogram instead. "
+    "Minimum area (square units of the raster CRS, e.g. m²): smaller objects are removed."
+)
+
+
+class ActivationInputMixin:
+    """Parameters and readers shared by the activation post-processing algorithms."""
+
+    INPUT = "INPUT"
+    THRESHOLD = "THRESHOLD"
+    THRESHOLD_METHOD = "THRESHOLD_METHOD"
+    MIN_AREA = "MIN_AREA"
+    USED_THRESHOLD = "USED_THRESHOLD"
+
+    def add_activation_parameters(self):
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Class activation raster"))
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.THRESHOLD_METHOD, self.tr("Threshold method"),
+                options=[self.tr("Fixed value (THRESHOLD)"), self.tr("Automatic (Otsu)")], defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.THRESHOLD, self.tr("Threshold (minimum activation)"),
+                type=QgsProcessingParameterNumber.Double, defaultValue=DEFAULT_THRESHOLD, minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_AREA, self.tr("Minimum object area (square CRS units; 0 = keep all)"),
+                type=QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0,
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.USED_THRESHOLD, self.tr("Threshold used")))
+
+    def activation_inputs(self, parameters, context):
+        """(path, threshold or None for Otsu, min_area)."""
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        path = self.layer_path(layer)
+        if not path:
+            raise QgsProcessingException(self.tr("The activation raster must be a file on disk."))
+        otsu = self.parameterAsEnum(parameters, self.THRESHOLD_METHOD, context) == 1
+        threshold = None if otsu else self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        return path, threshold, self.parameterAsDouble(parameters, self.MIN_AREA, context)
+
+
+def make_fields(spec) -> QgsFields:
+    """QgsFields from (name, QVariant type) pairs."""
+    fields = QgsFields()
+    for name, kind in spec:
+        fields.append(QgsField(name, kind))
+    return fields
+
+
+class LazySink:
+    """A core sink callback ``(wkb, attributes)`` that creates the QgsFeatureSink on the first feature.
+
+    The core validates the whole raster before it emits a feature, so bad input leaves no output
+    behind. :meth:`finish` creates an empty layer when there was no feature and returns its id.
+    """
+
+    def __init__(self, alg, parameters, context, fields: QgsFields, wkb_type, crs_wkt: str, multi: bool):
+        self.alg, self.parameters, self.context, self.fields = alg, parameters, context, fields
+        self.wkb_type, self.multi = wkb_type, multi
+        self.crs = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else \
+            QgsCoordinateReferenceSystem()
+        self.sink = self.dest = None
+        self.count = 0
+        self._check_destination()
+
+    def _check_destination(self):
+        """Refuse a file destination in a missing or read-only folder before any work starts (the
+        sink itself is only created once the core has validated the raster)."""
+        from ..core.errors import OutputError
+        from ..core.files import check_output_path
+
+        # parameterAsOutputLayer() also registers its destination to load on completion; only the sink's
+        # own id must be loaded (for a temporary output 'memory:Polygons' is not the layer's id).
+        loads = self.context.layersToLoadOnCompletion()
+        dest = self.alg.parameterAsOutputLayer(self.parameters, "OUTPUT", self.context) or ""
+        self.context.setLayersToLoadOnCompletion(loads)
+        if "://" in dest or re.match(r"^\w{2,}:", dest):
+            return  # a memory layer ('memory:') or a database / provider URI ('ogr:', 'postgres://')
+        try:
+            check_output_path(dest.split("|", 1)[0], what="output layer")
+        except OutputError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+
+    def _open(self):
+        self.sink, self.dest = self.alg.parameterAsSink(
+            self.parameters, "OUTPUT", self.context, self.fields, self.wkb_type, self.crs
+        )
+        if self.sink is None:
+            raise QgsProcessingException(self.alg.invalidSinkError(self.parameters, "OUTPUT"))
+
+    def __call__(self, wkb: bytes, attrs: dict) -> None:
+        if self.sink is None:
+            self._open()
+        geometry = QgsGeometry()
+        geometry.fromWkb(wkb)
+        if self.multi:
+            geometry.convertToMultiType()
+        feature = QgsFeature(self.fields)
+        feature.setGeometry(geometry)
+        for name in self.fields.names():
+            feature[name] = attrs.get(name)
+        if not self.sink.addFeature(feature, QgsFeatureSink.FastInsert):
+            raise QgsProcessingException(
+                self.alg.tr("Cannot write a feature: {}").format(self.sink.lastError())
+            )
+        self.count += 1
+
+    def finish(self) -> str:
+        """The output layer id (created empty if nothing was written). The sink is closed, so a file
+        output is complete (and can take its style) when this returns."""
+        if self.sink is None:
+            self._open()
+        if not self.sink.flushBuffer():
+            raise QgsProcessingException(
+                self.alg.tr("Cannot write the output layer: {}").format(self.sink.lastError())
+            )
+        self.sink = None  # deletes the writer, which closes the file
+        return self.dest
+
+
+def finish_label_raster(alg, context, feedback, output: str, result, ignore_value: int) -> dict:
+    """Log the classes of a new label raster, style it on loading, and return the outputs."""
+    if result is None:
+        return {}
+    feedback.pushInfo(
+        alg.tr("Classes: {}").format(", ".join("{} = {}".format(k, v) for k, v in result.classes.items()))
+    )
+    style_label_raster(
+        context, output, result.classes, ignore_value, result.image_bands + 1, alg.tr("Label raster")
+    )
+    return {alg.OUTPUT: output}
+
