@@ -15,6 +15,7 @@ from qgis.core import (
 )
 
 from ..core import deps
+from ..core.class_table import ClassTable
 from ..core.device import DEVICES
 from ..core.inference import (
     CLASSIFICATION_THRESHOLD,
@@ -123,7 +124,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
         """Refuse a damaged or foreign model file before any work. The raster's bands are checked by the
-        engine (``core.classify``), the one place that decides which bands are classified: all of them,
+        engine (``core.inference``), the one place that decides which bands are classified: all of them,
         or the image bands of a label raster (model bands + its mask band); its message tells the user
         how to select the right bands."""
         ok, message = super().checkParameterValues(parameters, context)
@@ -165,7 +166,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
             tta=self.parameterAsBool(parameters, self.TTA, context),
         )
         result = self.run_worker("classify_raster", feedback, source, model, output, options)
-        classes = {int(k): v for k, v in result["classes"].items()}
+        classes = ClassTable.from_mapping(result["classes"]).as_dict()
         LayerStyler.attach(context, output, lambda lyr: lyr.setRenderer(activation_renderer(lyr, 1)),
                            self.tr("Class activation"))
         outputs = {self.OUTPUT: output}

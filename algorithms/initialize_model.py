@@ -17,7 +17,6 @@ from qgis.core import (
 from ..core import deps
 from ..core.errors import DeepFeatureError
 from ..core.nn import (
-    ARCHITECTURE_NAMES,
     ARCHITECTURES,
     LISTED_PATCH_SIZES,
     MAX_BASE_FILTERS,
@@ -76,12 +75,16 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
     #: Enum index -> core architecture key.
     ARCHITECTURE_KEYS = ARCHITECTURES
 
+    def architecture_labels(self) -> dict:
+        """The dialog's name of each core architecture id (literal strings, so they can be translated)."""
+        return {"unet5": self.tr("ENVINet5-like U-Net"), "resunet": self.tr("Res-UNet (Segmentation Gym)")}
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.ARCHITECTURE,
                 self.tr("Architecture"),
-                options=[self.tr(ARCHITECTURE_NAMES[key]) for key in self.ARCHITECTURE_KEYS],
+                options=[self.architecture_labels()[key] for key in self.ARCHITECTURE_KEYS],
                 defaultValue=self.ARCHITECTURE_KEYS.index(ModelSpec.architecture),
             )
         )

@@ -105,7 +105,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
     METRICS = "METRICS"
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        d = TrainConfig()
+        d = _DEFAULTS
         self.addParameter(
             QgsProcessingParameterFile(
                 self.MODEL,
@@ -349,9 +349,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
         config_file = self.parameterAsFile(parameters, self.CONFIG, context)
         if config_file:
             try:
-                run = merge_config(
-                    config_file, model, training, validation, output_model, output_report=output_report or ""
-                )
+                run = merge_config(config_file, model, training, validation)
             except DeepFeatureError as exc:
                 raise QgsProcessingException(str(exc)) from exc
             feedback.pushInfo(
@@ -359,8 +357,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
                     config_file
                 )
             )
-            config, model, output_model = run.config, run.model, run.output_model
-            training, validation = run.training, run.validation
+            config, model, training, validation = run.config, run.model, run.training, run.validation
         else:
             try:
                 config = self._config(parameters, context)

@@ -56,7 +56,7 @@ def classification_tags(classes: dict[int, str]) -> dict[str, str]:
 def class_names_from_tags(tags: dict[str, str]) -> dict[int, str]:
     """The ``{id: name}`` class dict stored in tags ({} when absent or damaged)."""
     try:
-        return ClassTable.from_json(tags.get(TAG_CLASSES)).as_dict()
+        return ClassTable.from_json(tags.get(TAG_CLASSES) or "{}").as_dict()
     except (ValueError, AttributeError, TypeError):
         return {}
 

@@ -54,9 +54,9 @@ class ClassTable:
         return cls(tuple(enumerate((str(v) for v in classes), start=1)), ignore_value)
 
     @classmethod
-    def from_json(cls, text: str | None, ignore_value: int = DEFAULT_IGNORE) -> ClassTable:
+    def from_json(cls, text: str, ignore_value: int = DEFAULT_IGNORE) -> ClassTable:
         """Inverse of :meth:`to_json`; ``ValueError`` when the text is no class table."""
-        data = json.loads(text or "{}")
+        data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("a class table is a JSON object, got {!r}".format(text))
         return cls.from_mapping(data, ignore_value)
@@ -75,27 +75,13 @@ class ClassTable:
         """Class ids in ascending order."""
         return [k for k, _ in self.entries]
 
-    @property
-    def names(self) -> list[str]:
-        """Class names in id order."""
-        return [v for _, v in self.entries]
-
-    def name(self, class_id: int, default: str | None = None) -> str:
-        """The name of ``class_id`` (``default``, else ``'class <id>'``, when it has none)."""
-        fallback = default if default is not None else "class {}".format(class_id)
-        return self.as_dict().get(int(class_id), fallback)
+    def name(self, class_id: int) -> str:
+        """The name of ``class_id`` ('class <id>' when it has none)."""
+        return self.as_dict().get(int(class_id), "class {}".format(class_id))
 
     def id_by_name(self) -> dict[str, int]:
         """``{lower-case stripped name: id}`` for matching names typed by a user."""
         return {v.strip().lower(): k for k, v in self.entries}
-
-    def colour(self, class_id: int) -> tuple[int, int, int]:
-        """The class's stable RGB colour."""
-        return class_rgb(int(class_id))
-
-    def merged(self, other: ClassTable) -> ClassTable:
-        """This table with the ids of ``other`` it lacks (names of ``other`` win where both have one)."""
-        return ClassTable(tuple({**self.as_dict(), **other.as_dict()}.items()), self.ignore_value)
 
     def format(self) -> str:
         """'1=building, 2=road' ('none' when empty)."""
@@ -103,9 +89,3 @@ class ClassTable:
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.ids)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __contains__(self, class_id: object) -> bool:
-        return any(k == class_id for k, _ in self.entries)

@@ -57,10 +57,6 @@ class LabelRasterInfo:
         """Class ids 1..K in order."""
         return sorted(self.classes)
 
-    def tags(self) -> dict[str, str]:
-        """The dataset tags that describe this label raster."""
-        return label_tags(self.classes, self.ignore_value, self.image_bands, self.image_nodata)
-
 
 def label_tags(
     classes: dict[int, str], ignore_value: int, image_bands: int, image_nodata: float | None

@@ -69,19 +69,17 @@ class Normalization:
         return {"mean": list(self.mean), "std": list(self.std)}
 
     @classmethod
-    def from_metadata(cls, data: dict | Normalization | None, source: str | None = None
-                      ) -> Normalization | None:
+    def from_metadata(cls, data: dict | Normalization | None) -> Normalization | None:
         """Inverse of :meth:`to_metadata` (``None`` stays ``None``); :class:`ModelFileError` when damaged."""
         if data is None or isinstance(data, Normalization):
             return data
-        where = " of '{}'".format(source) if source else ""
         mean = data.get("mean") if isinstance(data, dict) else None
         std = data.get("std") if isinstance(data, dict) else None
         try:
             return cls(tuple(float(v) for v in _flat(mean)), tuple(float(v) for v in _flat(std)))
         except (AttributeError, TypeError, ValueError, ParameterError) as exc:
             raise ModelFileError(
-                "The normalization statistics{} are damaged ({}). Train the model again.".format(where, exc)
+                "The normalization statistics are damaged ({}). Train the model again.".format(exc)
             ) from exc
 
     # -- applying ---------------------------------------------------------------------------------

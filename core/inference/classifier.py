@@ -14,6 +14,7 @@ finishes and writes the final rows. ``result["stages"]`` gives the wall and CPU 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 
@@ -252,5 +253,5 @@ def classify_raster(
     """
     options = options or ClassifyOptions()
     if changes:
-        options = options.replace(**changes)
+        options = dataclasses.replace(options, **changes)
     return Classifier(input_path, model_path, output_path, options, progress).run()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Sequence
 
 from ..device import DEVICES
 from ..errors import ParameterError
+from ..postprocessing import DEFAULT_THRESHOLD
 
 #: TILE_SIZE 0 (automatic) on the CPU; on a GPU see :func:`~.tiling.gpu_tile_size`.
 DEFAULT_TILE_SIZE = 1024
@@ -18,7 +18,7 @@ DEFAULT_BATCH_SIZE = 2
 #: The largest BATCH_SIZE the algorithm takes.
 MAX_BATCH_SIZE = 256
 #: OUTPUT_CLASSIFICATION: 'Activation to Classification' at its default.
-CLASSIFICATION_THRESHOLD = 0.5
+CLASSIFICATION_THRESHOLD = DEFAULT_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,3 @@ class ClassifyOptions:
                 "DEVICE must be one of {}; '{}' was given.".format(", ".join(DEVICES), self.device))
         if int(self.batch_size) < 1:
             raise ParameterError("BATCH_SIZE must be at least 1; {} was given.".format(self.batch_size))
-
-    def replace(self, **changes) -> ClassifyOptions:
-        """A copy with ``changes``."""
-        return dataclasses.replace(self, **changes)

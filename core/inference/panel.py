@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..activation_format import ACTIVATION_NODATA
 from ..device import device_scope
+from ..postprocessing import classify_block
 from .options import CLASSIFICATION_THRESHOLD, ClassifyOptions
 from .reading import Feeder, Source, prefetches
 from .runtime import InputKind, ReadyModel, device_dtype, inference_loop, predict
@@ -74,6 +75,9 @@ class PanelRun:
         self.acc = np.zeros((self.n_out, grid.zone, width), dtype=np.float32)
         self.vbuf = np.zeros((grid.zone, width), dtype=bool) if job.source.mask != "none" else None
         self.row = 0  # the next tile row to flush
+        source = job.source  # what the raw tiles are, on their way to the model
+        self.kind = InputKind(device_dtype(source.dtype), source.mask != "none", source.floating,
+                              bool(job.options.tta))
         self.pipeline = self._pipeline()
         self.writer = Writer(*job.outputs, self.finish, self.pipeline.stop, job.stats)
         self.feeder = Feeder(job.source, grid, panel, int(job.options.batch_size), self.pipeline, job.threads,
@@ -96,21 +100,12 @@ class PanelRun:
         return Pipeline(free_q, queue.Queue(maxsize=1), queue.Queue(maxsize=n_workers + 1), threading.Event(),
                         job.stats, n_workers)
 
-    @property
-    def kind(self) -> InputKind:
-        """What the raw tiles of this source are, on their way to the model."""
-        source = self.job.source
-        return InputKind(device_dtype(source.dtype), source.mask != "none", source.floating,
-                         bool(self.job.options.tta))
-
     # -- the writer thread's side ---------------------------------------------------------------------
     def finish(self, block, vblock, b0: int, b1: int, g0: int, g1: int):
         """(activation, classification or None) of rows ``b0..b1`` of the accumulator ``block`` (and
         validity ``vblock``) = window rows ``g0..g1``. Runs in the writer thread, which owns the
         block."""
         import numpy as np
-
-        from ..postprocessing import classify_block
 
         totals, row0, width = self.job.totals, self.panel[1], self.panel[2]
         probs = block[:, b0:b1]

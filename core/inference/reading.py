@@ -373,7 +373,7 @@ class Feeder(threading.Thread):
 
 def prefetches(gpu: bool, tile: int, width: int, bands: int, dtype: str) -> bool:
     """Whether the feeder reads the next strip while the current one's tiles are cut (always on a GPU;
-    on the CPU when two strips of ``width`` columns fit :data:`CPU_PREFETCH_BYTES`)."""
+    on the CPU when one strip of ``width`` columns fits in :data:`CPU_PREFETCH_BYTES`)."""
     import numpy as np
 
     strip_bytes = (tile + 1024) * width * bands * np.dtype(dtype).itemsize

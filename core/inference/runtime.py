@@ -77,7 +77,7 @@ class ReadyModel:
 
     @staticmethod
     def _key(index: int, kind: InputKind, grid: TileGrid) -> tuple:
-        return (index, kind.dtype, kind.masked, kind.floating, kind.tta, grid.tile, grid.margin, grid.step)
+        return (index, kind, grid.tile, grid.margin, grid.step)
 
     def has_inference_model(self, kind: InputKind, grid: TileGrid) -> bool:
         """Whether :meth:`inference_model` has built (and so compiled) this kind and tiling already."""

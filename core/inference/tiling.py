@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import ParameterError
+from ..geotiff import TILE_SIZE
 
 #: The automatic tile size on a GPU (TILE_SIZE 0) is the largest (up to GPU_MAX_TILE_SIZE) whose
 #: first-level activations (batch x tile² x base filters, 2 bytes in bfloat16) fit in
@@ -38,7 +39,8 @@ MAX_BLEND = 64
 #: one after the other, so that memory (the strips and row buffers span a panel) does not grow with
 #: the raster's width. Panel edges fall on output block edges (:data:`OUTPUT_BLOCK`).
 PANEL_COLUMNS = 16384
-OUTPUT_BLOCK = 256
+#: The block size of the outputs (every GeoTIFF deepfeature writes).
+OUTPUT_BLOCK = TILE_SIZE
 
 
 @dataclass(frozen=True)

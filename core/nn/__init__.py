@@ -15,7 +15,6 @@ from .model_file import METADATA_MEMBER, MODEL_SUFFIX, ModelMetadata, load_model
 from .receptive_fields import ReceptiveField, field_of_view, receptive_field
 from .spec import (
     ARCHITECTURE_LABELS,
-    ARCHITECTURE_NAMES,
     ARCHITECTURES,
     LISTED_PATCH_SIZES,
     MAX_BASE_FILTERS,
@@ -31,7 +30,6 @@ __all__ = [
     "summarize_model",
     "ARCHITECTURES",
     "ARCHITECTURE_LABELS",
-    "ARCHITECTURE_NAMES",
     "LISTED_PATCH_SIZES",
     "MAX_BASE_FILTERS",
     "MAX_DEPTH",

@@ -142,7 +142,7 @@ def _normalization_rows(norm) -> Rows:
     """Mean and std of each band."""
     return [
         ("Band {}".format(i + 1), "mean {}, std {}".format(_number(m, "{:.6g}"), _number(s, "{:.6g}")))
-        for i, (m, s) in enumerate(zip(list(norm.mean), list(norm.std)))
+        for i, (m, s) in enumerate(zip(norm.mean, norm.std))
     ]
 
 

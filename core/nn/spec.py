@@ -19,8 +19,6 @@ ARCHITECTURE_LABELS = {
     "unet5": "ENVINet5-like U-Net (5-level encoder-decoder that classifies every pixel)",
     "resunet": "Res-UNet (residual blocks, as in Segmentation Gym)",
 }
-#: Short names of the architectures (the choices of 'Initialize Model').
-ARCHITECTURE_NAMES = {"unet5": "ENVINet5-like U-Net", "resunet": "Res-UNet (Segmentation Gym)"}
 #: Most levels (encoder resolutions) a model may have.
 MAX_DEPTH = 8
 #: Largest patch size (pixels).

@@ -1,16 +1,16 @@
 """Post-processing of activation rasters (classification, polygons, points) and evaluation.
 
-Modules: :mod:`.reading` (activation strips, classifying a block), :mod:`.thresholds` (fixed and Otsu
+Modules: :mod:`.activation_strips` (reading strips, classifying a block), :mod:`.thresholds` (fixed and Otsu
 thresholds, minimum areas), :mod:`.objects` (connected objects over the whole raster),
 :mod:`.to_classification`, :mod:`.to_polygons`, :mod:`.to_points` (the three outputs),
-:mod:`.references` (prediction and reference read on one grid), :mod:`.evaluate` (the metrics) and
+:mod:`.references` (prediction and reference read on one grid), :mod:`.evaluation` (the metrics) and
 :mod:`.evaluation_report` (the HTML report and its error picture).
 
 Other packages and the algorithms import from here.
 """
 
 from .activation_strips import classify_block
-from .evaluate import evaluate
+from .evaluation import evaluate
 from .thresholds import DEFAULT_THRESHOLD, otsu_threshold
 from .to_classification import activation_to_classification
 from .to_points import POINT_METHODS, activation_to_points

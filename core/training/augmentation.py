@@ -206,8 +206,7 @@ def augment(
     h, w = mask.shape
     aug = Augmentation.draw(rng, (h, w), image.shape[-1], geometric, zoom)
     if aug.zoom:
-        rows = (h - 1) / 2.0 + (np.arange(h) - (h - 1) / 2.0) / aug.scale + aug.shift[0]
-        cols = (w - 1) / 2.0 + (np.arange(w) - (w - 1) / 2.0) / aug.scale + aug.shift[1]
+        rows, cols = aug.coords(h, 0), aug.coords(w, 1)
         image = resample_linear(image, rows, cols)
         mask = resample_nearest(mask, rows, cols, IGNORE)
     image = aug.orient(image) * aug.gain + aug.bias

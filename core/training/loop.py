@@ -17,7 +17,7 @@ from ..files import write_text_atomic
 from ..progress import Progress, count
 from .batches import EpochBatches, epoch_rng, make_dataset, pipeline_workers
 from .checkpoint import Checkpoint, checkpoint_dir_for, fingerprint, fingerprint_data, run_differences
-from .config import TrainResult, config_path_for
+from .config import TrainConfig, TrainResult, config_path_for
 from .metrics import evaluate
 from .prepare import PreparedRun
 from .targets import schedule_value
@@ -67,8 +67,8 @@ class Trainer:
     """The epoch loop of a :class:`PreparedRun`: fit, validate, keep the best weights, checkpoint, stop
     early or on cancel, finish (write the best model)."""
 
-    def __init__(self, keras, prepared: PreparedRun, progress: Progress):
-        self.keras, self.p, self.config, self.progress = keras, prepared, prepared.config, progress
+    def __init__(self, keras, prepared: PreparedRun, progress: Progress, on_gpu: bool):
+        self.keras, self.p, self.progress, self.on_gpu = keras, prepared, progress, on_gpu
         self.ckpt = Checkpoint(checkpoint_dir_for(prepared.run.output_model))
         self.run_data = fingerprint_data(prepared.run)
         self.fingerprint = fingerprint(self.run_data)
@@ -79,11 +79,16 @@ class Trainer:
         self.stopped_early = False
         self.model = self.schedule = self.loss_fn = None
 
+    @property
+    def config(self) -> TrainConfig:
+        """The run's settings."""
+        return self.p.config
+
     def run(self, resume: bool) -> TrainResult:
         """Train from the first epoch, or (``resume``) after the checkpoint's last one; the result."""
         self.compile()
         self.resume(resume)
-        workers = pipeline_workers(self.config.workers, self.p.on_gpu)
+        workers = pipeline_workers(self.config.workers, self.on_gpu)
         t_start = time.time()
         for epoch in range(self.start_epoch, self.config.epochs):
             if not self.fit_epoch(epoch, workers):
@@ -97,7 +102,7 @@ class Trainer:
 
         keras, config, steps = self.keras, self.config, self.p.steps
         model, _ = load_model(self.p.run.model)
-        if self.p.on_gpu:
+        if self.on_gpu:
             keras.mixed_precision.set_global_policy("mixed_bfloat16")
             trained = model
             model = build_model(self.p.metadata.spec)
@@ -305,7 +310,7 @@ class Trainer:
 
         p, model = self.p, self.model
         model.set_weights(self.best_weights)
-        if p.on_gpu:
+        if self.on_gpu:
             self.keras.mixed_precision.set_global_policy("float32")
             model = build_model(p.metadata.spec)
             model.set_weights(self.best_weights)

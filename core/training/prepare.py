@@ -31,12 +31,9 @@ class PreparedRun:
     normalization: Normalization
     sampler: object  # PatchSampler
     maker: BatchMaker
-    steps: int  # batches per epoch
     ppe: int  # patches per epoch
     validation: Patches  # validation patches, their targets and hard masks
     monitor: Patches  # fixed training patches (unaugmented) and masks: the "train" IoU
-    device: str  # the Keras device name
-    on_gpu: bool
 
     @property
     def config(self) -> TrainConfig:
@@ -47,6 +44,11 @@ class PreparedRun:
     def batch(self) -> int:
         """Patches per batch."""
         return self.run.config.patches_per_batch
+
+    @property
+    def steps(self) -> int:
+        """Batches per epoch."""
+        return self.ppe // self.batch
 
     @property
     def class_names(self) -> list[str]:
@@ -163,10 +165,8 @@ def _open(paths, spec, regions, progress: Progress, what: str) -> list:
 
 
 # -- the run ------------------------------------------------------------------------------------------------
-def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progress: Progress,
-                device: tuple[str, bool]) -> PreparedRun:
-    """Scan the sources, set their normalization, plan the epochs and read the validation patches;
-    ``device``: (Keras device name, on GPU)."""
+def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progress: Progress) -> PreparedRun:
+    """Scan the sources, set their normalization, plan the epochs and read the validation patches."""
     config, patch = run.config, metadata.spec.patch_size
     normalization, sampler = _scan(sources, val_sources, metadata, config, progress)
     # Training rasters in memory (with their solid / blur distance maps) while they fit; validation
@@ -184,8 +184,7 @@ def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progr
     mon_windows = sampler.draw(MONITOR_PATCHES, 0.0, epoch_rng(config.seed, 10**6))
     monitor = Patches(maker.make(mon_windows, None, 0.0, False)[0], None, maker.masks(mon_windows))
     _report_validation(validation, list(metadata.spec.classes), progress)
-    return PreparedRun(run, metadata, normalization, sampler, maker, ppe // config.patches_per_batch, ppe,
-                       validation, monitor, device[0], device[1])
+    return PreparedRun(run, metadata, normalization, sampler, maker, ppe, validation, monitor)
 
 
 def _scan(sources: list, val_sources: list, metadata, config: TrainConfig, progress: Progress) -> tuple:

@@ -114,7 +114,7 @@ def _train(run: TrainRun, metadata, sources: list, val_sources: list, progress: 
 
     keras = deps.keras_backend_module()
     name, on_gpu = select_device(keras, run.config.device)  # DEVICE 'gpu' without one: now
-    prepared = prepare_run(run, metadata, sources, val_sources, progress, (name, on_gpu))
+    prepared = prepare_run(run, metadata, sources, val_sources, progress)
     set_seeds(keras, run.config.seed, deterministic=not on_gpu)
     progress.info(
         "Training on {} ({} backend){}.".format(
@@ -126,7 +126,7 @@ def _train(run: TrainRun, metadata, sources: list, val_sources: list, progress: 
     previous_policy = keras.mixed_precision.global_policy().name
     try:
         with keras.device(name):
-            return Trainer(keras, prepared, progress).run(resume)
+            return Trainer(keras, prepared, progress, on_gpu).run(resume)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 
