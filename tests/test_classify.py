@@ -442,12 +442,16 @@ def test_automatic_gpu_tile_size_follows_model_batch_and_memory():
     assert gpu_tile_size(spec(64), 8, 107, 1 << 30) == minimum_tile_size(107, 16)  # never below usable
 
 
-def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
+def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path, monkeypatch):
     """Memory flat in the height: the feeder lets go of each tile row's cut results (the tiles' validity)
-    once they are used, with two strip buffers and with one."""
-    import gc
+    once they are used, with two strip buffers and with one.
+
+    Every future made while it runs is kept in a weak set, so the count of results still held is the same
+    as a scan of all live objects, without scanning the whole heap (slow once TensorFlow is loaded); a
+    future in garbage not yet collected still counts, so the check is no looser."""
     import queue
     import threading
+    import weakref
     from concurrent.futures import Future
 
     import rasterio
@@ -470,6 +474,14 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
     grid = plain_grid(window, 128, 23, 16)
     per_row = len(grid.xs)
     assert len(grid.ys) > 8
+    futures: weakref.WeakSet = weakref.WeakSet()
+    future_init = Future.__init__
+
+    def tracked_init(self, *args, **kwargs):
+        future_init(self, *args, **kwargs)
+        futures.add(self)
+
+    monkeypatch.setattr(Future, "__init__", tracked_init)
     for prefetch in (True, False):
         free_q, in_q, out_q = queue.Queue(), queue.Queue(maxsize=1), queue.Queue(maxsize=1000)
         for _ in range(4):
@@ -480,9 +492,7 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path):
         emit = feeder.emit
 
         def counting_emit(batch, emit=emit, live=live):
-            gc.collect()
-            held = sum(1 for o in gc.get_objects()
-                       if isinstance(o, Future) and o.done() and o.result() is not None)
+            held = sum(1 for o in list(futures) if o.done() and o.result() is not None)
             live[0] = max(live[0], held)
             emit(batch)
 
