@@ -511,6 +511,44 @@ def test_the_feeder_keeps_no_more_than_two_rows_of_tiles(tmp_path, monkeypatch):
         assert live[0] <= 3 * per_row, (prefetch, live[0], per_row)
 
 
+def test_each_panel_lets_go_of_its_buffers_before_the_next_one(tmp_path, monkeypatch):
+    """Memory flat in the width: a panel's run and its pipeline (the batch buffers) are freed when the
+    panel ends (the writer's callback into the run is a reference cycle that must not keep them until the
+    cycle collector runs), so the next panel does not allocate its own beside them."""
+    import gc
+    import weakref
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from deepfeature.core.inference import classify_raster, panel, tiling
+
+    path = tmp_path / "wide.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=700, height=60, count=3, dtype="uint8",
+                       crs="EPSG:3857", transform=from_origin(0, 60, 1, 1)) as dst:
+        dst.write(np.random.default_rng(2).integers(0, 255, (3, 60, 700), dtype=np.uint8))
+    model = save_tiny_model(tmp_path / "m.keras", 3, {"mean": [127.0] * 3, "std": [60.0] * 3})
+    monkeypatch.setattr(tiling, "PANEL_COLUMNS", 256)
+    buffers, alive_at_start = [], []
+    run = panel.PanelRun.run
+
+    def recording_run(self):
+        alive_at_start.append(sum(ref() is not None for ref in buffers))
+        buffers.extend([weakref.ref(self), weakref.ref(self.pipeline)])
+        run(self)
+
+    monkeypatch.setattr(panel.PanelRun, "run", recording_run)
+    gc.collect()
+    gc.disable()  # only reference counting frees memory, as between two collections
+    try:
+        res = classify_raster(path, model, tmp_path / "act.tif", tile_size=TILE, overviews=False)
+        assert res["panels"] == len(buffers) // 2 == 3
+        assert alive_at_start == [0, 0, 0]
+        assert all(ref() is None for ref in buffers)
+    finally:
+        gc.enable()
+
+
 def test_rows_move_within_one_buffer_without_losing_any():
     from deepfeature.core.inference.reading import move_rows
 

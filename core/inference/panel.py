@@ -186,6 +186,11 @@ class PanelRun:
             for thread in [self.feeder, self.writer] + self.workers:
                 if thread.is_alive() or thread.ident is not None:
                     thread.join(timeout=30)
+            # The writer calls back into this run (self.finish): a reference cycle. Let go of the panel's
+            # buffers and threads now, not when the cycle collector runs, so that the next panel does not
+            # allocate its own beside them.
+            self.acc = self.vbuf = self.pipeline = self.feeder = self.writer = None
+            self.workers = []
 
     def _compile(self) -> None:
         """On a GPU, say that the first batch of a new tile size compiles; on JAX compile the model copies
