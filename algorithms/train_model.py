@@ -23,7 +23,7 @@ from qgis.core import (
 from ..core import deps
 from ..core.device import DEVICES
 from ..core.errors import DeepFeatureError
-from ..core.training import LOSSES, MAX_LOSS_WEIGHT, TrainConfig, merge_config
+from ..core.training import LOSSES, MAX_LOSS_WEIGHT, ZOOM_RANGE, TrainConfig, merge_config
 from .base import DeepFeatureAlgorithm
 
 #: The LOSS choices, in the order of :data:`LOSSES`.
@@ -55,14 +55,15 @@ Solid distance: grows point/line/polygon labels by this many pixels.
 Blur distance min/max: a soft edge around features that shrinks from max to min during training.
 Augment: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
 patch.
-Augment also with zoom/shift (advanced): adds a 0.9-1.1 zoom and a small shift; useful \
+Augment also with zoom/shift (advanced): adds a {zoom_min:g}-{zoom_max:g} zoom and a small shift; useful \
 when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
 Resume: continue an interrupted run (same inputs and settings: other settings are refused and named) \
 from its last completed epoch.
 Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
 experiment (its settings replace the parameters above; inputs not given are taken from it).
 Cancel stops after the current batch and still writes the best model so far (nothing when no epoch \
-has finished).""".format(holdout=_DEFAULTS.validation_fraction, max_loss_weight=MAX_LOSS_WEIGHT)
+has finished).""".format(holdout=_DEFAULTS.validation_fraction, max_loss_weight=MAX_LOSS_WEIGHT,
+                         zoom_min=1.0 - ZOOM_RANGE, zoom_max=1.0 + ZOOM_RANGE)
 
 
 class TrainModelAlgorithm(DeepFeatureAlgorithm):

@@ -6,6 +6,7 @@ Modules: :mod:`.config` (settings, the run and its JSON file), :mod:`.run` (the 
 Other packages and the algorithms import from here. Importing this package never imports Keras.
 """
 
+from .augmentation import ZOOM_RANGE
 from .batches import BatchMaker, EpochBatches, epoch_rng, make_dataset, pipeline_workers
 from .checkpoint import Checkpoint, checkpoint_dir_for, load_arrays
 from .config import (
@@ -24,6 +25,7 @@ from .run import train_from_config, train_model
 from .targets import LOSSES
 
 __all__ = [
+    "ZOOM_RANGE",
     "LOSSES",
     "MAX_LOSS_WEIGHT",
     "BatchMaker",
