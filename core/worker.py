@@ -12,8 +12,9 @@ Protocol (one JSON object per line):
   ``{"result": ...}`` or ``{"error": {"class": ..., "message": ..., "traceback": ...}}``.
 
 A worker runs jobs one after the other until its input ends. Classification workers are kept for
-:data:`WORKER_IDLE` seconds after a job (``DEEPFEATURE_WORKER_IDLE``; 0 = one process per job): the
-next classification (batch mode, a model) starts at once, with the model already loaded and compiled.
+:data:`~.environment.WORKER_IDLE` seconds after a job (``DEEPFEATURE_WORKER_IDLE``; 0 = one process per
+job): the next classification (batch mode, a model) starts at once, with the model already loaded and
+compiled.
 Any other job, a cancelled job or a failed worker gets a process of its own, which ends with the job.
 
 Arguments and results are plain data: dataclasses travel as their fields (``{"__dataclass__": ...}``)
@@ -29,7 +30,6 @@ import importlib
 import json
 import os
 import queue
-import shutil
 import subprocess
 import sys
 import threading
@@ -38,6 +38,8 @@ import traceback
 from typing import Any
 
 from . import errors
+from .environment.layout import SETUP_HINT
+from .environment.runtime import WorkerRuntime, worker_runtime
 from .errors import DeepFeatureError
 from .progress import Event, Progress, ensure
 
@@ -46,13 +48,12 @@ FUNCTIONS = {
     "initialize_model": "nn:initialize_model",
     "train_model": "training:train_model",
     "classify_raster": "inference:classify_raster",
+    "environment:self_check": "environment:self_check",
 }
 #: Seconds a worker gets to stop by itself after a cancel before it is killed.
 CANCEL_GRACE = 60.0
 #: Jobs whose worker is kept for the next job of the same kind (loaded models stay loaded).
 REUSABLE = frozenset({"classify_raster"})
-#: Seconds an idle reusable worker waits for its next job before it ends by itself (and frees its memory).
-WORKER_IDLE = 60.0
 #: The plugin's package name ("deepfeature"), also when this module runs as ``python -m``.
 PACKAGE = (__spec__.name if __spec__ is not None else __name__).rsplit(".", 2)[0]
 
@@ -119,81 +120,32 @@ def _as_result(value: Any) -> Any:
 # ------------------------------------------------------------------------------------------------
 # Parent side
 # ------------------------------------------------------------------------------------------------
-def worker_python() -> str:
-    """The Python interpreter for workers: ``DEEPFEATURE_PYTHON``, else the one running this code.
-
-    Inside QGIS ``sys.executable`` is QGIS itself, so the interpreter of the same version in QGIS's
-    prefix is used (``/usr/bin/python3.11`` on Linux, ``python.exe`` on Windows / OSGeo4W).
-    """
-    override = os.environ.get("DEEPFEATURE_PYTHON")
-    if override:
-        return override
-    exe = sys.executable or ""
-    if os.path.basename(exe).lower().startswith("python"):
-        return exe
-    version = "python{}.{}".format(*sys.version_info[:2])
-    prefix = sys.exec_prefix
-    candidates = [
-        os.path.join(prefix, "bin", version),
-        os.path.join(prefix, "bin", "python3"),
-        os.path.join(prefix, "python.exe"),
-        os.path.join(prefix, "python3.exe"),
-        shutil.which(version),
-        shutil.which("python3"),
-        shutil.which("python"),
-    ]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    raise errors.DependencyError(
-        "No Python interpreter found to run the deep-learning worker. Set the environment variable "
-        "DEEPFEATURE_PYTHON to the python executable that QGIS uses."
-    )
-
-
-def _child_env() -> dict:
-    package = sys.modules.get(PACKAGE)
-    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__))) if package else ""
-    paths = [package_dir] + [p for p in sys.path if p and os.path.isdir(p)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    env["PYTHONUNBUFFERED"] = "1"
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return env
-
-
 def _pump(stream, sink) -> None:
     for line in iter(stream.readline, ""):
         sink(line)
     sink(None)
 
 
-def worker_idle() -> float:
-    """Seconds a classification worker is kept after its job (``DEEPFEATURE_WORKER_IDLE``, else
-    :data:`WORKER_IDLE`; 0 = not kept)."""
-    try:
-        return max(0.0, float(os.environ.get("DEEPFEATURE_WORKER_IDLE", WORKER_IDLE)))
-    except ValueError:
-        return WORKER_IDLE
-
-
 class _Worker:
     """A worker process with its output pumps (they live as long as the process)."""
 
-    def __init__(self, env: dict, idle: float):
+    def __init__(self, runtime: WorkerRuntime, idle: float):
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        env = dict(runtime.env, PYTHONUNBUFFERED="1")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         try:
             self.proc = subprocess.Popen(
-                [worker_python(), "-m", PACKAGE + ".core.worker", "--idle", str(idle)],
+                [runtime.python, "-m", PACKAGE + ".core.worker", "--idle", str(idle)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 env=env, text=True, encoding="utf-8", bufsize=1, creationflags=flags,
             )
         except OSError as exc:
+            hint = SETUP_HINT if runtime.managed else (
+                "Check DEEPFEATURE_PYTHON, or unset it to use the managed environment.")
             raise errors.DependencyError(
-                "Cannot start the deep-learning worker ({}). Set DEEPFEATURE_PYTHON to the python executable "
-                "that QGIS uses.".format(exc)
+                "Cannot start the deep-learning worker '{}' ({}). {}".format(runtime.python, exc, hint)
             ) from exc
-        self.env, self.idle, self.last_used = env, idle, time.monotonic()
+        self.runtime, self.idle, self.last_used = runtime, idle, time.monotonic()
         self.lines: queue.Queue = queue.Queue()
         self.stderr_tail: collections.deque = collections.deque(maxlen=40)
         self.pumps = [
@@ -211,9 +163,10 @@ class _Worker:
         """Ended, or about to end by itself (idle for nearly its time)."""
         return self.proc.poll() is not None or time.monotonic() - self.last_used > 0.8 * self.idle
 
-    def usable(self, env: dict) -> bool:
-        """Alive, same environment, and not about to end by itself."""
-        return self.env == env and not self.expiring()
+    def usable(self, runtime: WorkerRuntime) -> bool:
+        """Alive, same interpreter and variables, and not about to end by itself."""
+        same = (self.runtime.python, self.runtime.env) == (runtime.python, runtime.env)
+        return same and not self.expiring()
 
     def close(self) -> None:
         """End the process (its input ends: a running job is cancelled) and wait for it."""
@@ -233,12 +186,12 @@ _IDLE: list[_Worker] = []
 _IDLE_LOCK = threading.Lock()
 
 
-def _take_worker(env: dict) -> _Worker | None:
+def _take_worker(runtime: WorkerRuntime) -> _Worker | None:
     """An idle reusable worker for this environment (others that can no longer serve are closed)."""
     stale, found = [], None
     with _IDLE_LOCK:
         for worker in list(_IDLE):
-            if found is None and worker.usable(env):
+            if found is None and worker.usable(runtime):
                 found = worker
                 _IDLE.remove(worker)
             elif worker.expiring():
@@ -261,21 +214,26 @@ def shutdown_workers() -> None:
 atexit.register(shutdown_workers)
 
 
-def run_in_worker(name: str, *args: Any, progress: Progress | None = None, **kwargs: Any) -> Any:
+def run_in_worker(name: str, *args: Any, progress: Progress | None = None,
+                  runtime: WorkerRuntime | None = None, **kwargs: Any) -> Any:
     """Run ``FUNCTIONS[name](*args, **kwargs)`` in a worker process and return its result.
 
-    Progress events are forwarded to ``progress``; cancelling ``progress`` asks the worker to stop.
-    Core errors raised in the worker are raised again here with the same class and message.
+    ``runtime``: the interpreter and its variables (:func:`~.environment.worker_runtime` of the default
+    folder when not given). Progress events are forwarded to ``progress``; cancelling ``progress`` asks
+    the worker to stop. Core errors raised in the worker are raised again here with the same class and
+    message.
     """
     if name not in FUNCTIONS:
         raise DeepFeatureError("Unknown worker function '{}'.".format(name))
     progress = ensure(progress)
     job = json.dumps({"function": name, "args": encode(list(args)), "kwargs": encode(kwargs)})
-    env = _child_env()
-    idle = worker_idle() if name in REUSABLE else 0.0
-    worker = _take_worker(env) if idle > 0 else None
+    runtime = runtime if runtime is not None else worker_runtime()
+    if runtime.notice:
+        progress.warning(runtime.notice)
+    idle = runtime.idle if name in REUSABLE else 0.0
+    worker = _take_worker(runtime) if idle > 0 else None
     if worker is None:
-        worker = _Worker(env, idle)
+        worker = _Worker(runtime, idle)
     else:
         worker.stderr_tail.clear()  # the messages of this job only
     proc = worker.proc
