@@ -60,6 +60,8 @@ export PYTHONPATH="$SITE:$VENV/plugins\${PYTHONPATH:+:\$PYTHONPATH}"
 export QT_QPA_PLATFORM=offscreen
 export XDG_RUNTIME_DIR="\${XDG_RUNTIME_DIR:-/tmp/runtime-\$(id -u)}"
 export TF_CPP_MIN_LOG_LEVEL=2
+# The deep-learning worker runs on this .venv (not on a managed environment made by the set-up step).
+export DEEPFEATURE_PYTHON="$VENV/bin/python"
 # Debian's /usr/bin/qgis_process wrapper passes --noversioncheck, which qgis_process 3.22 rejects.
 export DEEPFEATURE_QGIS_PROCESS=/usr/bin/qgis_process.bin
 ENV
