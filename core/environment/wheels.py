@@ -49,11 +49,11 @@ def prepare_wheels(
         platform = "darwin"
     spec = EnvironmentSpec(backend, device)
     pip_wheel = download_pip_wheel(folder)
-    cross = []
+    cross = ["--only-binary", ":all:"]  # an offline machine may have no compiler: wheels only
     if target_platform:
-        cross += ["--platform", target_platform, "--only-binary", ":all:"]
+        cross += ["--platform", target_platform]
     if python_version:
-        cross += ["--python-version", python_version, "--only-binary", ":all:"]
+        cross += ["--python-version", python_version]
     with (
         tempfile.TemporaryDirectory() as tmp,
         open(folder / "prepare-wheels.log", "w", encoding="utf-8") as log,
