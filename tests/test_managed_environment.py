@@ -99,7 +99,8 @@ def managed(tmp_path_factory):
     setup_env = _no_index_env(dict(env, DEEPFEATURE_BASE_PYTHON=str(python)))
     proc = run_qgis("deepfeature:setupenvironment", {
         "FOLDER": folder, "BACKEND": 0, "DEVICE": 1, "WHEEL_FOLDER": wheels}, setup_env)
-    return env, folder, results_of(proc), wheels, python
+    yield env, folder, results_of(proc), wheels, python
+    shutil.rmtree(work, ignore_errors=True)  # about 2.5 GB
 
 
 def test_offline_setup_from_a_python_without_pip(managed):
@@ -214,3 +215,4 @@ def test_online_setup_of_the_jax_backend(tmp_path, monkeypatch):
     assert "jax" in result.check["versions"] and "tensorflow" not in result.check["versions"]
     with pytest.raises(ParameterError, match="Keras backend"):
         setup_environment(tmp_path / "env", backend="mxnet")
+    shutil.rmtree(tmp_path / "env", ignore_errors=True)
