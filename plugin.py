@@ -1,9 +1,20 @@
-"""The QGIS plugin object: registers the Processing provider and loads translations."""
+"""The QGIS plugin object: registers the Processing provider, loads translations and, on the desktop,
+offers the set-up of the deep-learning environment when there is none."""
 
 import os
 
-from qgis.core import QgsApplication, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+from qgis.PyQt.QtWidgets import QPushButton
+
+#: The algorithm the message bar's button opens.
+SETUP_ALGORITHM = "deepfeature:setupenvironment"
+#: The set-up is offered once a session (a plugin reload does not offer it again).
+_OFFERED = []
+
+
+def _tr(text):
+    return QCoreApplication.translate("DeepFeaturePlugin", text)
 
 
 class DeepFeaturePlugin:
@@ -13,6 +24,7 @@ class DeepFeaturePlugin:
         self.iface = iface
         self.provider = None
         self.translator = None
+        self.setup_message = None
         locale = (QgsSettings().value("locale/userLocale", "") or "")[0:2]
         qm = os.path.join(os.path.dirname(__file__), "i18n", "deepfeature_{}.qm".format(locale))
         if locale and os.path.exists(qm):
@@ -25,18 +37,63 @@ class DeepFeaturePlugin:
         from .algorithms.provider import DeepFeatureProvider
 
         if self.provider is None:
-            self.provider = DeepFeatureProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = DeepFeatureProvider()
+            if QgsApplication.processingRegistry().addProvider(provider):  # False: one is registered already
+                self.provider = provider
 
     def initGui(self):  # noqa: N802 - QGIS API
         """Called by QGIS desktop when the plugin is enabled."""
         self.initProcessing()
+        self.offer_setup()
+
+    def offer_setup(self):
+        """A message bar with a button that opens 'Set Up Deep-Learning Environment' when the environment
+        is missing or damaged (not when ``DEEPFEATURE_PYTHON`` names the worker's Python); once a session.
+        Cheap: it reads the environment's manifest and runs nothing."""
+        if self.iface is None or _OFFERED or os.environ.get("DEEPFEATURE_PYTHON"):
+            return
+        from .algorithms.settings import ENVIRONMENT_FOLDER, setting
+        from .core.environment import BROKEN, environment_status, worker_problem
+
+        folder = setting(ENVIRONMENT_FOLDER)
+        if not worker_problem(folder):
+            return
+        _OFFERED.append(True)
+        if environment_status(folder).state == BROKEN:
+            text = _tr("The deep-learning environment is damaged: set it up again to use the deep-learning "
+                       "steps.")
+        else:
+            text = _tr("The deep-learning steps need their own environment: set it up once, no terminal "
+                       "needed.")
+        bar = self.iface.messageBar()
+        item = bar.createMessage(_tr("Deep Feature Extraction"), text)
+        button = QPushButton(_tr("Set Up…"), item)
+        button.clicked.connect(self.open_setup)
+        item.layout().addWidget(button)
+        self.setup_message = item
+        bar.pushWidget(item, Qgis.MessageLevel.Warning)
+
+    def open_setup(self):
+        """Open the set-up algorithm's dialog (and close the message)."""
+        import processing
+
+        self._close_message()
+        processing.execAlgorithmDialog(SETUP_ALGORITHM)
+
+    def _close_message(self):
+        item, self.setup_message = self.setup_message, None
+        if item is not None and self.iface is not None:
+            try:
+                self.iface.messageBar().popWidget(item)
+            except RuntimeError:  # the user closed it already (the widget is deleted)
+                pass
 
     def unload(self):
         """Remove the provider when the plugin is disabled or reloaded (idle workers end too)."""
         from .core.worker import shutdown_workers
 
         shutdown_workers()
+        self._close_message()
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

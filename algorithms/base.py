@@ -17,7 +17,6 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ..core import deps
 from ..core.errors import CanceledError, DeepFeatureError
 from ..core.progress import DEBUG, INFO, PROGRESS, WARNING, Event, Progress
 
@@ -98,13 +97,14 @@ class FeedbackProgress(Progress):
 
 
 class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
-    """Base class: translation, instance creation, groups, icon and dependency checks.
+    """Base class: translation, instance creation, groups, icon and the environment check.
 
     Subclasses set ``NAME``, ``DISPLAY_NAME``, ``GROUP`` (a key of ``GROUPS``), ``HELP`` and
-    ``REQUIRES`` (a tuple from :mod:`deepfeature.core.deps`).
+    ``NEEDS_WORKER`` (False for an algorithm that needs nothing but QGIS: it never runs in the worker).
     """
 
     GROUPS = {
+        "setup": "0 · Set-up",
         "labels": "1 · Label rasters",
         "model": "2 · Model",
         "classification": "3 · Classification",
@@ -115,7 +115,8 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
     DISPLAY_NAME = ""
     GROUP = "labels"
     HELP = ""
-    REQUIRES = deps.RASTER
+    #: The algorithm runs in the worker (:meth:`run_worker`), on the deep-learning environment.
+    NEEDS_WORKER = True
 
     def tr(self, string):
         """Translate with the class name as context."""
@@ -143,10 +144,27 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
         return QIcon(ICON_PATH)
 
     def canExecute(self):  # noqa: N802 - QGIS API
-        missing = deps.describe_missing(self.REQUIRES)
-        if missing:
-            return False, self.tr(missing)
-        return True, ""
+        """An algorithm that runs in the worker needs a worker that can start: the deep-learning
+        environment set up (or ``DEEPFEATURE_PYTHON``); cheap, it runs nothing."""
+        if not self.NEEDS_WORKER:
+            return True, ""
+        from ..core.environment import BROKEN, environment_status, worker_problem
+        from .settings import ENVIRONMENT_FOLDER, setting
+
+        folder = setting(ENVIRONMENT_FOLDER)
+        if not worker_problem(folder):
+            return True, ""
+        if environment_status(folder).state == BROKEN:
+            return False, QCoreApplication.translate(
+                "DeepFeatureAlgorithm",
+                "The deep-learning environment is damaged: run 'Set Up Deep-Learning Environment' "
+                "(Processing Toolbox › Deep Feature Extraction › 0 · Set-up) again to repair it.",
+            )
+        return False, QCoreApplication.translate(
+            "DeepFeatureAlgorithm",
+            "This algorithm needs the deep-learning environment: run 'Set Up Deep-Learning Environment' "
+            "(Processing Toolbox › Deep Feature Extraction › 0 · Set-up) once.",
+        )
 
     # Helpers for subclasses -------------------------------------------------------------------
     def run_core(self, function, feedback, *args, **kwargs):
@@ -173,14 +191,25 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
             ) from exc
 
     def run_worker(self, name, feedback, *args, **kwargs):
-        """Like :meth:`run_core` for a deep-learning step, run in a worker process.
+        """Like :meth:`run_core` for a step that needs more than QGIS ships, run in a worker process on
+        the deep-learning environment of the settings (its folder, the worker idle seconds).
 
         ``name`` is a key of ``core.worker.FUNCTIONS``. TensorFlow cannot be imported inside the QGIS
         process (protobuf clash), and a worker keeps a crash of the deep-learning stack away from QGIS.
         """
+        from ..core.environment import worker_runtime
         from ..core.worker import run_in_worker
+        from .settings import ENVIRONMENT_FOLDER, WORKER_IDLE, setting
 
-        return self.run_core(functools.partial(run_in_worker, name), feedback, *args, **kwargs)
+        ok, message = self.canExecute()
+        if not ok:
+            raise QgsProcessingException(message)
+        try:
+            runtime = worker_runtime(setting(ENVIRONMENT_FOLDER), idle=setting(WORKER_IDLE))
+        except DeepFeatureError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        call = functools.partial(run_in_worker, name, runtime=runtime)
+        return self.run_core(call, feedback, *args, **kwargs)
 
     @staticmethod
     def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:

@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import deps
 from ..core.class_table import ClassTable
 from ..core.device import DEVICES
 from ..core.inference import (
@@ -27,6 +26,7 @@ from ..core.inference import (
     PANEL_COLUMNS,
     ClassifyOptions,
 )
+from . import settings
 from .base import DeepFeatureAlgorithm
 from .styling import LayerStyler, activation_renderer, paletted_renderer
 
@@ -37,7 +37,6 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
     NAME = "classify"
     DISPLAY_NAME = "Classify Raster with Model"
     GROUP = "classification"
-    REQUIRES = deps.DEEP_LEARNING
     HELP = (
         "Runs a trained model over a raster and writes the class activation raster: one float "
         "band per feature class, values 0–1 (the probability of the class), on the same grid and CRS as "
@@ -78,6 +77,9 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
     DEVICE_KEYS = DEVICES  # the DEVICE enum's options, in this order: Automatic, CPU, GPU
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        # The defaults of TILE_SIZE and DEVICE are the provider's settings (0 = automatic, Automatic).
+        tile_size = settings.setting(settings.TILE_SIZE)
+        device = self.DEVICE_KEYS.index(settings.setting(settings.DEVICE))
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input raster")))
         self.addParameter(
             QgsProcessingParameterFile(
@@ -93,7 +95,8 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
                 self.TILE_SIZE,
                 self.tr("Tile size (pixels; 0 = automatic: {} on the CPU, larger on a GPU)").format(
                     DEFAULT_TILE_SIZE),
-                type=QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0, maxValue=MAX_TILE_SIZE,
+                type=QgsProcessingParameterNumber.Integer, defaultValue=tile_size, minValue=0,
+                maxValue=MAX_TILE_SIZE,
             ),
             QgsProcessingParameterNumber(
                 self.BATCH_SIZE, self.tr("Batch size (tiles per model call)"),
@@ -103,7 +106,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"),
                 options=[self.tr("Automatic"), self.tr("CPU"), self.tr("GPU")],
-                defaultValue=0,
+                defaultValue=device,
             ),
             QgsProcessingParameterBoolean(
                 self.TTA, self.tr("Flip test-time augmentation (4x slower)"), defaultValue=False

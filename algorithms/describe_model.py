@@ -19,8 +19,9 @@ class DescribeModelAlgorithm(DeepFeatureAlgorithm):
     NAME = "describemodel"
     DISPLAY_NAME = "Describe Model"
     GROUP = "model"
-    #: Only the metadata is read (a JSON member of the model file): no Keras, TensorFlow or rasterio.
-    REQUIRES = ()
+    #: Only the metadata is read (a JSON member of the model file) here, in QGIS: no Keras, TensorFlow or
+    #: rasterio, so no worker and no deep-learning environment.
+    NEEDS_WORKER = False
     HELP = (
         "Describes a model file (.keras) made with 'Initialize Model' or 'Train Model', without loading "
         "the model (Keras and TensorFlow are not needed).\n\n"

@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import deps
 from ..core.errors import DeepFeatureError
 from ..core.nn import (
     ARCHITECTURES,
@@ -35,7 +34,6 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
     NAME = "initializemodel"
     DISPLAY_NAME = "Initialize Model"
     GROUP = "model"
-    REQUIRES = deps.DEEP_LEARNING
     HELP = (
         "Creates an untrained deep-learning model for pixel classification and saves it as a model "
         "file (.keras) to train with 'Train Model'.\n\n"

@@ -9,6 +9,7 @@ from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
+from . import settings
 from .base import ICON_PATH, PLUGIN_DIR
 
 #: Graphical models shipped with the plugin (loaded as deepfeature:<model name>).
@@ -16,6 +17,7 @@ MODELS = (os.path.join(PLUGIN_DIR, "models", "deepfeature_workflow.model3"),)
 
 #: One module per algorithm, each exposing exactly one DeepFeatureAlgorithm subclass as ``ALGORITHM``.
 ALGORITHM_MODULES = (
+    "setup_environment",
     "label_raster_from_vector",
     "label_raster_from_classification",
     "initialize_model",
@@ -51,6 +53,15 @@ class DeepFeatureProvider(QgsProcessingProvider):
 
     def svgIconPath(self):  # noqa: N802 - QGIS API
         return ICON_PATH
+
+    def load(self):
+        """Register the provider's settings (Processing options), then the algorithms (which read them)."""
+        settings.register(self.name(), self.icon())
+        self.refreshAlgorithms()
+        return True
+
+    def unload(self):
+        settings.unregister()
 
     def loadAlgorithms(self):  # noqa: N802 - QGIS API
         for cls in algorithm_classes():

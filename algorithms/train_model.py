@@ -20,10 +20,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..core import deps
 from ..core.device import DEVICES
 from ..core.errors import DeepFeatureError
 from ..core.training import LOSSES, MAX_LOSS_WEIGHT, ZOOM_RANGE, TrainConfig, merge_config
+from . import settings
 from .base import DeepFeatureAlgorithm
 
 #: The LOSS choices, in the order of :data:`LOSSES`.
@@ -73,7 +73,6 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
     DISPLAY_NAME = "Train Model"
     GROUP = "model"
     HELP = HELP
-    REQUIRES = deps.DEEP_LEARNING
 
     MODEL = "MODEL"
     TRAINING = "TRAINING"
@@ -251,7 +250,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"), [self.tr(t) for t in DEVICE_LABELS],
-                defaultValue=DEVICES.index(d.device),
+                defaultValue=DEVICES.index(settings.setting(settings.DEVICE)),  # the setting; unset: auto
             )
         )
         self.addParameter(

@@ -1,23 +1,20 @@
-"""Lazy checks for optional heavy dependencies (so the plugin loads without them)."""
+"""Lazy checks for the heavy packages, which live in the plugin's deep-learning environment (the worker's
+Python, see :mod:`.environment`), never in QGIS's own Python."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import os
+import sys
 
+from .environment.layout import SETUP_HINT
 from .errors import DependencyError
 
 #: What each feature needs, as (import name, pip name).
 RASTER = (("numpy", "numpy"), ("rasterio", "rasterio"), ("shapely", "shapely"))
 IMAGE = RASTER + (("scipy", "scipy"), ("skimage", "scikit-image"))
 DEEP_LEARNING = IMAGE + (("keras", "keras"),)
-
-INSTALL_HINT = (
-    "Install them into the Python that QGIS uses, for example: "
-    "python3 -m pip install -r requirements.txt -c constraints.txt "
-    "(from the plugin folder), then restart QGIS."
-)
 
 
 def missing(modules: tuple[tuple[str, str], ...]) -> list[str]:
@@ -26,11 +23,12 @@ def missing(modules: tuple[tuple[str, str], ...]) -> list[str]:
 
 
 def describe_missing(modules: tuple[tuple[str, str], ...]) -> str:
-    """'' when everything is there, else a sentence that says what to install."""
+    """'' when everything is there, else a sentence that names what is missing and how to get it (the
+    set-up, not a pip command)."""
     absent = missing(modules)
     if not absent:
         return ""
-    return "Missing Python packages: {}. {}".format(", ".join(absent), INSTALL_HINT)
+    return "Missing Python packages: {}. {}".format(", ".join(absent), SETUP_HINT)
 
 
 _CACHE_CONFIGURED = False
@@ -70,9 +68,9 @@ def keras_backend_module():
         keras = importlib.import_module("keras")
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise DependencyError(
-            "Keras 3 is not installed ({}). Install tensorflow (CPU: 'tensorflow-cpu'; NVIDIA GPU: "
-            "'tensorflow[and-cuda]'), or keras with jax/torch and set KERAS_BACKEND. {}".format(
-                exc, INSTALL_HINT
+            "Keras 3 does not import in this Python ({}; {}). {} (When DEEPFEATURE_PYTHON is set, it names "
+            "the worker's Python instead, which must then hold the packages of requirements.txt.)".format(
+                sys.executable, exc, SETUP_HINT
             )
         ) from exc
     _persistent_compilation_cache(keras)

@@ -151,7 +151,6 @@ def test_listed_by_the_provider_and_runs_without_deep_learning_packages(provider
     from qgis.core import QgsProcessingParameterFileDestination
 
     from deepfeature.algorithms.provider import ALGORITHM_MODULES
-    from deepfeature.core import deps
 
     assert "describe_model" in ALGORITHM_MODULES
     alg = provider.algorithm("describemodel")
@@ -163,10 +162,14 @@ def test_listed_by_the_provider_and_runs_without_deep_learning_packages(provider
     assert {o.name() for o in alg.outputDefinitions()} >= {
         "ARCHITECTURE", "BANDS", "CLASSES", "PATCH_SIZE", "FIELD_OF_VIEW", "TRAINED", "BEST_EPOCH",
         "VALIDATION_IOU", "METADATA", "OUTPUT_HTML"}
-    # Every optional package missing: the algorithm still runs (it only reads the metadata).
-    monkeypatch.setattr(deps, "missing", lambda modules: [pip for _, pip in modules])
-    assert provider.algorithm("initializemodel").canExecute()[0] is False
-    assert alg.canExecute() == (True, "")
+    # No deep-learning environment (inside QGIS, none set up): the algorithm still runs (it only reads
+    # the metadata), while a worker algorithm says to set one up.
+    with monkeypatch.context() as m:
+        m.delenv("DEEPFEATURE_PYTHON", raising=False)
+        m.setattr(sys, "executable", "/usr/bin/qgis")
+        m.setenv("DEEPFEATURE_ENVIRONMENT", str(tmp_path / "no environment"))
+        assert provider.algorithm("initializemodel").canExecute()[0] is False
+        assert alg.canExecute() == (True, "")
     model = tmp_path / "m.keras"
     _zip(model, {"config.json": "{}", "deepfeature.json": json.dumps({
         "spec": {"architecture": "unet5", "bands": 2, "classes": ["road", "tree"], "class_ids": [2, 5],

@@ -241,3 +241,22 @@ def test_pip_progress_follows_packages_and_bytes():
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert 0.1 < fractions[2] < 0.2  # half of the first package's download
     assert counter.collected == 4 and any("Installing 4 packages" in m for m in progress.messages)
+
+
+def test_embedded_python_does_not_trust_sys_executable(tmp_path, monkeypatch):
+    # Inside QGIS / qgis_process, sys.executable is the first python3 on PATH (a pyenv shim here) and
+    # sys.orig_argv is empty: the interpreter must come from QGIS's prefix instead.
+    monkeypatch.delenv("DEEPFEATURE_PYTHON", raising=False)
+    shim = _touch(tmp_path / "pyenv" / "shims" / "python3")
+    system = _touch(tmp_path / "usr" / "bin" / "python3.11")
+    monkeypatch.setattr(sys, "executable", str(shim))
+    monkeypatch.setattr(sys, "orig_argv", [], raising=False)
+    from deepfeature.core.environment.interpreter import running_python
+
+    assert not running_python()
+    host = Host("linux", str(shim), str(tmp_path / "usr"), (3, 11))
+    assert base_python(host) == str(system)
+    assert "Set Up Deep-Learning Environment" in worker_problem(tmp_path / "missing")
+    monkeypatch.setattr(sys, "orig_argv", [str(shim), "-m", "pytest"], raising=False)
+    assert running_python()
+    assert base_python(Host("linux", str(shim), str(tmp_path / "usr"), (3, 11))) == str(shim)

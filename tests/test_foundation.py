@@ -89,7 +89,7 @@ def test_algorithms_follow_conventions(provider):
     from qgis.core import QgsProcessingModelAlgorithm
 
     algorithms = [a for a in provider.algorithms() if not isinstance(a, QgsProcessingModelAlgorithm)]
-    assert len(algorithms) == 10
+    assert len(algorithms) == 11
     for alg in algorithms:
         assert alg.name() == alg.name().lower()
         assert alg.displayName() and alg.shortHelpString()
@@ -172,5 +172,6 @@ def test_can_execute_names_missing_packages():
     from deepfeature.core import deps
 
     text = deps.describe_missing((("surely_not_installed_xyz", "surely-not-installed"),))
-    assert "surely-not-installed" in text and "pip install" in text
+    assert "surely-not-installed" in text and "Set Up Deep-Learning Environment" in text
+    assert "pip install" not in text  # QGIS's own Python is never the place to install anything
     assert deps.describe_missing(deps.RASTER) == ""

@@ -19,6 +19,21 @@ from dataclasses import dataclass, field
 from ..errors import DependencyError
 
 
+def running_python() -> bool:
+    """True when this process is a Python interpreter itself (a script, the tests), False inside a
+    program that embeds Python (QGIS, qgis_process): there ``sys.executable`` is only the first
+    ``python3`` on PATH (a pyenv shim, another Python), not the interpreter QGIS runs on."""
+    if not _is_python(sys.executable or ""):
+        return False
+    orig = getattr(sys, "orig_argv", None)  # Python >= 3.10: [] when embedded
+    if orig is not None:
+        return bool(orig)
+    try:
+        return os.path.samefile("/proc/self/exe", sys.executable)
+    except OSError:
+        return True
+
+
 @dataclass(frozen=True)
 class Host:
     """What the search looks at: ``sys.platform``, ``sys.executable``, ``sys.exec_prefix`` and the
@@ -28,6 +43,8 @@ class Host:
     executable: str = sys.executable or ""
     exec_prefix: str = sys.exec_prefix
     version: tuple[int, int] = field(default=tuple(sys.version_info[:2]))
+    #: This process is the Python itself (then ``executable`` is the interpreter to use).
+    plain: bool = field(default_factory=running_python)
 
     @property
     def windows(self) -> bool:
@@ -47,10 +64,7 @@ def candidates(host: Host) -> list[str]:
     """The paths where the interpreter may be, best first."""
     x_y = "{}.{}".format(*host.version)
     exe_dir = os.path.dirname(host.executable)
-    if _is_python(host.executable):
-        found = [host.executable]  # a plain Python (the development set-up, the tests)
-    else:
-        found = []
+    found = [host.executable] if host.plain and _is_python(host.executable) else []
     if host.windows:
         for root in (
             host.exec_prefix,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..errors import DependencyError
 from .bootstrap import clean_environ
-from .interpreter import _is_python
+from .interpreter import running_python
 from .layout import environment_status
 
 #: The plugin's package name and the folder that holds it (what the worker must import).
@@ -66,7 +66,7 @@ def worker_runtime(folder: str | os.PathLike | None = None, idle: float | None =
     if status.usable:
         runtime = managed_runtime(status.python, status.manifest.backend, idle)
         return WorkerRuntime(runtime.python, runtime.env, True, idle, status.message)
-    if _is_python(sys.executable or ""):
+    if running_python():
         return WorkerRuntime(sys.executable, _inherited_env(), False, idle)
     raise DependencyError(status.message)
 
