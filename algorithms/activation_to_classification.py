@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterRasterDestination
 
-from ..core import deps
 from ..core.activation_format import CLASS_NODATA
+from ..core.class_table import ClassTable
 from .base import DeepFeatureAlgorithm
 from .common import THRESHOLD_HELP, ActivationInputMixin
 from .styling import LayerStyler, paletted_renderer
@@ -17,7 +17,6 @@ class ActivationToClassificationAlgorithm(ActivationInputMixin, DeepFeatureAlgor
     NAME = "activationtoclassification"
     DISPLAY_NAME = "Activation to Classification"
     GROUP = "postprocessing"
-    REQUIRES = deps.IMAGE
     HELP = (
         "Turns a class activation raster (from 'Classify Raster with Model') into a classification "
         "raster of class ids (0 background, {} NoData), paletted with the class names.\n\n"
@@ -30,16 +29,15 @@ class ActivationToClassificationAlgorithm(ActivationInputMixin, DeepFeatureAlgor
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Classification")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.postprocessing import activation_to_classification
-
         path, threshold, min_area = self.activation_inputs(parameters, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        result = self.run_core(
-            activation_to_classification, feedback, path, output, threshold=threshold, min_area=min_area
+        result = self.run_worker(
+            "activation_to_classification", feedback, path, output, threshold=threshold, min_area=min_area
         )
-        classes = dict(result["classes"])
+        classes = ClassTable.from_mapping(result["classes"]).as_dict()  # ids come back as text
         if feedback is not None:
-            feedback.pushInfo(self.tr("Pixels per class: {}").format(result["class_pixels"]))
+            pixels = {int(c): n for c, n in result["class_pixels"].items()}
+            feedback.pushInfo(self.tr("Pixels per class: {}").format(pixels))
         LayerStyler.attach(context, output, lambda lyr: lyr.setRenderer(paletted_renderer(lyr, 1, classes)),
                            self.tr("Classification"))
         return {self.OUTPUT: output, self.USED_THRESHOLD: result["threshold"]}

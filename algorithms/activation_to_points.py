@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -13,8 +12,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core import deps
-from ..core.errors import DeepFeatureError
 from ..core.postprocessing import POINT_METHODS
 from .base import DeepFeatureAlgorithm
 from .common import THRESHOLD_HELP, ActivationInputMixin, LazySink, make_fields
@@ -36,7 +33,6 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
     NAME = "activationtopoints"
     DISPLAY_NAME = "Activation to Points"
     GROUP = "postprocessing"
-    REQUIRES = deps.IMAGE
     HELP = (
         "One point per detected object of a class activation raster, for counting (cars, trees, stop "
         "signs), in the raster CRS, with the attributes class_id, class_name, score (maximum "
@@ -73,19 +69,13 @@ class ActivationToPointsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, self.tr("Number of points")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.activation_format import read_activation_info
-        from ..core.postprocessing import activation_to_points
-
         path, threshold, min_area = self.activation_inputs(parameters, context)
-        try:
-            info = read_activation_info(path)
-        except DeepFeatureError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        info = self.run_worker("read_activation_info", feedback, path)
         writer = LazySink(
             self, parameters, context, make_fields(FIELDS), QgsWkbTypes.Point, info.crs_wkt, False
         )
-        result = self.run_core(
-            activation_to_points, feedback, path, writer,
+        result = self.run_worker(
+            "activation_to_points", feedback, path, sink=writer,
             threshold=threshold, min_area=min_area,
             method=self.METHOD_KEYS[self.parameterAsEnum(parameters, self.METHOD, context)],
             min_distance=self.parameterAsInt(parameters, self.MIN_DISTANCE, context),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
@@ -13,8 +12,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core import deps
-from ..core.errors import DeepFeatureError
 from .base import DeepFeatureAlgorithm
 from .common import THRESHOLD_HELP, ActivationInputMixin, LazySink, make_fields
 from .styling import attach_class_style
@@ -35,7 +32,6 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
     NAME = "activationtopolygons"
     DISPLAY_NAME = "Activation to Polygons"
     GROUP = "postprocessing"
-    REQUIRES = deps.IMAGE
     HELP = (
         "Vectorizes the objects of a class activation raster: one polygon per connected object "
         "(4-connected pixels of one class), in the raster CRS, with the attributes class_id, class_name, "
@@ -68,19 +64,13 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, self.tr("Number of polygons")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.activation_format import read_activation_info
-        from ..core.postprocessing import activation_to_polygons
-
         path, threshold, min_area = self.activation_inputs(parameters, context)
-        try:
-            info = read_activation_info(path)
-        except DeepFeatureError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        info = self.run_worker("read_activation_info", feedback, path)
         writer = LazySink(
             self, parameters, context, make_fields(FIELDS), QgsWkbTypes.MultiPolygon, info.crs_wkt, True
         )
-        result = self.run_core(
-            activation_to_polygons, feedback, path, writer,
+        result = self.run_worker(
+            "activation_to_polygons", feedback, path, sink=writer,
             threshold=threshold, min_area=min_area,
             smooth=self.parameterAsDouble(parameters, self.SMOOTH, context),
             fill_holes=self.parameterAsBool(parameters, self.FILL_HOLES, context),

@@ -88,8 +88,10 @@ def make_fields(spec) -> QgsFields:
 class LazySink:
     """A core sink callback ``(wkb, attributes)`` that creates the QgsFeatureSink on the first feature.
 
-    The core validates the whole raster before it emits a feature, so bad input leaves no output
-    behind. :meth:`finish` creates an empty layer when there was no feature and returns its id.
+    It stays in the QGIS process: ``run_worker(..., sink=LazySink(...))`` calls it for every feature the
+    worker sends (see ``core.worker``). The core validates the whole raster before it emits a feature,
+    so bad input leaves no output behind. :meth:`finish` creates an empty layer when there was no
+    feature and returns its id.
     """
 
     def __init__(self, alg, parameters, context, fields: QgsFields, wkb_type, crs_wkt: str, multi: bool):

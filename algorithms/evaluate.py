@@ -21,7 +21,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core import deps
 from ..core.activation_format import CLASS_NODATA
 from ..core.postprocessing import DEFAULT_THRESHOLD
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
@@ -33,7 +32,6 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
     NAME = "evaluate"
     DISPLAY_NAME = "Evaluate Classification"
     GROUP = "evaluation"
-    REQUIRES = deps.RASTER
     HELP = (
         "Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most "
         "probable class) or a classification raster — with a reference (REFERENCE): a label raster (its "
@@ -162,8 +160,6 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.postprocessing import evaluate
-
         prediction = self.parameterAsRasterLayer(parameters, self.PREDICTION, context)
         pred_path = self.layer_path(prediction)
         if not pred_path:
@@ -196,6 +192,11 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
                                 "'{}'. Fill it in, or filter the layer.").format(
                             feature.id(), layer.name(), field)
                     )
+                if not isinstance(value, (int, float, str)):  # what travels to the worker
+                    raise QgsProcessingException(
+                        self.tr("The reference class value {!r} of feature {} is neither a class id nor a "
+                                "class name.").format(value, feature.id())
+                    )
                 shapes.append((bytes(geometry.asWkb()), value))
             if plain.failed:
                 feedback.pushWarning(
@@ -206,8 +207,8 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             kwargs["reference_classes"] = {}
         json_path = self.parameterAsFileOutput(parameters, self.OUTPUT_JSON, context)
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
-        result = self.run_core(
-            evaluate, feedback, pred_path,
+        result = self.run_worker(
+            "evaluate", feedback, pred_path,
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             output_json=json_path, output_html=html_path, **kwargs,
         )

@@ -10,7 +10,6 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import deps
 from ..core.class_table import DEFAULT_IGNORE
 from ..core.errors import DeepFeatureError
 from ..core.files import same_file
@@ -24,7 +23,6 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
     NAME = "labelrasterfromclassification"
     DISPLAY_NAME = "Build Label Raster from Classification"
     GROUP = "labels"
-    REQUIRES = deps.RASTER
     HELP = (
         "Builds a label raster for training from an existing classification raster: the input image's "
         "bands plus a final mask band (0 background, 1..K classes, the ignore value for unknown pixels), "
@@ -115,8 +113,6 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
         return (False, message) if message else (True, "")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.labels import build_label_raster_from_classification
-
         message = self._check(parameters, context)
         if message:
             raise QgsProcessingException(message)
@@ -125,8 +121,8 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
         classification_path = self.layer_path(classification)
         ignore_value = self.parameterAsInt(parameters, self.IGNORE_VALUE, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        result = self.run_core(
-            build_label_raster_from_classification, feedback, image_path, classification_path, output,
+        result = self.run_worker(
+            "build_label_raster_from_classification", feedback, image_path, classification_path, output,
             class_map=self.parameterAsString(parameters, self.CLASS_MAP, context) or None,
             class_names=self.parameterAsString(parameters, self.CLASS_NAMES, context) or None,
             ignore_value=ignore_value,

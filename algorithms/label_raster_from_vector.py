@@ -22,7 +22,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core import deps
 from ..core.class_table import DEFAULT_IGNORE, MAX_CLASS_ID
 from ..core.files import same_file
 from ..core.labels import GEOMETRY_KINDS
@@ -42,7 +41,6 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
     NAME = "labelrasterfromvector"
     DISPLAY_NAME = "Build Label Raster from Vector Layers"
     GROUP = "labels"
-    REQUIRES = deps.RASTER
     HELP = (
         "Builds a label raster for training: the input image's bands plus a final mask band "
         "(0 background, 1..K classes, the ignore value for unknown pixels), on exactly the image grid.\n\n"
@@ -213,7 +211,8 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         return any(not f.geometry().isEmpty() for f in layer.getFeatures(request))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.labels import LabelLayer, build_label_raster_from_shapes
+        from ..core.errors import DeepFeatureError
+        from ..core.labels import LabelLayer, resolve_classes
 
         message = self._check(parameters, context)
         if message:
@@ -256,8 +255,13 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
                 if not geometry.isGeosValid():
                     geometry = geometry.makeValid()
                 aoi_wkb.append(geometry.asWkb().data())
-        result = self.run_core(
-            build_label_raster_from_shapes, feedback, image_path, output, label_layers, aoi_wkb, ignore_value
+        try:  # class values checked here (pure Python): only plain values travel to the worker
+            resolve_classes(label_layers, ignore_value)
+        except DeepFeatureError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        result = self.run_worker(
+            "build_label_raster_from_shapes", feedback, image_path, output, label_layers, aoi_wkb,
+            ignore_value,
         )
         return finish_label_raster(self, context, feedback, output, result, ignore_value)
 

@@ -1,4 +1,5 @@
-"""The deep-learning worker process: results, progress events, errors and cancel cross the boundary."""
+"""The worker process: results, bytes, progress events, feature sinks, errors and cancel cross the
+boundary."""
 
 from __future__ import annotations
 
@@ -133,3 +134,122 @@ def test_classification_workers_are_kept_for_the_next_job_then_end(tmp_path, mon
         time.sleep(0.2)
     assert kept[0].proc.returncode == 0
     worker_module.shutdown_workers()
+
+
+# ------------------------------------------------------------------------------------------------
+# Bytes and feature sinks across the boundary
+# ------------------------------------------------------------------------------------------------
+def test_bytes_tuples_and_core_dataclasses_round_trip_as_json():
+    from deepfeature.core.labels import LabelLayer
+    from deepfeature.core.worker import _as_result
+
+    wkb = bytes.fromhex("0101000000000000000000f03f0000000000000040")  # POINT (1 2), has NUL bytes
+    layer = LabelLayer("roads", "line", [wkb, b"\x00\xff"], [3, "x"], [7, 8])
+    sent = json.loads(json.dumps(encode({"layers": [layer], "shapes": [(wkb, 1)], "view": memoryview(wkb)})))
+    back = decode(sent)
+    assert back["layers"] == [layer] and type(back["layers"][0].wkb[0]) is bytes
+    assert back["shapes"] == [[wkb, 1]] and back["view"] == wkb  # tuples arrive as lists
+    assert _as_result(sent)["shapes"][0][0] == wkb
+
+
+def _many_objects(path, n=24):
+    """An activation raster with ``n`` x ``n`` separate square objects (more than two feature batches)."""
+    import numpy as np
+
+    from .helpers_rasters import write_activation
+
+    activation = np.zeros((8 * n, 8 * n), dtype="float32")
+    values = np.linspace(0.55, 0.99, n * n, dtype="float32").reshape(n, n)
+    for r in range(n):
+        for c in range(n):
+            activation[8 * r + 2:8 * r + 6, 8 * c + 1:8 * c + 4 + (r + c) % 4] = values[r, c]
+    return write_activation(path, activation, {1: "car"})
+
+
+def _children() -> set[int]:
+    """Process ids of this process's children (Linux)."""
+    from pathlib import Path
+
+    tasks = list(Path("/proc/self/task").glob("*/children"))
+    if not tasks:
+        pytest.skip("/proc/<pid>/task/<tid>/children is not available")
+    return {int(pid) for task in tasks for pid in task.read_text().split()}
+
+
+def test_features_stream_to_the_parent_sink_in_order(tmp_path, monkeypatch):
+    from deepfeature.core import worker as worker_module
+    from deepfeature.core.postprocessing import activation_to_polygons
+
+    path = _many_objects(tmp_path / "act.tif")
+    here: list = []
+    expected = activation_to_polygons(path, lambda wkb, attrs: here.append((wkb, attrs)), smooth=0.0)
+    monkeypatch.setenv("DEEPFEATURE_WORKER_IDLE", "60")
+    worker_module.shutdown_workers()
+    streamed: list = []
+    rec = RecordingProgress()
+    result = run_in_worker("activation_to_polygons", str(path), progress=rec, smooth=0.0,
+                           sink=lambda wkb, attrs: streamed.append((wkb, attrs)))
+    assert len(here) == 576 > 2 * worker_module.FEATURE_BATCH
+    assert streamed == here  # the same WKB bytes and attributes, in the same order
+    assert type(streamed[0][0]) is bytes and result.features == expected["features"] == 576
+    assert rec.fractions and rec.fractions[-1] == 1.0
+    assert len(worker_module._IDLE) == 1  # a light job's worker is kept for the next one
+    info = run_in_worker("read_activation_info", str(path))  # a function without a progress argument
+    assert info.width == info.height == 192 and info.classes == {"1": "car"}  # ids come back as text
+    worker_module.shutdown_workers()
+
+
+class DiskFullError(Exception):
+    pass
+
+
+def test_an_error_in_the_parent_sink_stops_the_job_and_is_raised(tmp_path, monkeypatch):
+    from deepfeature.core import worker as worker_module
+
+    path = _many_objects(tmp_path / "act.tif")
+    monkeypatch.setenv("DEEPFEATURE_WORKER_IDLE", "60")
+    worker_module.shutdown_workers()
+    before = _children()
+    calls, workers = [], set()
+    failure = DiskFullError("cannot write feature 250")
+
+    def sink(wkb, attrs):
+        calls.append(attrs["class_id"])
+        workers.update(_children() - before)
+        if len(calls) == 250:
+            raise failure
+
+    with pytest.raises(DiskFullError) as info:
+        run_in_worker("activation_to_polygons", str(path), smooth=0.0, sink=sink)
+    assert info.value is failure and len(calls) == 250  # no feature after the failing one
+    assert len(workers) == 1 and not (workers & _children())  # that worker was stopped and waited for
+    assert not worker_module._IDLE
+    again: list = []
+    result = run_in_worker("activation_to_points", str(path), sink=lambda w, a: again.append(a))
+    assert result.points == len(again) == 576  # the next job gets a new worker
+    worker_module.shutdown_workers()
+
+
+def test_cancel_while_features_stream(tmp_path):
+    path = _many_objects(tmp_path / "act.tif")
+    rec = RecordingProgress()
+    before = _children()
+    calls, workers = [], set()
+
+    def sink(wkb, attrs):
+        calls.append(wkb)
+        workers.update(_children() - before)
+        if len(calls) == 30:
+            rec.cancel()
+
+    with pytest.raises(errors.CanceledError):
+        run_in_worker("activation_to_polygons", str(path), progress=rec, smooth=0.0, sink=sink)
+    assert len(calls) == 30 and len(workers) == 1 and not (workers & _children())
+
+
+def test_arguments_that_are_not_plain_data_are_refused_before_a_worker_starts():
+    class Date:  # what QGIS gives for a date field (a QDate)
+        pass
+
+    with pytest.raises(errors.ParameterError, match="cannot be sent to the worker process.*Date"):
+        run_in_worker("evaluate", "p.tif", reference_shapes=[(b"\x01", Date())])

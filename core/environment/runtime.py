@@ -40,9 +40,11 @@ class WorkerRuntime:
 
 
 def _inherited_env() -> dict:
-    """The current variables, with a PYTHONPATH holding the plugin and this process's own paths (a
-    development environment, an interpreter given by DEEPFEATURE_PYTHON)."""
-    paths = [PACKAGE_PARENT] + [p for p in sys.path if p and os.path.isdir(p)]
+    """The current variables, with a PYTHONPATH holding the plugin and this process's own PYTHONPATH (a
+    development environment, an interpreter given by DEEPFEATURE_PYTHON). Not this process's whole
+    ``sys.path``: inside QGIS it holds the system's site folders, whose numpy and scipy would shadow the
+    interpreter's own."""
+    paths = [PACKAGE_PARENT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
