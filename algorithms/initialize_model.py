@@ -198,10 +198,9 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             return ok, message
         try:
             spec, template = self._spec_and_template(parameters, context)
-            resolve_spec(spec, template)
+            if template is None:  # a template is read in the worker (it needs the environment), not here
+                resolve_spec(spec, None)
         except (DeepFeatureError, QgsProcessingException) as exc:
-            return False, str(exc)
-        except ImportError as exc:  # rasterio absent: canExecute() reports it
             return False, str(exc)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         if output and not output.lower().endswith(MODEL_SUFFIX):

@@ -203,6 +203,33 @@ def _write_activation_on(image, path, mask):
     return activation
 
 
+def _blocked_qgis_process(tmp_path):
+    """(run, runs, out): ``run(algorithm, **params)`` runs qgis_process with a PYTHONPATH that holds only
+    the plugin and the blocker of heavy modules, fails when QGIS's Python tried one, returns the results."""
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
+    log = tmp_path / "blocked.log"
+    env = qgis_process_env(tmp_path)
+    env.update(PYTHONPATH=os.pathsep.join([str(blocker), str(PLUGINS)]), DEEPFEATURE_PYTHON=sys.executable,
+               DEEPFEATURE_TEST_BLOCK_LOG=str(log), DEEPFEATURE_WORKER_IDLE="60")
+    out = tmp_path / "out"
+    out.mkdir()
+    runs = []
+
+    def run(algorithm, **params):
+        args = [QGIS_PROCESS, "--json", "run", "deepfeature:" + algorithm, "--"]
+        args += ["{}={}".format(k, v) for k, v in params.items()]
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+        runs.append(algorithm)
+        blocked = log.read_text(encoding="utf-8") if log.exists() else ""
+        assert not blocked, "QGIS's Python imported a heavy module in {}:\n{}".format(algorithm, blocked)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return json.loads(proc.stdout[proc.stdout.find("{"):])["results"]
+
+    return run, runs, out
+
+
 def test_qgis_process_imports_nothing_heavy_in_qgis(tmp_path):
     """The six label / post-processing / evaluation algorithms in qgis_process, with a PYTHONPATH that
     holds only the plugin and a blocker of the heavy modules: every step succeeds, its results are right,
@@ -225,26 +252,7 @@ def test_qgis_process_imports_nothing_heavy_in_qgis(tmp_path):
         crs_wkt = src.crs.to_wkt()
     aoi = write_vector(tmp_path / "aoi.gpkg", [shapely.box(left, bottom, left + 0.75 * (right - left), top)],
                        crs_wkt, geometry_type=ogr.wkbPolygon)
-    blocker = tmp_path / "blocker"
-    blocker.mkdir()
-    (blocker / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
-    log = tmp_path / "blocked.log"
-    env = qgis_process_env(tmp_path)
-    env.update(PYTHONPATH=os.pathsep.join([str(blocker), str(PLUGINS)]), DEEPFEATURE_PYTHON=sys.executable,
-               DEEPFEATURE_TEST_BLOCK_LOG=str(log), DEEPFEATURE_WORKER_IDLE="60")
-    out = tmp_path / "out"
-    out.mkdir()
-    runs = []
-
-    def run(algorithm, **params):
-        args = [QGIS_PROCESS, "--json", "run", "deepfeature:" + algorithm, "--"]
-        args += ["{}={}".format(k, v) for k, v in params.items()]
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
-        runs.append(algorithm)
-        blocked = log.read_text(encoding="utf-8") if log.exists() else ""
-        assert not blocked, "QGIS's Python imported a heavy module in {}:\n{}".format(algorithm, blocked)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        return json.loads(proc.stdout[proc.stdout.find("{"):])["results"]
+    run, runs, out = _blocked_qgis_process(tmp_path)
 
     labels = run("labelrasterfromvector", INPUT=image, LABELS=buildings, CLASS_FIELD="class", AOI=aoi,
                  OUTPUT=out / "labels.tif")
@@ -272,3 +280,30 @@ def test_qgis_process_imports_nothing_heavy_in_qgis(tmp_path):
     assert metrics["IOU"] > 0.6 and json.loads((out / "metrics.json").read_text())["iou"] == metrics["IOU"]
     active = (tmp_path / "blocked.log.active").read_text().split()
     assert len(active) == len(runs) == 6  # active in each QGIS process, in none of the workers
+
+
+@pytest.mark.slow
+def test_qgis_process_deep_learning_steps_import_nothing_heavy_in_qgis(tmp_path):
+    """Initialize (from a template label raster), Describe, Train and Classify in qgis_process with the
+    heavy modules blocked inside QGIS's Python: parameter checks included, nothing heavy runs there."""
+    if not shutil.which(QGIS_PROCESS):
+        pytest.skip("qgis_process is not installed ({}); run scripts/setup.sh".format(QGIS_PROCESS))
+    scene = tmp_path / "scene"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_scene.py"), str(scene), "--size", "256"],
+                   check=True, capture_output=True)
+    run, runs, out = _blocked_qgis_process(tmp_path)
+    labels = run("labelrasterfromvector", INPUT=scene / "scene_train.tif",
+                 LABELS=scene / "buildings_train.geojson", OUTPUT=out / "labels.tif")
+    model = run("initializemodel", TEMPLATE=labels["OUTPUT"], PATCH_SIZE=64, BASE_FILTERS=4, SEED=1,
+                OUTPUT=out / "initial.keras")
+    assert model["FIELD_OF_VIEW"] > 0
+    described = run("describemodel", MODEL=out / "initial.keras")
+    assert described["BANDS"] == 3 and described["TRAINED"] in (False, "false", 0)
+    trained = run("trainmodel", MODEL=out / "initial.keras", TRAINING=labels["OUTPUT"], EPOCHS=1,
+                  PATCHES_PER_EPOCH=8, SEED=1, OUTPUT_MODEL=out / "trained.keras")
+    assert (out / "trained.keras").is_file() and trained
+    run("classify", INPUT=scene / "scene_test.tif", MODEL=out / "trained.keras",
+        OUTPUT=out / "activation.tif")
+    assert (out / "activation.tif").is_file()
+    active = (tmp_path / "blocked.log.active").read_text().split()
+    assert len(active) == len(runs) == 5
