@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The second QGIS of the tests: QGIS 3.40 of Debian 13 ("trixie") in a chroot under .venv/trixie/, made
+# once with debootstrap and kept (stamp files: a rerun skips what is complete). Inside it this checkout is
+# /src (and ../shared is /shared, read-only, so `../shared/data` still resolves); scripts/setup.sh makes the
+# chroot's own .venv (mounted over /src/.venv, the host's .venv is not touched), then the tests run there.
+#   scripts/second_qgis.sh                the QGIS-facing tests (pytest-qgis and qgis_process) on QGIS 3.40
+#   scripts/second_qgis.sh tests/x.py -x  other pytest arguments instead (as scripts/test.sh takes them)
+#   scripts/second_qgis.sh --shell        an interactive shell inside, with the same mounts
+# Needs root (sudo otherwise; apt installs debootstrap when missing), ~3 GB of disk and the Debian archive.
+# Every mount lives in a private mount namespace (unshare), so it goes away when the script ends, however.
+# Variables: DEEPFEATURE_SECOND_SUITE (trixie; "sid" gives QGIS 3.44), DEEPFEATURE_DEBIAN_MIRROR.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SUITE="${DEEPFEATURE_SECOND_SUITE:-trixie}"
+MIRROR="${DEEPFEATURE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+CHROOT="$ROOT/.venv/$SUITE"
+# What scripts/setup.sh would install, plus the tools the tests call (ogr2ogr: gdal-bin; chattr:
+# e2fsprogs). Without recommends: the GRASS provider and the desktop extras are not tested (~40% less).
+PACKAGES=(qgis qgis-providers python3-qgis python3-gdal python3-venv gdal-bin ca-certificates e2fsprogs)
+# The QGIS-facing tests: pytest-qgis (provider, algorithms in process) and qgis_process (plugin in QGIS).
+DEFAULT_TESTS=(tests/test_foundation.py tests/test_setup_algorithm.py tests/test_qgis_process.py
+  tests/test_worker_steps.py tests/test_styling.py tests/test_vector_inputs.py tests/test_train_algorithm.py
+  tests/test_classify_inputs.py)
+
+say() { printf '[second-qgis] %s\n' "$*"; }
+if [ "$(id -u)" != 0 ]; then
+  exec sudo --preserve-env=DEEPFEATURE_SECOND_SUITE,DEEPFEATURE_DEBIAN_MIRROR,http_proxy,https_proxy \
+    bash "${BASH_SOURCE[0]}" "$@"
+fi
+
+# Everything below runs in a private mount namespace: mounts made there vanish with the process.
+if [ -z "${DEEPFEATURE_IN_NAMESPACE:-}" ]; then
+  export DEEPFEATURE_IN_NAMESPACE=1
+  exec unshare --mount --propagation private bash "${BASH_SOURCE[0]}" "$@"
+fi
+
+elapsed() { echo $(( $(date +%s) - $1 ))s; }
+
+# 1. Base system (debootstrap) ---------------------------------------------------------------------
+base_stamp="$CHROOT/.deepfeature-base"
+if [ ! -f "$base_stamp" ]; then
+  if ! command -v debootstrap >/dev/null; then
+    say "installing debootstrap (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  fi
+  # An incomplete chroot (interrupted run) is made again from scratch; nothing can be mounted in it,
+  # since mounts never outlive the namespace of the run that made them.
+  rm -rf --one-file-system "$CHROOT"
+  mkdir -p "$CHROOT"
+  say "debootstrap $SUITE into $CHROOT"
+  t=$(date +%s)
+  debootstrap --variant=minbase --components=main "$SUITE" "$CHROOT" "$MIRROR" > "$CHROOT.debootstrap.log" 2>&1 \
+    || { tail -20 "$CHROOT.debootstrap.log" >&2; exit 1; }
+  rm -f "$CHROOT.debootstrap.log"
+  echo "deb $MIRROR $SUITE main" > "$CHROOT/etc/apt/sources.list"
+  touch "$base_stamp"
+  say "base system made in $(elapsed "$t")"
+fi
+
+# 2. Mounts ----------------------------------------------------------------------------------------
+mount -t proc proc "$CHROOT/proc"
+mount -t sysfs sysfs "$CHROOT/sys"
+mount --bind /dev "$CHROOT/dev"
+mount -t devpts -o newinstance,ptmxmode=0666 devpts "$CHROOT/dev/pts"
+mount -t tmpfs -o size=1g tmpfs "$CHROOT/dev/shm"
+# The chroot's own /tmp, emptied at every run (tests write their rasters and models there).
+find "$CHROOT/tmp" -mindepth 1 -delete
+rm -f "$CHROOT/etc/resolv.conf"
+cp /etc/resolv.conf "$CHROOT/etc/resolv.conf"
+inside() {
+  chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    ${http_proxy:+http_proxy="$http_proxy"} ${https_proxy:+https_proxy="$https_proxy"} \
+    ${PIP_INDEX_URL:+PIP_INDEX_URL="$PIP_INDEX_URL"} DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+qgis_version() { inside dpkg-query -W -f '${Version}' qgis 2>/dev/null || echo "?"; }
+
+# 3. QGIS and the system packages (apt) -----------------------------------------------------------
+apt_stamp="$CHROOT/.deepfeature-apt"
+want_apt="${PACKAGES[*]}"
+if [ ! -f "$apt_stamp" ] || [ "$(cat "$apt_stamp")" != "$want_apt" ]; then
+  say "apt-get install ${PACKAGES[*]}"
+  t=$(date +%s)
+  inside apt-get update -qq
+  inside apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" > "$CHROOT/tmp/apt.log" 2>&1 \
+    || { tail -30 "$CHROOT/tmp/apt.log" >&2; exit 1; }
+  inside apt-get clean
+  echo "$want_apt" > "$apt_stamp"
+  say "QGIS $(qgis_version) installed in $(elapsed "$t")"
+fi
+
+# 4. The checkout inside --------------------------------------------------------------------------
+# A host behind a TLS-inspecting proxy trusts it in its own bundle: pip inside uses the host's bundle.
+if [ -f /etc/ssl/certs/ca-certificates.crt ] && [ -f "$CHROOT/etc/ssl/certs/ca-certificates.crt" ]; then
+  mount --bind -o ro /etc/ssl/certs/ca-certificates.crt "$CHROOT/etc/ssl/certs/ca-certificates.crt"
+fi
+mkdir -p "$CHROOT/src" "$CHROOT/shared" "$CHROOT/var/lib/deepfeature/venv" \
+  "$CHROOT/var/lib/deepfeature/qgis-settings" "$ROOT/.venv" "$ROOT/.qgis-settings"
+mount --bind "$ROOT" "$CHROOT/src"
+# The chroot's own .venv (Python 3.13) and pytest-qgis profile (QGIS 3.40) hide the host's.
+mount --bind "$CHROOT/var/lib/deepfeature/venv" "$CHROOT/src/.venv"
+mount --bind "$CHROOT/var/lib/deepfeature/qgis-settings" "$CHROOT/src/.qgis-settings"
+if [ -d "$ROOT/../shared" ]; then
+  mount --bind "$ROOT/../shared" "$CHROOT/shared"
+  mount -o remount,bind,ro "$CHROOT/shared"
+fi
+
+if [ "${1:-}" = "--shell" ]; then
+  inside bash -c 'cd /src && exec bash -i'
+  exit $?
+fi
+[ $# -gt 0 ] || set -- "${DEFAULT_TESTS[@]}"
+t=$(date +%s)
+inside bash -c 'cd /src && bash scripts/setup.sh' </dev/null
+say "scripts/setup.sh done in $(elapsed "$t")"
+t=$(date +%s)
+rc=0
+inside bash -c 'cd /src && exec bash scripts/test.sh "$@"' test.sh "$@" </dev/null || rc=$?
+say "tests on QGIS $(qgis_version) ended (exit $rc) in $(elapsed "$t")"
+exit "$rc"
