@@ -176,7 +176,7 @@ class _Worker:
         env = dict(runtime.env, PYTHONUNBUFFERED="1")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         try:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # nosec B603 - a fixed argument list, no shell
                 [runtime.python, "-m", PACKAGE + ".core.worker", "--idle", str(idle)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 env=env, text=True, encoding="utf-8", bufsize=1, creationflags=flags,

@@ -32,7 +32,7 @@ DOWNLOAD_TIMEOUT = 120
 def base_version(python: str) -> str:
     """'3.11.2' for an interpreter (runs it once)."""
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # nosec B603 - a fixed argument list, no shell
             [python, "-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
             capture_output=True,
             text=True,
@@ -74,7 +74,7 @@ def make_environment(base: str, env_dir: Path, version: str, platform: str = sys
     """Create an empty environment in ``env_dir`` (which must not exist) from ``base``; return its python."""
     env_dir = Path(env_dir)
     if platform.startswith("win"):
-        result = subprocess.run(
+        result = subprocess.run(  # nosec B603 - a fixed argument list, no shell
             [base, "-m", "venv", "--without-pip", str(env_dir)],
             capture_output=True,
             text=True,
@@ -121,13 +121,22 @@ def find_pip_wheel(wheels: Path | None) -> Path | None:
     return matches[-1]
 
 
+def _open_url(request: urllib.request.Request):
+    """``urlopen`` for http(s) addresses only: a ``file:`` or custom scheme is refused."""
+    if urllib.parse.urlparse(request.full_url).scheme not in ("https", "http"):
+        raise DependencyError(
+            "The package index '{}' is not an http(s) address: give a folder of wheels instead.".format(
+                request.full_url))
+    return urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT)  # nosec B310 - http(s) only, checked
+
+
 def download_pip_wheel(folder: Path) -> Path:
     """Download the pinned pip's wheel from the package index into ``folder`` (SHA-256 checked)."""
     version = pinned_version("pip")
     url = "{}/pip/".format(_index_url())
     request = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
+        with _open_url(request) as response:
             listing = json.loads(response.read().decode("utf-8"))
         wanted = [
             f
@@ -138,9 +147,7 @@ def download_pip_wheel(folder: Path) -> Path:
             raise DependencyError("The package index {} has no wheel of pip {}.".format(url, version))
         entry = wanted[0]
         target = Path(folder) / entry["filename"]
-        with urllib.request.urlopen(
-            urllib.parse.urljoin(url, entry["url"]), timeout=DOWNLOAD_TIMEOUT
-        ) as response:
+        with _open_url(urllib.request.Request(urllib.parse.urljoin(url, entry["url"]))) as response:
             data = response.read()
     except (OSError, ValueError) as exc:
         raise DependencyError(
@@ -165,7 +172,7 @@ def pip_command(python: Path, pip_wheel: Path | None) -> list[str]:
 
 def has_pip(python: Path) -> bool:
     """True when pip is installed in the environment of ``python``."""
-    site = subprocess.run(
+    site = subprocess.run(  # nosec B603 - a fixed argument list, no shell
         [str(python), "-I", "-c", "import pip"],
         capture_output=True,
         env=clean_environ(),

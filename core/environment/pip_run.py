@@ -61,7 +61,7 @@ def run_pip(command: list[str], log: IO[str], progress: Progress, on_line=None, 
     :class:`CanceledError`); a failure raises :class:`DependencyError` with pip's last error lines."""
     log.write("$ {}\n".format(" ".join(command)))
     log.flush()
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # nosec B603 - a fixed argument list, no shell
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

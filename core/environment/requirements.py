@@ -124,7 +124,7 @@ def nvidia_driver() -> str:
     if smi is None:
         return ""
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # nosec B603 - a fixed argument list, no shell
             [smi],
             capture_output=True,
             text=True,

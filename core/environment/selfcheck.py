@@ -65,8 +65,8 @@ def self_check(expect_gpu: bool = False, progress: Progress | None = None) -> di
     gpu = any("GPU" in d or "cuda" in d.lower() for d in devices)
     if expect_gpu and not gpu:
         raise DependencyError(
-            "The GPU build of {} is installed but sees no GPU (devices: {}). Update the NVIDIA driver, or "
-            "set up the environment for the CPU.".format(backend, ", ".join(devices))
+            "The GPU build of {} is installed but sees no GPU (devices: {}). Install a newer NVIDIA driver, "
+            "or set up the environment for the CPU.".format(backend, ", ".join(devices))
         )
     import numpy as np
 
