@@ -3,18 +3,14 @@ offers the set-up of the deep-learning environment when there is none."""
 
 import os
 
-from qgis.core import Qgis, QgsApplication, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+from qgis.core import Qgis, QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QPushButton
 
 #: The algorithm the message bar's button opens.
 SETUP_ALGORITHM = "deepfeature:setupenvironment"
 #: The set-up is offered once a session (a plugin reload does not offer it again).
 _OFFERED = []
-
-
-def _tr(text):
-    return QCoreApplication.translate("DeepFeaturePlugin", text)
 
 
 class DeepFeaturePlugin:
@@ -25,12 +21,11 @@ class DeepFeaturePlugin:
         self.provider = None
         self.translator = None
         self.setup_message = None
-        locale = (QgsSettings().value("locale/userLocale", "") or "")[0:2]
-        qm = os.path.join(os.path.dirname(__file__), "i18n", "deepfeature_{}.qm".format(locale))
-        if locale and os.path.exists(qm):
-            self.translator = QTranslator()
-            if self.translator.load(qm):
-                QCoreApplication.installTranslator(self.translator)
+        # i18n/deepfeature_<locale>.qm for QGIS's user interface locale (the profile's locale/userLocale
+        # when locale/overrideFlag is set, else the system's), also under qgis_process.
+        from .algorithms.i18n import install_translator
+
+        self.translator = install_translator()
 
     def initProcessing(self):  # noqa: N802 - QGIS API
         """Create and register the provider (also called by qgis_process)."""
@@ -60,14 +55,17 @@ class DeepFeaturePlugin:
             return
         _OFFERED.append(True)
         if environment_status(folder).state == BROKEN:
-            text = _tr("The deep-learning environment is damaged: set it up again to use the deep-learning "
-                       "steps.")
+            text = QCoreApplication.translate(
+                "DeepFeaturePlugin",
+                "The deep-learning environment is damaged: set it up again to use the deep-learning steps.")
         else:
-            text = _tr("The deep-learning steps need their own environment: set it up once, no terminal "
-                       "needed.")
+            text = QCoreApplication.translate(
+                "DeepFeaturePlugin",
+                "The deep-learning steps need their own environment: set it up once, no terminal needed.")
         bar = self.iface.messageBar()
-        item = bar.createMessage(_tr("Deep Feature Extraction"), text)
-        button = QPushButton(_tr("Set Up…"), item)
+        title = QCoreApplication.translate("DeepFeaturePlugin", "Deep Feature Extraction")
+        item = bar.createMessage(title, text)
+        button = QPushButton(QCoreApplication.translate("DeepFeaturePlugin", "Set Up…"), item)
         button.clicked.connect(self.open_setup)
         item.layout().addWidget(button)
         self.setup_message = item
@@ -98,5 +96,7 @@ class DeepFeaturePlugin:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
         if self.translator is not None:
-            QCoreApplication.removeTranslator(self.translator)
+            from .algorithms.i18n import remove_translator
+
+            remove_translator()
             self.translator = None

@@ -7,7 +7,7 @@ from qgis.core import QgsProcessingParameterRasterDestination
 from ..core.activation_format import CLASS_NODATA
 from ..core.class_table import ClassTable
 from .base import DeepFeatureAlgorithm
-from .common import THRESHOLD_HELP, ActivationInputMixin
+from .common import ActivationInputMixin
 from .styling import LayerStyler, paletted_renderer
 
 
@@ -15,14 +15,17 @@ class ActivationToClassificationAlgorithm(ActivationInputMixin, DeepFeatureAlgor
     """Activation to Classification: class ids from activations (threshold, arg-max, minimum area)."""
 
     NAME = "activationtoclassification"
-    DISPLAY_NAME = "Activation to Classification"
     GROUP = "postprocessing"
-    HELP = (
-        "Turns a class activation raster (from 'Classify Raster with Model') into a classification "
-        "raster of class ids (0 background, {} NoData), paletted with the class names.\n\n"
-        "{}".format(CLASS_NODATA, THRESHOLD_HELP)
-    )
     OUTPUT = "OUTPUT"
+
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Activation to Classification")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Turns a class activation raster (from 'Classify Raster with Model') into a classification "
+            "raster of class ids (0 background, {} NoData), paletted with the class names.\n\n{}"
+        ).format(CLASS_NODATA, self.threshold_help())
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.add_activation_parameters()

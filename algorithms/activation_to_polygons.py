@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType
 
+from . import compat
 from .base import DeepFeatureAlgorithm
-from .common import THRESHOLD_HELP, ActivationInputMixin, LazySink, make_fields
+from .common import ActivationInputMixin, LazySink, make_fields
 from .styling import attach_class_style
 
 FIELDS = (
-    ("class_id", QVariant.Int),
-    ("class_name", QVariant.String),
-    ("pixels", QVariant.Int),
-    ("area", QVariant.Double),
-    ("mean_activation", QVariant.Double),
-    ("max_activation", QVariant.Double),
+    ("class_id", QMetaType.Type.Int),
+    ("class_name", QMetaType.Type.QString),
+    ("pixels", QMetaType.Type.Int),
+    ("area", QMetaType.Type.Double),
+    ("mean_activation", QMetaType.Type.Double),
+    ("max_activation", QMetaType.Type.Double),
 )
 
 
@@ -30,36 +29,40 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
     """Activation to Polygons: one valid polygon per object with class and activation attributes."""
 
     NAME = "activationtopolygons"
-    DISPLAY_NAME = "Activation to Polygons"
     GROUP = "postprocessing"
-    HELP = (
-        "Vectorizes the objects of a class activation raster: one polygon per connected object "
-        "(4-connected pixels of one class), in the raster CRS, with the attributes class_id, class_name, "
-        "pixels, area (square CRS units), mean_activation and max_activation. Geometries are always "
-        "valid.\n\n" + THRESHOLD_HELP + "\nSmooth (pixels): simplifies the boundaries by this "
-        "tolerance and rounds the corners, removing the pixel staircase, and keeps each polygon's area "
-        "equal to its pixels' area (0 keeps the pixel edges). "
-        "Fill holes removes the holes of the polygons.\n\n"
-        "Edit the result (delete false detections, fix outlines, add missed features) and feed it back "
-        "to 'Build Label Raster from Vector Layers' and 'Train Model' to refine the model."
-    )
     SMOOTH = "SMOOTH"
     FILL_HOLES = "FILL_HOLES"
     OUTPUT = "OUTPUT"
     COUNT = "COUNT"
+
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Activation to Polygons")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Vectorizes the objects of a class activation raster: one polygon per connected object "
+            "(4-connected pixels of one class), in the raster CRS, with the attributes class_id, class_name, "
+            "pixels, area (square CRS units), mean_activation and max_activation. Geometries are always "
+            "valid.\n\n{}\nSmooth (pixels): simplifies the boundaries by this "
+            "tolerance and rounds the corners, removing the pixel staircase, and keeps each polygon's area "
+            "equal to its pixels' area (0 keeps the pixel edges). "
+            "Fill holes removes the holes of the polygons.\n\n"
+            "Edit the result (delete false detections, fix outlines, add missed features) and feed it back "
+            "to 'Build Label Raster from Vector Layers' and 'Train Model' to refine the model."
+        ).format(self.threshold_help())
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.add_activation_parameters()
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.SMOOTH, self.tr("Smooth boundaries (pixels; 0 = pixel edges)"),
-                type=QgsProcessingParameterNumber.Double, defaultValue=1.0, minValue=0.0, maxValue=50.0,
+                type=compat.NUMBER_DOUBLE, defaultValue=1.0, minValue=0.0, maxValue=50.0,
             )
         )
         self.addParameter(QgsProcessingParameterBoolean(self.FILL_HOLES, self.tr("Fill holes"), False))
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT, self.tr("Polygons"), QgsProcessing.TypeVectorPolygon)
+                self.OUTPUT, self.tr("Polygons"), compat.SOURCE_VECTOR_POLYGON)
         )
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, self.tr("Number of polygons")))
 
@@ -67,7 +70,7 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
         path, threshold, min_area = self.activation_inputs(parameters, context)
         info = self.run_worker("read_activation_info", feedback, path)
         writer = LazySink(
-            self, parameters, context, make_fields(FIELDS), QgsWkbTypes.MultiPolygon, info.crs_wkt, True
+            self, parameters, context, make_fields(FIELDS), compat.WKB_MULTIPOLYGON, info.crs_wkt, True
         )
         result = self.run_worker(
             "activation_to_polygons", feedback, path, sink=writer,

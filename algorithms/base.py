@@ -19,6 +19,8 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import CanceledError, DeepFeatureError
 from ..core.progress import DEBUG, INFO, PROGRESS, WARNING, Event, Progress
+from . import compat
+from .i18n import QT_TRANSLATE_NOOP, translate_message
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 ICON_PATH = os.path.join(PLUGIN_DIR, "ui", "icon.svg")
@@ -73,7 +75,8 @@ def field_value(value):
 
 
 class FeedbackProgress(Progress):
-    """Adapts a ``QgsProcessingFeedback`` to the core progress protocol."""
+    """Adapts a ``QgsProcessingFeedback`` to the core progress protocol; the engine's English log lines
+    are shown in the user's language (:func:`~deepfeature.algorithms.i18n.translate_message`)."""
 
     def __init__(self, feedback: QgsProcessingFeedback | None):
         self.feedback = feedback if feedback is not None else QgsProcessingFeedback()
@@ -82,13 +85,13 @@ class FeedbackProgress(Progress):
         if event.kind == PROGRESS and event.fraction is not None:
             self.feedback.setProgress(100.0 * event.fraction)
         elif event.kind == INFO:
-            self.feedback.pushInfo(event.text)
+            self.feedback.pushInfo(translate_message(event.text))
         elif event.kind == WARNING:
             warn = getattr(self.feedback, "pushWarning", None)  # QGIS >= 3.16: a warning, not an error
             if warn is not None:
-                warn(event.text)
+                warn(translate_message(event.text))
             else:
-                self.feedback.reportError(event.text, False)
+                self.feedback.reportError(translate_message(event.text), False)
         elif event.kind == DEBUG:
             self.feedback.pushDebugInfo(event.text)
 
@@ -99,28 +102,36 @@ class FeedbackProgress(Progress):
 class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
     """Base class: translation, instance creation, groups, icon and the environment check.
 
-    Subclasses set ``NAME``, ``DISPLAY_NAME``, ``GROUP`` (a key of ``GROUPS``), ``HELP`` and
-    ``NEEDS_WORKER`` (False for an algorithm that needs nothing but QGIS: it never runs in the worker).
+    Subclasses set ``NAME``, ``GROUP`` (a key of ``GROUPS``) and ``NEEDS_WORKER`` (False for an algorithm
+    that needs nothing but QGIS: it never runs in the worker), and return ``self.tr("...")`` of a literal
+    from ``displayName()`` and ``shortHelpString()`` (numbers from core formatted in after translation),
+    so that ``pylupdate5`` extracts them.
     """
 
     GROUPS = {
-        "setup": "0 · Set-up",
-        "labels": "1 · Label rasters",
-        "model": "2 · Model",
-        "classification": "3 · Classification",
-        "postprocessing": "4 · Post-processing",
-        "evaluation": "5 · Evaluation",
+        "setup": QT_TRANSLATE_NOOP("DeepFeatureAlgorithm", "0 · Set-up"),
+        "labels": QT_TRANSLATE_NOOP("DeepFeatureAlgorithm", "1 · Label rasters"),
+        "model": QT_TRANSLATE_NOOP("DeepFeatureAlgorithm", "2 · Model"),
+        "classification": QT_TRANSLATE_NOOP("DeepFeatureAlgorithm", "3 · Classification"),
+        "postprocessing": QT_TRANSLATE_NOOP("DeepFeatureAlgorithm", "4 · Post-processing"),
+        "evaluation": QT_TRANSLATE_NOOP("DeepFeatureAlgorithm", "5 · Evaluation"),
     }
     NAME = ""
-    DISPLAY_NAME = ""
     GROUP = "labels"
-    HELP = ""
     #: The algorithm runs in the worker (:meth:`run_worker`), on the deep-learning environment.
     NEEDS_WORKER = True
 
     def tr(self, string):
-        """Translate with the class name as context."""
-        return QCoreApplication.translate(type(self).__name__, string)
+        """Translate ``string`` (a literal, so that ``pylupdate5`` extracts it with the name of the class
+        whose code holds the call as context): the algorithm's class is the context, then its base
+        classes, so a string of a base class or a mixin is found too."""
+        for cls in type(self).__mro__:
+            if cls is QgsProcessingAlgorithm:
+                break  # no plugin class after it
+            translated = QCoreApplication.translate(cls.__name__, string)
+            if translated != string:
+                return translated
+        return string
 
     def createInstance(self):  # noqa: N802 - QGIS API
         return type(self)()
@@ -128,17 +139,11 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
     def name(self):
         return self.NAME
 
-    def displayName(self):  # noqa: N802 - QGIS API
-        return self.tr(self.DISPLAY_NAME)
-
     def group(self):
         return QCoreApplication.translate("DeepFeatureAlgorithm", self.GROUPS[self.GROUP])
 
     def groupId(self):  # noqa: N802 - QGIS API
         return self.GROUP
-
-    def shortHelpString(self):  # noqa: N802 - QGIS API
-        return self.tr(self.HELP)
 
     def icon(self):
         return QIcon(ICON_PATH)
@@ -181,10 +186,10 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
         except CanceledError as exc:
             text = str(exc)
             if "cancel" not in text.lower():
-                text = self.tr("Canceled by the user. {}").format(text)
-            raise QgsProcessingException(text) from exc
+                text = self.tr("Canceled by the user. {}").format(translate_message(text))
+            raise QgsProcessingException(translate_message(text)) from exc
         except DeepFeatureError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+            raise QgsProcessingException(translate_message(str(exc))) from exc
         except MemoryError as exc:
             raise QgsProcessingException(
                 self.tr("Out of memory. Use smaller tiles or batches, or close other programs.")
@@ -207,7 +212,7 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
         try:
             runtime = worker_runtime(setting(ENVIRONMENT_FOLDER), idle=setting(WORKER_IDLE))
         except DeepFeatureError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+            raise QgsProcessingException(translate_message(str(exc))) from exc
         call = functools.partial(run_in_worker, name, runtime=runtime)
         return self.run_core(call, feedback, *args, **kwargs)
 
@@ -216,7 +221,7 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
         """The CRS as WKT (empty string for an invalid CRS)."""
         if crs is None or not crs.isValid():
             return ""
-        return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED)
+        return crs.toWkt(compat.WKT_PREFERRED)
 
     @staticmethod
     def layer_path(layer) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFile,
@@ -26,8 +25,9 @@ from ..core.inference import (
     PANEL_COLUMNS,
     ClassifyOptions,
 )
-from . import settings
+from . import compat, settings
 from .base import DeepFeatureAlgorithm
+from .i18n import translate_message
 from .styling import LayerStyler, activation_renderer, paletted_renderer
 
 
@@ -35,35 +35,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
     """Classify Raster with Model: the per-class activation (probability) raster of a trained model."""
 
     NAME = "classify"
-    DISPLAY_NAME = "Classify Raster with Model"
     GROUP = "classification"
-    HELP = (
-        "Runs a trained model over a raster and writes the class activation raster: one float "
-        "band per feature class, values 0–1 (the probability of the class), on the same grid and CRS as "
-        "the input (tiled, compressed GeoTIFF with overviews). It is shown like ENVI's colour slice: "
-        "transparent below 0.5, a warm ramp from 0.5. The bands are named after the classes; with several "
-        "classes the layer shows the first one (choose another band in the layer's Symbology).\n\n"
-        "The raster is processed by overlapping tiles; each tile keeps the model's full field of view as "
-        "context and tiles are blended with a smooth window, so there are no seams and the result does "
-        "not depend on the tile size. Raster edges are padded by reflection, so every pixel gets a "
-        "value; NoData input pixels stay NoData. A raster (or EXTENT) smaller than one tile is classified "
-        "too: the tile shrinks to it and reflection supplies the context. Memory stays flat whatever the "
-        "raster size: one row of tiles is held, and rasters wider than {panel:,} pixels are processed in "
-        "column panels.\n\n"
-        "Tile size: pixels per tile side (larger is faster, uses more memory; at least the model's "
-        "field of view plus a little); 0 = automatic: {tile} on the CPU, on a GPU as large as its memory "
-        "and the model allow (up to {gpu_tile}).\nBatch size: "
-        "tiles per model call on a GPU (on the CPU the model takes one tile at a time).\n"
-        "Device: auto, CPU or GPU.\nExtent: classify only this area.\n"
-        "Flip TTA: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
-        "The image must have the bands the model was trained on (a label raster is classified by its "
-        "image bands, without its mask band); the model's normalization statistics are applied. "
-        "Optional output: the classification, paletted with the class names: the class whose activation "
-        "is highest where it is at least {threshold}, else background (the same as 'Activation to "
-        "Classification' with its default threshold). Refine with 'Activation to Classification', "
-        "'Activation to Polygons' or 'Activation to Points'."
-    ).format(panel=PANEL_COLUMNS, tile=DEFAULT_TILE_SIZE, gpu_tile=GPU_MAX_TILE_SIZE,
-             threshold=CLASSIFICATION_THRESHOLD)
 
     INPUT = "INPUT"
     MODEL = "MODEL"
@@ -76,6 +48,38 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
     OUTPUT_CLASSIFICATION = "OUTPUT_CLASSIFICATION"
     DEVICE_KEYS = DEVICES  # the DEVICE enum's options, in this order: Automatic, CPU, GPU
 
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Classify Raster with Model")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Runs a trained model over a raster and writes the class activation raster: one float "
+            "band per feature class, values 0–1 (the probability of the class), on the same grid and CRS as "
+            "the input (tiled, compressed GeoTIFF with overviews). It is shown like ENVI's colour slice: "
+            "transparent below 0.5, a warm ramp from 0.5. The bands are named after the classes; with "
+            "several classes the layer shows the first one (choose another band in the layer's "
+            "Symbology).\n\nThe raster is processed by overlapping tiles; each tile keeps the model's full "
+            "field of view as context and tiles are blended with a smooth window, so there are no seams and "
+            "the result does not depend on the tile size. Raster edges are padded by reflection, so every "
+            "pixel gets a value; NoData input pixels stay NoData. A raster (or EXTENT) smaller than one tile "
+            "is classified too: the tile shrinks to it and reflection supplies the context. Memory stays "
+            "flat whatever the raster size: one row of tiles is held, and rasters wider than {panel:,} "
+            "pixels are processed in column panels.\n\n"
+            "Tile size: pixels per tile side (larger is faster, uses more memory; at least the model's "
+            "field of view plus a little); 0 = automatic: {tile} on the CPU, on a GPU as large as its memory "
+            "and the model allow (up to {gpu_tile}).\nBatch size: "
+            "tiles per model call on a GPU (on the CPU the model takes one tile at a time).\n"
+            "Device: auto, CPU or GPU.\nExtent: classify only this area.\n"
+            "Flip TTA: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
+            "The image must have the bands the model was trained on (a label raster is classified by its "
+            "image bands, without its mask band); the model's normalization statistics are applied. "
+            "Optional output: the classification, paletted with the class names: the class whose activation "
+            "is highest where it is at least {threshold}, else background (the same as 'Activation to "
+            "Classification' with its default threshold). Refine with 'Activation to Classification', "
+            "'Activation to Polygons' or 'Activation to Points'."
+        ).format(panel=PANEL_COLUMNS, tile=DEFAULT_TILE_SIZE, gpu_tile=GPU_MAX_TILE_SIZE,
+                 threshold=CLASSIFICATION_THRESHOLD)
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         # The defaults of TILE_SIZE and DEVICE are the provider's settings (0 = automatic, Automatic).
         tile_size = settings.setting(settings.TILE_SIZE)
@@ -83,7 +87,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input raster")))
         self.addParameter(
             QgsProcessingParameterFile(
-                self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
+                self.MODEL, self.tr("Model file"), behavior=compat.FILE_BEHAVIOR_FILE,
                 fileFilter=self.tr("Keras model (*.keras)"),
             )
         )
@@ -95,12 +99,12 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
                 self.TILE_SIZE,
                 self.tr("Tile size (pixels; 0 = automatic: {} on the CPU, larger on a GPU)").format(
                     DEFAULT_TILE_SIZE),
-                type=QgsProcessingParameterNumber.Integer, defaultValue=tile_size, minValue=0,
+                type=compat.NUMBER_INTEGER, defaultValue=tile_size, minValue=0,
                 maxValue=MAX_TILE_SIZE,
             ),
             QgsProcessingParameterNumber(
                 self.BATCH_SIZE, self.tr("Batch size (tiles per model call)"),
-                type=QgsProcessingParameterNumber.Integer, defaultValue=DEFAULT_BATCH_SIZE, minValue=1,
+                type=compat.NUMBER_INTEGER, defaultValue=DEFAULT_BATCH_SIZE, minValue=1,
                 maxValue=MAX_BATCH_SIZE,
             ),
             QgsProcessingParameterEnum(
@@ -113,7 +117,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
             ),
         ]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
             self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Class activation raster"))
@@ -140,7 +144,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
         try:
             read_metadata(model)
         except DeepFeatureError as exc:
-            return False, str(exc)
+            return False, translate_message(str(exc))
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API

@@ -10,7 +10,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsProcessingException,
@@ -19,27 +18,33 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
+from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.postprocessing import DEFAULT_THRESHOLD
+from . import compat
+from .i18n import translate_message
 from .styling import style_label_raster
-
-THRESHOLD_HELP = (
-    "Threshold: a pixel belongs to a class when its activation is at least this value (0–1); "
-    "with several classes the most probable class wins if its activation reaches the threshold (the "
-    "minimum probability), else the pixel is background.\nThreshold method 'Automatic (Otsu)' "
-    "computes the threshold from the activation histogram instead. "
-    "Minimum area (square units of the raster CRS, e.g. m²): smaller objects are removed."
-)
 
 
 class ActivationInputMixin:
-    """Parameters and readers shared by the activation post-processing algorithms."""
+    """Parameters and readers shared by the activation post-processing algorithms (their strings are
+    translated in the context ``ActivationInputMixin``, which ``DeepFeatureAlgorithm.tr()`` tries)."""
 
     INPUT = "INPUT"
     THRESHOLD = "THRESHOLD"
     THRESHOLD_METHOD = "THRESHOLD_METHOD"
     MIN_AREA = "MIN_AREA"
     USED_THRESHOLD = "USED_THRESHOLD"
+
+    def threshold_help(self) -> str:
+        """The help paragraph on the threshold parameters."""
+        return self.tr(
+            "Threshold: a pixel belongs to a class when its activation is at least this value (0–1); "
+            "with several classes the most probable class wins if its activation reaches the threshold (the "
+            "minimum probability), else the pixel is background.\nThreshold method 'Automatic (Otsu)' "
+            "computes the threshold from the activation histogram instead. "
+            "Minimum area (square units of the raster CRS, e.g. m²): smaller objects are removed."
+        )
 
     def add_activation_parameters(self):
         self.addParameter(
@@ -54,14 +59,14 @@ class ActivationInputMixin:
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Threshold (minimum activation)"),
-                type=QgsProcessingParameterNumber.Double, defaultValue=DEFAULT_THRESHOLD, minValue=0.0,
+                type=compat.NUMBER_DOUBLE, defaultValue=DEFAULT_THRESHOLD, minValue=0.0,
                 maxValue=1.0,
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MIN_AREA, self.tr("Minimum object area (square CRS units; 0 = keep all)"),
-                type=QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0,
+                type=compat.NUMBER_DOUBLE, defaultValue=0.0, minValue=0.0,
             )
         )
         self.addOutput(QgsProcessingOutputNumber(self.USED_THRESHOLD, self.tr("Threshold used")))
@@ -78,10 +83,10 @@ class ActivationInputMixin:
 
 
 def make_fields(spec) -> QgsFields:
-    """QgsFields from (name, QVariant type) pairs."""
+    """QgsFields from (name, QMetaType.Type) pairs."""
     fields = QgsFields()
     for name, kind in spec:
-        fields.append(QgsField(name, kind))
+        fields.append(compat.field(name, kind))
     return fields
 
 
@@ -117,9 +122,11 @@ class LazySink:
         if "://" in dest or re.match(r"^\w{2,}:", dest):
             return  # a memory layer ('memory:') or a database / provider URI ('ogr:', 'postgres://')
         try:
-            check_output_path(dest.split("|", 1)[0], what="output layer")
+            # the noun goes into the engine's sentence: translated (French: with its article, "la couche ...")
+            what = QCoreApplication.translate("LazySink", "output layer")
+            check_output_path(dest.split("|", 1)[0], what=what)
         except OutputError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+            raise QgsProcessingException(translate_message(str(exc))) from exc
 
     def _open(self):
         self.sink, self.dest = self.alg.parameterAsSink(
@@ -139,9 +146,10 @@ class LazySink:
         feature.setGeometry(geometry)
         for name in self.fields.names():
             feature[name] = attrs.get(name)
-        if not self.sink.addFeature(feature, QgsFeatureSink.FastInsert):
+        if not self.sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
             raise QgsProcessingException(
-                self.alg.tr("Cannot write a feature: {}").format(self.sink.lastError())
+                QCoreApplication.translate("LazySink", "Cannot write a feature: {}").format(
+                    self.sink.lastError())
             )
         self.count += 1
 
@@ -152,7 +160,8 @@ class LazySink:
             self._open()
         if not self.sink.flushBuffer():
             raise QgsProcessingException(
-                self.alg.tr("Cannot write the output layer: {}").format(self.sink.lastError())
+                QCoreApplication.translate("LazySink", "Cannot write the output layer: {}").format(
+                    self.sink.lastError())
             )
         self.sink = None  # deletes the writer, which closes the file
         return self.dest
@@ -162,11 +171,11 @@ def finish_label_raster(alg, context, feedback, output: str, result, ignore_valu
     """Log the classes of a new label raster, style it on loading, and return the outputs."""
     if result is None:
         return {}
-    feedback.pushInfo(
-        alg.tr("Classes: {}").format(", ".join("{} = {}".format(k, v) for k, v in result.classes.items()))
-    )
+    classes = ", ".join("{} = {}".format(k, v) for k, v in result.classes.items())
+    feedback.pushInfo(QCoreApplication.translate("DeepFeatureAlgorithm", "Classes: {}").format(classes))
     style_label_raster(
-        context, output, result.classes, ignore_value, result.image_bands + 1, alg.tr("Label raster")
+        context, output, result.classes, ignore_value, result.image_bands + 1,
+        QCoreApplication.translate("DeepFeatureAlgorithm", "Label raster"),
     )
     return {alg.OUTPUT: output}
 

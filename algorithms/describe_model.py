@@ -10,34 +10,19 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
 )
 
+from . import compat
 from .base import DeepFeatureAlgorithm
+from .i18n import translate_html_file
 
 
 class DescribeModelAlgorithm(DeepFeatureAlgorithm):
     """Describe Model: a ``.keras`` model file -> its metadata as a summary, outputs and an HTML page."""
 
     NAME = "describemodel"
-    DISPLAY_NAME = "Describe Model"
     GROUP = "model"
     #: Only the metadata is read (a JSON member of the model file) here, in QGIS: no Keras, TensorFlow or
     #: rasterio, so no worker and no deep-learning environment.
     NEEDS_WORKER = False
-    HELP = (
-        "Describes a model file (.keras) made with 'Initialize Model' or 'Train Model', without loading "
-        "the model (Keras and TensorFlow are not needed).\n\n"
-        "The log lists the architecture and its arguments (base filters, levels, dropout), the number of "
-        "parameters, the input bands, the class ids and names, the patch size, the contextual field of "
-        "view and whether the model is trained. For a trained model it also lists the normalization "
-        "statistics per band, the main training settings (epochs, patches per epoch and per batch, loss, "
-        "learning rate, seed), the best epoch (the saved weights) with its validation IoU per class, the "
-        "number of epochs run and the training stages of a refined model.\n\n"
-        "Outputs, usable in the graphical modeler: ARCHITECTURE (unet5 or resunet), BANDS, CLASSES "
-        "(e.g. '1: building, 2: road'), PATCH_SIZE, FIELD_OF_VIEW (pixels), TRAINED, BEST_EPOCH (0 when "
-        "untrained), VALIDATION_IOU (mean validation IoU of the best epoch; NaN when untrained or not "
-        "measurable) and METADATA (the full metadata as JSON).\n\n"
-        "Optional output: an HTML page with the same summary as tables and, for a trained model, the "
-        "metrics of every epoch."
-    )
 
     MODEL = "MODEL"
     OUTPUT_HTML = "OUTPUT_HTML"
@@ -51,10 +36,31 @@ class DescribeModelAlgorithm(DeepFeatureAlgorithm):
     VALIDATION_IOU = "VALIDATION_IOU"
     METADATA = "METADATA"
 
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Describe Model")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Describes a model file (.keras) made with 'Initialize Model' or 'Train Model', without loading "
+            "the model (Keras and TensorFlow are not needed).\n\n"
+            "The log lists the architecture and its arguments (base filters, levels, dropout), the number of "
+            "parameters, the input bands, the class ids and names, the patch size, the contextual field of "
+            "view and whether the model is trained. For a trained model it also lists the normalization "
+            "statistics per band, the main training settings (epochs, patches per epoch and per batch, loss, "
+            "learning rate, seed), the best epoch (the saved weights) with its validation IoU per class, the "
+            "number of epochs run and the training stages of a refined model.\n\n"
+            "Outputs, usable in the graphical modeler: ARCHITECTURE (unet5 or resunet), BANDS, CLASSES "
+            "(e.g. '1: building, 2: road'), PATCH_SIZE, FIELD_OF_VIEW (pixels), TRAINED, BEST_EPOCH (0 when "
+            "untrained), VALIDATION_IOU (mean validation IoU of the best epoch; NaN when untrained or not "
+            "measurable) and METADATA (the full metadata as JSON).\n\n"
+            "Optional output: an HTML page with the same summary as tables and, for a trained model, the "
+            "metrics of every epoch."
+        )
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(
             QgsProcessingParameterFile(
-                self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
+                self.MODEL, self.tr("Model file"), behavior=compat.FILE_BEHAVIOR_FILE,
                 fileFilter=self.tr("Keras model (*.keras)"),
             )
         )
@@ -82,6 +88,7 @@ class DescribeModelAlgorithm(DeepFeatureAlgorithm):
         model = self.parameterAsFile(parameters, self.MODEL, context)
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
         summary = self.run_core(describe_model, feedback, model, output_html=html_path or None)
+        translate_html_file(html_path)  # the engine writes the page in English
         spec, metadata = summary.spec, summary.metadata
         iou = summary.validation_iou
         return {

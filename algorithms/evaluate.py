@@ -5,10 +5,8 @@ from __future__ import annotations
 from qgis.core import (
     QgsCoordinateTransform,
     QgsFeatureRequest,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMapLayer,
@@ -18,37 +16,20 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 
 from ..core.activation_format import CLASS_NODATA
 from ..core.postprocessing import DEFAULT_THRESHOLD
+from . import compat
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
+from .i18n import translate_html_file
 
 
 class EvaluateAlgorithm(DeepFeatureAlgorithm):
     """Evaluate Classification: per-class precision, recall, F1, IoU, confusion matrix, KLD, report."""
 
     NAME = "evaluate"
-    DISPLAY_NAME = "Evaluate Classification"
     GROUP = "evaluation"
-    HELP = (
-        "Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most "
-        "probable class) or a classification raster — with a reference (REFERENCE): a label raster (its "
-        "mask band; ignore pixels are excluded) or a polygon layer rasterized on the prediction grid "
-        "(every polygon is class 1, unless CLASS_FIELD gives the class ids, {} = ignore, or the model's "
-        "class names).\n\n"
-        "Results: per-class precision, recall, F1 and IoU, the confusion matrix (pixels), the overall "
-        "accuracy and the Kullback-Leibler divergence between the reference and the predicted class "
-        "distributions, as a JSON file and an HTML report with a picture of the errors (false "
-        "positives red, false negatives blue). The main figures (mean over the feature classes) are "
-        "also outputs, for the graphical modeler.\n\n"
-        "Advanced parameters: 'Reference polygons' (REFERENCE_VECTOR) is the older way to give the "
-        "polygons, kept for existing scripts and models; it gives the same results. The class field list "
-        "of this dialog shows the fields of that layer: to choose a class field here, give the polygons "
-        "as 'Reference polygons' and leave the reference empty. Scripts, models and qgis_process can also "
-        "give CLASS_FIELD with polygons as REFERENCE. Give one reference only."
-    ).format(CLASS_NODATA)
     PREDICTION = "PREDICTION"
     REFERENCE = "REFERENCE"
     REFERENCE_VECTOR = "REFERENCE_VECTOR"
@@ -58,6 +39,28 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
     OUTPUT_HTML = "OUTPUT_HTML"
     NUMBERS = ("IOU", "F1", "PRECISION", "RECALL", "ACCURACY", "KLD")
 
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Evaluate Classification")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most "
+            "probable class) or a classification raster — with a reference (REFERENCE): a label raster (its "
+            "mask band; ignore pixels are excluded) or a polygon layer rasterized on the prediction grid "
+            "(every polygon is class 1, unless CLASS_FIELD gives the class ids, {} = ignore, or the model's "
+            "class names).\n\n"
+            "Results: per-class precision, recall, F1 and IoU, the confusion matrix (pixels), the overall "
+            "accuracy and the Kullback-Leibler divergence between the reference and the predicted class "
+            "distributions, as a JSON file and an HTML report with a picture of the errors (false "
+            "positives red, false negatives blue). The main figures (mean over the feature classes) are "
+            "also outputs, for the graphical modeler.\n\n"
+            "Advanced parameters: 'Reference polygons' (REFERENCE_VECTOR) is the older way to give the "
+            "polygons, kept for existing scripts and models; it gives the same results. The class field list "
+            "of this dialog shows the fields of that layer: to choose a class field here, give the polygons "
+            "as 'Reference polygons' and leave the reference empty. Scripts, models and qgis_process can "
+            "also give CLASS_FIELD with polygons as REFERENCE. Give one reference only."
+        ).format(CLASS_NODATA)
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(
             QgsProcessingParameterRasterLayer(
@@ -66,7 +69,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         self.addParameter(
             QgsProcessingParameterMapLayer(
                 self.REFERENCE, self.tr("Reference: label raster or polygon layer"), optional=True,
-                types=[QgsProcessing.TypeRaster, QgsProcessing.TypeVectorPolygon],
+                types=[compat.SOURCE_RASTER, compat.SOURCE_VECTOR_POLYGON],
             )
         )
         # Advanced: the older polygon parameter and the class field. The class field's list follows
@@ -77,22 +80,22 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterVectorLayer(
                 self.REFERENCE_VECTOR,
                 self.tr("Reference polygons (older parameter; their fields are listed as class fields)"),
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [compat.SOURCE_VECTOR_POLYGON], optional=True,
             ),
             QgsProcessingParameterField(
                 self.CLASS_FIELD,
                 self.tr("Class field of the reference polygons: class ids or names (empty: all class 1)"),
-                parentLayerParameterName=self.REFERENCE_VECTOR, type=QgsProcessingParameterField.Any,
+                parentLayerParameterName=self.REFERENCE_VECTOR, type=compat.FIELD_TYPE_ANY,
                 optional=True,
             ),
         ]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
             self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Threshold (activation rasters)"),
-                type=QgsProcessingParameterNumber.Double, defaultValue=DEFAULT_THRESHOLD, minValue=0.0,
+                type=compat.NUMBER_DOUBLE, defaultValue=DEFAULT_THRESHOLD, minValue=0.0,
                 maxValue=1.0,
             )
         )
@@ -124,7 +127,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         if isinstance(reference, QgsRasterLayer):
             raster = reference
         elif isinstance(reference, QgsVectorLayer):
-            if reference.geometryType() != QgsWkbTypes.PolygonGeometry:
+            if reference.geometryType() != compat.GEOMETRY_POLYGON:
                 raise QgsProcessingException(
                     self.tr("The reference layer '{}' has no polygons. Give the reference features as a "
                             "polygon layer, or a label raster.").format(reference.name())
@@ -212,6 +215,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             output_json=json_path, output_html=html_path, **kwargs,
         )
+        translate_html_file(html_path)  # the engine writes the report in English
         outputs = {self.OUTPUT_JSON: json_path or None, self.OUTPUT_HTML: html_path or None}
         for name in self.NUMBERS:
             value = result[name.lower()]

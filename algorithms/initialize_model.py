@@ -6,7 +6,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -25,36 +24,16 @@ from ..core.nn import (
     parse_class_names,
     resolve_spec,
 )
+from . import compat
 from .base import DeepFeatureAlgorithm
+from .i18n import translate_message
 
 
 class InitializeModelAlgorithm(DeepFeatureAlgorithm):
     """Initialize Model: architecture, size and classes -> an untrained ``.keras`` model file."""
 
     NAME = "initializemodel"
-    DISPLAY_NAME = "Initialize Model"
     GROUP = "model"
-    HELP = (
-        "Creates an untrained deep-learning model for pixel classification and saves it as a model "
-        "file (.keras) to train with 'Train Model'.\n\n"
-        "Architecture: 'ENVINet5-like U-Net' is a 5-level encoder-decoder U-Net that classifies "
-        "every pixel; 'Res-UNet' uses residual blocks, as Segmentation Gym's Res-UNet.\n"
-        "Base filters is the size knob: the number of filters doubles at every level "
-        "({} gives a small fast model, 32-64 a larger one).\n"
-        "Patch size: the side of the square training patches. It must be a multiple of {} for "
-        "{} levels (2^(levels-1)); it should be at least the model's field of view.\n"
-        "Template: a label raster; the number of bands (and the class names when 'Class names' "
-        "is empty) are taken from it. Without template, give the number of bands. A model with the "
-        "template's classes keeps their class ids (a label raster with classes 2 and 5 gives "
-        "activation bands and classification values 2 and 5); other class names are numbered 1, 2, ...\n"
-        "Class names: comma-separated, background excluded. One class gives a sigmoid "
-        "feature/background model, several a softmax model with a background class.\n\n"
-        "The model file carries its metadata: architecture and arguments, patch size, bands, class "
-        "names and the contextual field of view (and, after training, the normalization statistics "
-        "and the training configuration). Loading a model never executes code.\n\n"
-        "Outputs: the number of parameters and the contextual field of view (pixels), computed from "
-        "the model's actual layers; the log also lists the valid patch sizes."
-    ).format(ModelSpec.base_filters, 2 ** (ModelSpec.depth - 1), ModelSpec.depth)
 
     TEMPLATE = "TEMPLATE"
     ARCHITECTURE = "ARCHITECTURE"
@@ -77,6 +56,32 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         """The dialog's name of each core architecture id (literal strings, so they can be translated)."""
         return {"unet5": self.tr("ENVINet5-like U-Net"), "resunet": self.tr("Res-UNet (Segmentation Gym)")}
 
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Initialize Model")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Creates an untrained deep-learning model for pixel classification and saves it as a model "
+            "file (.keras) to train with 'Train Model'.\n\n"
+            "Architecture: 'ENVINet5-like U-Net' is a 5-level encoder-decoder U-Net that classifies "
+            "every pixel; 'Res-UNet' uses residual blocks, as Segmentation Gym's Res-UNet.\n"
+            "Base filters is the size knob: the number of filters doubles at every level "
+            "({} gives a small fast model, 32-64 a larger one).\n"
+            "Patch size: the side of the square training patches. It must be a multiple of {} for "
+            "{} levels (2^(levels-1)); it should be at least the model's field of view.\n"
+            "Template: a label raster; the number of bands (and the class names when 'Class names' "
+            "is empty) are taken from it. Without template, give the number of bands. A model with the "
+            "template's classes keeps their class ids (a label raster with classes 2 and 5 gives "
+            "activation bands and classification values 2 and 5); other class names are numbered 1, 2, ...\n"
+            "Class names: comma-separated, background excluded. One class gives a sigmoid "
+            "feature/background model, several a softmax model with a background class.\n\n"
+            "The model file carries its metadata: architecture and arguments, patch size, bands, class "
+            "names and the contextual field of view (and, after training, the normalization statistics "
+            "and the training configuration). Loading a model never executes code.\n\n"
+            "Outputs: the number of parameters and the contextual field of view (pixels), computed from "
+            "the model's actual layers; the log also lists the valid patch sizes."
+        ).format(ModelSpec.base_filters, 2 ** (ModelSpec.depth - 1), ModelSpec.depth)
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(
             QgsProcessingParameterEnum(
@@ -95,7 +100,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterNumber(
                 self.BANDS,
                 self.tr("Number of image bands (ignored with a template)"),
-                type=QgsProcessingParameterNumber.Integer,
+                type=compat.NUMBER_INTEGER,
                 defaultValue=ModelSpec.bands,
                 minValue=0,
             )
@@ -112,7 +117,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterNumber(
                 self.PATCH_SIZE,
                 self.tr("Patch size (pixels)"),
-                type=QgsProcessingParameterNumber.Integer,
+                type=compat.NUMBER_INTEGER,
                 defaultValue=ModelSpec.patch_size,
                 minValue=0,
             )
@@ -121,7 +126,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterNumber(
                 self.BASE_FILTERS,
                 self.tr("Base filters (doubles at every level)"),
-                type=QgsProcessingParameterNumber.Integer,
+                type=compat.NUMBER_INTEGER,
                 defaultValue=ModelSpec.base_filters,
                 minValue=1,
                 maxValue=MAX_BASE_FILTERS,
@@ -131,7 +136,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterNumber(
                 self.DROPOUT,
                 self.tr("Dropout rate (0 = none)"),
-                type=QgsProcessingParameterNumber.Double,
+                type=compat.NUMBER_DOUBLE,
                 defaultValue=ModelSpec.dropout,
                 minValue=0.0,
                 maxValue=0.95,
@@ -141,7 +146,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterNumber(
                 self.DEPTH,
                 self.tr("Levels ({} = ENVINet5-like)").format(ModelSpec.depth),
-                type=QgsProcessingParameterNumber.Integer,
+                type=compat.NUMBER_INTEGER,
                 defaultValue=ModelSpec.depth,
                 minValue=1,
                 maxValue=MAX_DEPTH,
@@ -149,13 +154,13 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             QgsProcessingParameterNumber(
                 self.SEED,
                 self.tr("Random seed for the initial weights (empty: random)"),
-                type=QgsProcessingParameterNumber.Integer,
+                type=compat.NUMBER_INTEGER,
                 optional=True,
                 minValue=0,
             ),
         ]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
             self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterFileDestination(
@@ -201,7 +206,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             if template is None:  # a template is read in the worker (it needs the environment), not here
                 resolve_spec(spec, None)
         except (DeepFeatureError, QgsProcessingException) as exc:
-            return False, str(exc)
+            return False, translate_message(str(exc))
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         if output and not output.lower().endswith(MODEL_SUFFIX):
             return False, self.tr("The model file '{}' must end with '{}'.").format(output, MODEL_SUFFIX)

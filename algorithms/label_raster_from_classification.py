@@ -13,30 +13,17 @@ from qgis.core import (
 from ..core.class_table import DEFAULT_IGNORE
 from ..core.errors import DeepFeatureError
 from ..core.files import same_file
+from . import compat
 from .base import DeepFeatureAlgorithm
 from .common import finish_label_raster
+from .i18n import translate_message
 
 
 class LabelRasterFromClassification(DeepFeatureAlgorithm):
     """Turn a classification raster (any grid, any CRS) into a label raster on the image grid."""
 
     NAME = "labelrasterfromclassification"
-    DISPLAY_NAME = "Build Label Raster from Classification"
     GROUP = "labels"
-    HELP = (
-        "Builds a label raster for training from an existing classification raster: the input image's "
-        "bands plus a final mask band (0 background, 1..K classes, the ignore value for unknown pixels), "
-        "on exactly the image grid.\n\n"
-        "The classification may have any grid and CRS: it is resampled (nearest neighbour) onto the "
-        "image grid. Its first band is used.\n\n"
-        "Class map: which classification values become which class ids, as 'values=class' entries "
-        "separated by ';' — for example '1,2=1;5=2' makes values 1 and 2 class 1 and value 5 class 2. "
-        "A class id equal to the ignore value marks unknown pixels. Values not listed are background. "
-        "Empty: every non-zero value is class 1, except the ignore value, which stays ignore.\n\n"
-        "Class names (optional): one name per class id, in id order, separated by commas.\n\n"
-        "Classification NoData, pixels outside the classification and image NoData pixels get the "
-        "ignore value."
-    )
 
     INPUT = "INPUT"
     CLASSIFICATION = "CLASSIFICATION"
@@ -44,6 +31,25 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
     CLASS_NAMES = "CLASS_NAMES"
     IGNORE_VALUE = "IGNORE_VALUE"
     OUTPUT = "OUTPUT"
+
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Build Label Raster from Classification")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr(
+            "Builds a label raster for training from an existing classification raster: the input image's "
+            "bands plus a final mask band (0 background, 1..K classes, the ignore value for unknown pixels), "
+            "on exactly the image grid.\n\n"
+            "The classification may have any grid and CRS: it is resampled (nearest neighbour) onto the "
+            "image grid. Its first band is used.\n\n"
+            "Class map: which classification values become which class ids, as 'values=class' entries "
+            "separated by ';' — for example '1,2=1;5=2' makes values 1 and 2 class 1 and value 5 class 2. "
+            "A class id equal to the ignore value marks unknown pixels. Values not listed are background. "
+            "Empty: every non-zero value is class 1, except the ignore value, which stays ignore.\n\n"
+            "Class names (optional): one name per class id, in id order, separated by commas.\n\n"
+            "Classification NoData, pixels outside the classification and image NoData pixels get the "
+            "ignore value."
+        )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input image")))
@@ -64,7 +70,7 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.IGNORE_VALUE, self.tr("Ignore value (unknown pixels)"),
-                QgsProcessingParameterNumber.Integer, DEFAULT_IGNORE, False, 1, 255,
+                compat.NUMBER_INTEGER, DEFAULT_IGNORE, False, 1, 255,
             )
         )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Label raster")))
@@ -74,17 +80,22 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
         from ..core.labels import class_names_for, parse_class_map
 
         paths = {}
-        inputs = ((self.INPUT, self.tr("input image")), (self.CLASSIFICATION, self.tr("classification")))
-        for name, what in inputs:
+        # Whole sentences per input (not "The {} ..." with a noun put in): they translate with grammar.
+        inputs = (
+            (self.INPUT, self.tr("The input image must be a raster file on disk."),
+             self.tr("The input image '{}' has no coordinate reference system. Assign its CRS (Raster > "
+                     "Projections > Assign Projection) and try again.")),
+            (self.CLASSIFICATION, self.tr("The classification must be a raster file on disk."),
+             self.tr("The classification '{}' has no coordinate reference system. Assign its CRS (Raster > "
+                     "Projections > Assign Projection) and try again.")),
+        )
+        for name, not_a_file, no_crs in inputs:
             layer = self.parameterAsRasterLayer(parameters, name, context)
             path = self.layer_path(layer)
             if not path:
-                return self.tr("The {} must be a raster file on disk.").format(what)
+                return not_a_file
             if not layer.crs().isValid():
-                return self.tr(
-                    "The {} '{}' has no coordinate reference system. Assign its CRS (Raster > "
-                    "Projections > Assign Projection) and try again."
-                ).format(what, path)
+                return no_crs.format(path)
             paths[name] = path
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         for path in paths.values():
@@ -102,7 +113,7 @@ class LabelRasterFromClassification(DeepFeatureAlgorithm):
             if ids:
                 class_names_for(ids, self.parameterAsString(parameters, self.CLASS_NAMES, context))
         except DeepFeatureError as exc:
-            return str(exc)
+            return translate_message(str(exc))
         return ""
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API

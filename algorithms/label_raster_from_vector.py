@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateTransform,
     QgsCsException,
     QgsFeatureRequest,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterMultipleLayers,
@@ -25,13 +25,15 @@ from qgis.core import (
 from ..core.class_table import DEFAULT_IGNORE, MAX_CLASS_ID
 from ..core.files import same_file
 from ..core.labels import GEOMETRY_KINDS
+from . import compat
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
 from .common import finish_label_raster
+from .i18n import translate_message
 
 _KINDS = {
-    QgsWkbTypes.PointGeometry: "point",
-    QgsWkbTypes.LineGeometry: "line",
-    QgsWkbTypes.PolygonGeometry: "polygon",
+    compat.GEOMETRY_POINT: "point",
+    compat.GEOMETRY_LINE: "line",
+    compat.GEOMETRY_POLYGON: "polygon",
 }
 
 
@@ -39,27 +41,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
     """Burn point, line and polygon layers into a label raster on the image grid."""
 
     NAME = "labelrasterfromvector"
-    DISPLAY_NAME = "Build Label Raster from Vector Layers"
     GROUP = "labels"
-    HELP = (
-        "Builds a label raster for training: the input image's bands plus a final mask band "
-        "(0 background, 1..K classes, the ignore value for unknown pixels), on exactly the image grid.\n\n"
-        "Label layers: points, lines or polygons in any CRS (reprojected to the image CRS; invalid "
-        "geometries are repaired). Polygons burn the pixels whose centre is inside; lines and points "
-        "burn every pixel they touch (solid and blur distances are applied at training time). Burn "
-        "order: {}, then features marked 'ignore'.\n\n"
-        "Class field (optional): whole numbers are class ids (0 background, 1..{}); text values are "
-        "numbered 1..K in sorted order. A value equal to the ignore value marks unknown pixels. Without "
-        "a class field every feature is class 1, or with several layers the layer order gives classes "
-        "1..K, named after the layers (a table of a GeoPackage given by its path: after the table). "
-        "Curved geometries are turned into straight segments. A label layer with no feature over the "
-        "image adds no labels (a warning names it); the "
-        "algorithm fails only when no label layer overlaps the image.\n\n"
-        "Area of interest (optional): the area that is completely labelled; pixels outside it get the "
-        "ignore value, so training learns only where labels are complete. Image NoData pixels (any "
-        "band equal to NoData) also get the ignore value.\n\n"
-        "The output loads with its mask band shown in class colours over the image."
-    ).format(", ".join(kind + "s" for kind in GEOMETRY_KINDS), MAX_CLASS_ID)
 
     INPUT = "INPUT"
     LABELS = "LABELS"
@@ -68,11 +50,36 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
     AOI = "AOI"
     OUTPUT = "OUTPUT"
 
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Build Label Raster from Vector Layers")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        kinds = {"point": self.tr("points"), "line": self.tr("lines"), "polygon": self.tr("polygons")}
+        return self.tr(
+            "Builds a label raster for training: the input image's bands plus a final mask band "
+            "(0 background, 1..K classes, the ignore value for unknown pixels), on exactly the image "
+            "grid.\n\nLabel layers: points, lines or polygons in any CRS (reprojected to the image CRS; "
+            "invalid geometries are repaired). Polygons burn the pixels whose centre is inside; lines and "
+            "points burn every pixel they touch (solid and blur distances are applied at training time). "
+            "Burn order: {}, then features marked 'ignore'.\n\n"
+            "Class field (optional): whole numbers are class ids (0 background, 1..{}); text values are "
+            "numbered 1..K in sorted order. A value equal to the ignore value marks unknown pixels. Without "
+            "a class field every feature is class 1, or with several layers the layer order gives classes "
+            "1..K, named after the layers (a table of a GeoPackage given by its path: after the table). "
+            "Curved geometries are turned into straight segments. A label layer with no feature over the "
+            "image adds no labels (a warning names it); the "
+            "algorithm fails only when no label layer overlaps the image.\n\n"
+            "Area of interest (optional): the area that is completely labelled; pixels outside it get the "
+            "ignore value, so training learns only where labels are complete. Image NoData pixels (any "
+            "band equal to NoData) also get the ignore value.\n\n"
+            "The output loads with its mask band shown in class colours over the image."
+        ).format(", ".join(kinds[kind] for kind in GEOMETRY_KINDS), MAX_CLASS_ID)
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Input image")))
         self.addParameter(
             QgsProcessingParameterMultipleLayers(
-                self.LABELS, self.tr("Label layers (points, lines or polygons)"), QgsProcessing.TypeVector
+                self.LABELS, self.tr("Label layers (points, lines or polygons)"), compat.SOURCE_VECTOR
             )
         )
         self.addParameter(
@@ -83,13 +90,13 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.IGNORE_VALUE, self.tr("Ignore value (unknown pixels)"),
-                QgsProcessingParameterNumber.Integer, DEFAULT_IGNORE, False, 1, 255,
+                compat.NUMBER_INTEGER, DEFAULT_IGNORE, False, 1, 255,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.AOI, self.tr("Area of interest (completely labelled area)"),
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [compat.SOURCE_VECTOR_POLYGON], optional=True,
             )
         )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Label raster")))
@@ -154,7 +161,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         if layer.crs().isValid():
             try:
                 request.setFilterRect(
-                    transform.transformBoundingBox(raster_extent, QgsCoordinateTransform.ReverseTransform)
+                    transform.transformBoundingBox(raster_extent, Qgis.TransformDirection.Reverse)
                 )
             except QgsCsException:
                 pass  # no filter: every feature is read and placed by core
@@ -173,7 +180,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
                 raise QgsProcessingException(self.tr("Canceled by the user."))
             if not geometry.isGeosValid():
                 geometry = geometry.makeValid()
-                if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.GeometryCollection:
+                if QgsWkbTypes.flatType(geometry.wkbType()) == compat.WKB_GEOMETRY_COLLECTION:
                     geometry.convertGeometryCollectionToSubclass(kind)
             if geometry.isEmpty():
                 skipped += 1
@@ -258,7 +265,7 @@ class LabelRasterFromVector(DeepFeatureAlgorithm):
         try:  # class values checked here (pure Python): only plain values travel to the worker
             resolve_classes(label_layers, ignore_value)
         except DeepFeatureError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+            raise QgsProcessingException(translate_message(str(exc))) from exc
         result = self.run_worker(
             "build_label_raster_from_shapes", feedback, image_path, output, label_layers, aoi_wkb,
             ignore_value,

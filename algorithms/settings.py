@@ -34,10 +34,6 @@ KEY = "Processing/Configuration/{}"
 FOLDER, CHOICE, NUMBER, INTEGER = "folder", "choice", "number", "integer"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DeepFeatureSettings", text)
-
-
 @dataclass(frozen=True)
 class SettingSpec:
     """One setting: ``kind`` FOLDER, CHOICE (stored as the index of ``keys``), NUMBER or INTEGER (at
@@ -89,23 +85,32 @@ SPECS = {
 
 def descriptions() -> dict:
     """The settings' labels in the options dialog."""
+    translate = QCoreApplication.translate
     return {
-        ENVIRONMENT_FOLDER: _tr("Deep-learning environment folder (made by 'Set Up Deep-Learning "
-                                "Environment')"),
-        BACKEND: _tr("Keras backend the set-up installs by default"),
-        DEVICE: _tr("Device (set-up, training and classification default)"),
-        WORKER_IDLE: _tr("Worker idle seconds (a worker waits this long for the next job; 0 = a new "
-                         "process per run)"),
-        TILE_SIZE: _tr("Default tile size of 'Classify Raster with Model' (pixels; 0 = automatic)"),
+        ENVIRONMENT_FOLDER: translate(
+            "DeepFeatureSettings",
+            "Deep-learning environment folder (made by 'Set Up Deep-Learning Environment')"),
+        BACKEND: translate("DeepFeatureSettings", "Keras backend the set-up installs by default"),
+        DEVICE: translate("DeepFeatureSettings", "Device (set-up, training and classification default)"),
+        WORKER_IDLE: translate(
+            "DeepFeatureSettings",
+            "Worker idle seconds (a worker waits this long for the next job; 0 = a new process per run)"),
+        TILE_SIZE: translate(
+            "DeepFeatureSettings",
+            "Default tile size of 'Classify Raster with Model' (pixels; 0 = automatic)"),
     }
 
 
 def choice_labels() -> dict:
     """The options of the CHOICE settings, in the order of their keys."""
+    translate = QCoreApplication.translate
     return {
-        BACKEND: [_tr("TensorFlow"), _tr("JAX"), _tr("PyTorch")],
-        DEVICE: [_tr("Automatic (NVIDIA GPU when its driver is found, else CPU)"), _tr("CPU"),
-                 _tr("NVIDIA GPU")],
+        BACKEND: [translate("DeepFeatureSettings", "TensorFlow"), translate("DeepFeatureSettings", "JAX"),
+                  translate("DeepFeatureSettings", "PyTorch")],
+        DEVICE: [
+            translate("DeepFeatureSettings", "Automatic (NVIDIA GPU when its driver is found, else CPU)"),
+            translate("DeepFeatureSettings", "CPU"), translate("DeepFeatureSettings", "NVIDIA GPU"),
+        ],
     }
 
 

@@ -18,7 +18,7 @@ from qgis.core import (
 )
 
 from ..core.environment import BACKENDS, SETUP_DEVICES, nvidia_driver, setup_environment
-from . import settings
+from . import compat, settings
 from .base import DeepFeatureAlgorithm
 
 
@@ -33,30 +33,9 @@ class SetupEnvironmentAlgorithm(DeepFeatureAlgorithm):
     """Set Up Deep-Learning Environment: the Python environment the worker runs on, made by the plugin."""
 
     NAME = "setupenvironment"
-    DISPLAY_NAME = "Set Up Deep-Learning Environment"
     GROUP = "setup"
     #: It runs here, in QGIS (pure Python; pip runs as a subprocess): it is what makes the worker possible.
     NEEDS_WORKER = False
-    HELP = (
-        "Makes the plugin's own deep-learning environment, once: a Python environment in a folder of "
-        "its own, made from the Python that QGIS runs on, with the packages the deep-learning steps need "
-        "(rasterio, shapely, scipy, scikit-image, Keras and one Keras backend), every version pinned. "
-        "QGIS's own Python is not changed. No terminal and no administrator rights are needed; the CPU "
-        "environment with TensorFlow takes about 2 GB.\n\n"
-        "Keras backend: TensorFlow, JAX or PyTorch.\n"
-        "Device: Automatic takes the NVIDIA GPU when its driver (CUDA 12 or newer) is found and installs "
-        "the CUDA build of the backend, else the CPU build.\n"
-        "Wheel folder (optional): for a computer without internet, a folder of wheels prepared on a "
-        "connected computer (scripts/prepare_wheels.sh, or 'python3 -m "
-        "deepfeature.core.environment.wheels FOLDER'); pip then installs from it alone.\n"
-        "Environment folder (optional): where the environment goes; empty = the folder of the settings "
-        "(Settings › Options › Processing › Providers › Deep Feature Extraction). A folder given here "
-        "becomes that setting once the set-up has succeeded.\n\n"
-        "The progress bar follows the downloads and installs. Cancel, or a failure, leaves the previous "
-        "environment in use. Each run writes a log (output LOG) to send with an issue, and ends with a "
-        "self-check: the versions, the devices Keras sees and a small model built and run. Running it "
-        "again on a good environment only repeats that check and changes nothing."
-    )
 
     BACKEND = "BACKEND"
     DEVICE = "DEVICE"
@@ -89,13 +68,13 @@ class SetupEnvironmentAlgorithm(DeepFeatureAlgorithm):
         self.addParameter(
             QgsProcessingParameterFile(
                 self.WHEEL_FOLDER, self.tr("Wheel folder (offline set-up; empty: from the internet)"),
-                behavior=QgsProcessingParameterFile.Folder, optional=True,
+                behavior=compat.FILE_BEHAVIOR_FOLDER, optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterFile(
                 self.FOLDER, self.tr("Environment folder (empty: the folder of the settings)"),
-                behavior=QgsProcessingParameterFile.Folder, optional=True,
+                behavior=compat.FILE_BEHAVIOR_FOLDER, optional=True,
             )
         )
         self.addOutput(QgsProcessingOutputFile(self.LOG, self.tr("Set-up log")))
@@ -105,6 +84,9 @@ class SetupEnvironmentAlgorithm(DeepFeatureAlgorithm):
         )
         self.addOutput(QgsProcessingOutputNumber(self.DISK_MB, self.tr("Disk size of the environment (MB)")))
         self.addOutput(QgsProcessingOutputNumber(self.SECONDS, self.tr("Set-up time (seconds)")))
+
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Set Up Deep-Learning Environment")
 
     def shortHelpString(self):  # noqa: N802 - QGIS API
         driver = detected_driver()
@@ -118,7 +100,26 @@ class SetupEnvironmentAlgorithm(DeepFeatureAlgorithm):
             found = self.tr("On this computer the NVIDIA driver is for CUDA {}, older than CUDA 12: "
                             "Automatic installs the CPU build (update the driver for the GPU).")
             found = found.format(driver)
-        return self.tr(self.HELP) + "\n\n" + found
+        return self.tr(
+            "Makes the plugin's own deep-learning environment, once: a Python environment in a folder of "
+            "its own, made from the Python that QGIS runs on, with the packages the deep-learning steps need "
+            "(rasterio, shapely, scipy, scikit-image, Keras and one Keras backend), every version pinned. "
+            "QGIS's own Python is not changed. No terminal and no administrator rights are needed; the CPU "
+            "environment with TensorFlow takes about 2 GB.\n\n"
+            "Keras backend: TensorFlow, JAX or PyTorch.\n"
+            "Device: Automatic takes the NVIDIA GPU when its driver (CUDA 12 or newer) is found and installs "
+            "the CUDA build of the backend, else the CPU build.\n"
+            "Wheel folder (optional): for a computer without internet, a folder of wheels prepared on a "
+            "connected computer (scripts/prepare_wheels.sh, or 'python3 -m "
+            "deepfeature.core.environment.wheels FOLDER'); pip then installs from it alone.\n"
+            "Environment folder (optional): where the environment goes; empty = the folder of the settings "
+            "(Settings › Options › Processing › Providers › Deep Feature Extraction). A folder given here "
+            "becomes that setting once the set-up has succeeded.\n\n"
+            "The progress bar follows the downloads and installs. Cancel, or a failure, leaves the previous "
+            "environment in use. Each run writes a log (output LOG) to send with an issue, and ends with a "
+            "self-check: the versions, the devices Keras sees and a small model built and run. Running it "
+            "again on a good environment only repeats that check and changes nothing."
+        ) + "\n\n" + found
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         backend = self.BACKEND_KEYS[self.parameterAsEnum(parameters, self.BACKEND, context)]

@@ -17,15 +17,14 @@ from qgis.core import (
     QgsRendererCategory,
     QgsSimpleFillSymbolLayer,
     QgsSimpleMarkerSymbolLayer,
-    QgsSimpleMarkerSymbolLayerBase,
     QgsSingleBandPseudoColorRenderer,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..core.class_table import ClassTable, class_rgb
+from . import compat
 
 CLASS_FIELD = "class_id"
 POLYGON_FILL_ALPHA = 90  # of 255: the image below stays visible through the polygons
@@ -51,7 +50,8 @@ def paletted_renderer(layer: QgsRasterLayer, band: int, classes: dict[int, str],
     for value, label in sorted(classes.items()):
         items.append(QgsPalettedRasterRenderer.Class(value, class_color(value), label))
     if ignore is not None:
-        items.append(QgsPalettedRasterRenderer.Class(int(ignore), QColor(128, 128, 128, 160), "ignore"))
+        label = QCoreApplication.translate("LayerStyler", "ignore")
+        items.append(QgsPalettedRasterRenderer.Class(int(ignore), QColor(128, 128, 128, 160), label))
     return QgsPalettedRasterRenderer(layer.dataProvider(), band, items)
 
 
@@ -62,14 +62,14 @@ def activation_renderer(layer: QgsRasterLayer, band: int = 1):
     closes its slice ("0.5 – 0.6" is 0.5 ≤ a ≤ 0.6).
     """
     ramp = QgsColorRampShader(0.0, 1.0)
-    ramp.setColorRampType(QgsColorRampShader.Discrete)
-    stops = [
-        (ACTIVATION_FLOOR, QColor(0, 0, 0, 0), "< 0.5"),
-        (0.6, QColor("#fee391"), "0.5 – 0.6"),
-        (0.7, QColor("#fec44f"), "0.6 – 0.7"),
-        (0.8, QColor("#fe9929"), "0.7 – 0.8"),
-        (0.9, QColor("#ec7014"), "0.8 – 0.9"),
-        (1.0001, QColor("#cc4c02"), "0.9 – 1.0"),
+    ramp.setColorRampType(compat.SHADER_DISCRETE)
+    stops = [  # the legend labels are translated (a decimal comma in French)
+        (ACTIVATION_FLOOR, QColor(0, 0, 0, 0), QCoreApplication.translate("LayerStyler", "< 0.5")),
+        (0.6, QColor("#fee391"), QCoreApplication.translate("LayerStyler", "0.5 – 0.6")),
+        (0.7, QColor("#fec44f"), QCoreApplication.translate("LayerStyler", "0.6 – 0.7")),
+        (0.8, QColor("#fe9929"), QCoreApplication.translate("LayerStyler", "0.7 – 0.8")),
+        (0.9, QColor("#ec7014"), QCoreApplication.translate("LayerStyler", "0.8 – 0.9")),
+        (1.0001, QColor("#cc4c02"), QCoreApplication.translate("LayerStyler", "0.9 – 1.0")),
     ]
     ramp.setColorRampItemList([QgsColorRampShader.ColorRampItem(v, c, t) for v, c, t in stops])
     shader = QgsRasterShader()
@@ -80,9 +80,9 @@ def activation_renderer(layer: QgsRasterLayer, band: int = 1):
 def class_symbol(geometry_type, color: QColor):
     """The symbol of one class: a polygon is a semi-transparent fill of the class colour with a solid
     outline of the same colour, a point a circle of the class colour with a thin dark outline."""
-    if geometry_type == QgsWkbTypes.PointGeometry:
+    if geometry_type == compat.GEOMETRY_POINT:
         symbol = QgsMarkerSymbol()
-        layer = QgsSimpleMarkerSymbolLayer(QgsSimpleMarkerSymbolLayerBase.Circle, POINT_SIZE)
+        layer = QgsSimpleMarkerSymbolLayer(compat.MARKER_CIRCLE, POINT_SIZE)
         layer.setColor(color)
         layer.setStrokeColor(POINT_OUTLINE)
         layer.setStrokeWidth(POINT_OUTLINE_WIDTH)
@@ -91,7 +91,8 @@ def class_symbol(geometry_type, color: QColor):
         fill, outline = QColor(color), QColor(color)
         fill.setAlpha(POLYGON_FILL_ALPHA)
         outline.setAlpha(255)
-        layer = QgsSimpleFillSymbolLayer(fill, Qt.SolidPattern, outline, Qt.SolidLine, POLYGON_OUTLINE_WIDTH)
+        layer = QgsSimpleFillSymbolLayer(fill, Qt.BrushStyle.SolidPattern, outline, Qt.PenStyle.SolidLine,
+                                         POLYGON_OUTLINE_WIDTH)
     # changeSymbolLayer() takes ownership; a symbol layer given to the symbol's constructor is not kept
     # alive by the Python bindings.
     symbol.changeSymbolLayer(0, layer)
@@ -159,7 +160,8 @@ def style_label_raster(
     classes = ClassTable.from_mapping(classes).as_dict()
 
     def style(layer):
-        renderer = paletted_renderer(layer, mask_band, {0: "background", **classes}, ignore_value)
+        background = QCoreApplication.translate("LayerStyler", "background")
+        renderer = paletted_renderer(layer, mask_band, {0: background, **classes}, ignore_value)
         renderer.setOpacity(0.6)
         layer.setRenderer(renderer)
 

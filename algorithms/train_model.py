@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputBoolean,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -23,56 +21,31 @@ from qgis.core import (
 from ..core.device import DEVICES
 from ..core.errors import DeepFeatureError
 from ..core.training import LOSSES, MAX_LOSS_WEIGHT, ZOOM_RANGE, TrainConfig, merge_config
-from . import settings
+from . import compat, settings
 from .base import DeepFeatureAlgorithm
+from .i18n import QT_TRANSLATE_NOOP, translate_html_file, translate_message
 
 #: The LOSS choices, in the order of :data:`LOSSES`.
 LOSS_LABELS = tuple({
-    "cross_entropy": "Cross-entropy",
-    "dice": "Dice",
-    "kld": "Kullback-Leibler divergence (KLD)",
-    "cross_entropy_dice": "Cross-entropy + Dice",
+    "cross_entropy": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Cross-entropy"),
+    "dice": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Dice"),
+    "kld": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Kullback-Leibler divergence (KLD)"),
+    "cross_entropy_dice": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Cross-entropy + Dice"),
 }[name] for name in LOSSES)
 #: The DEVICE choices, in the order of :data:`DEVICES`.
-DEVICE_LABELS = tuple({"auto": "Automatic (GPU if available)", "cpu": "CPU", "gpu": "GPU"}[name]
-                      for name in DEVICES)
+DEVICE_LABELS = tuple({
+    "auto": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Automatic (GPU if available)"),
+    "cpu": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "CPU"),
+    "gpu": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "GPU"),
+}[name] for name in DEVICES)
 _DEFAULTS = TrainConfig()
-
-HELP = """Trains a model made with 'Initialize Model' on one or more label rasters, or refines an already \
-trained model with new label rasters (its normalization is kept). The output is the model of the epoch \
-that did best on validation (IoU of the feature classes), not the last epoch.
-
-Training / validation: label rasters (image bands + mask band) with the model's band count; sizes \
-and data types may differ. Without validation rasters the last {holdout:.0%} of each training raster is \
-held out (reproducibly).
-Epochs, patches: an epoch is the number of patches trained before the class-weight bias is \
-adjusted. Patches per epoch 0 = derived from the patch sampling rate (average number of patches each \
-labelled pixel belongs to).
-Class weight min/max: patches are drawn in proportion to a density that favours feature pixels; \
-the bias starts at the maximum and decays to the minimum by the last epoch (0 = the true ratio).
-Loss weight (0-{max_loss_weight:g}): weight of feature pixels in the loss (0 = equal).
-Solid distance: grows point/line/polygon labels by this many pixels.
-Blur distance min/max: a soft edge around features that shrinks from max to min during training.
-Augment: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
-patch.
-Augment also with zoom/shift (advanced): adds a {zoom_min:g}-{zoom_max:g} zoom and a small shift; useful \
-when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
-Resume: continue an interrupted run (same inputs and settings: other settings are refused and named) \
-from its last completed epoch.
-Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
-experiment (its settings replace the parameters above; inputs not given are taken from it).
-Cancel stops after the current batch and still writes the best model so far (nothing when no epoch \
-has finished).""".format(holdout=_DEFAULTS.validation_fraction, max_loss_weight=MAX_LOSS_WEIGHT,
-                         zoom_min=1.0 - ZOOM_RANGE, zoom_max=1.0 + ZOOM_RANGE)
 
 
 class TrainModelAlgorithm(DeepFeatureAlgorithm):
     """Train Model."""
 
     NAME = "trainmodel"
-    DISPLAY_NAME = "Train Model"
     GROUP = "model"
-    HELP = HELP
 
     MODEL = "MODEL"
     TRAINING = "TRAINING"
@@ -104,6 +77,39 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
     CANCELED = "CANCELED"
     METRICS = "METRICS"
 
+    def displayName(self):  # noqa: N802 - QGIS API
+        return self.tr("Train Model")
+
+    def shortHelpString(self):  # noqa: N802 - QGIS API
+        return self.tr("""\
+Trains a model made with 'Initialize Model' on one or more label rasters, or refines an already \
+trained model with new label rasters (its normalization is kept). The output is the model of the epoch \
+that did best on validation (IoU of the feature classes), not the last epoch.
+
+Training / validation: label rasters (image bands + mask band) with the model's band count; sizes \
+and data types may differ. Without validation rasters the last {holdout:.0%} of each training raster is \
+held out (reproducibly).
+Epochs, patches: an epoch is the number of patches trained before the class-weight bias is \
+adjusted. Patches per epoch 0 = derived from the patch sampling rate (average number of patches each \
+labelled pixel belongs to).
+Class weight min/max: patches are drawn in proportion to a density that favours feature pixels; \
+the bias starts at the maximum and decays to the minimum by the last epoch (0 = the true ratio).
+Loss weight (0-{max_loss_weight:g}): weight of feature pixels in the loss (0 = equal).
+Solid distance: grows point/line/polygon labels by this many pixels.
+Blur distance min/max: a soft edge around features that shrinks from max to min during training.
+Augment: random flips, quarter turns and a small per-band brightness/contrast jitter of each \
+patch.
+Augment also with zoom/shift (advanced): adds a {zoom_min:g}-{zoom_max:g} zoom and a small shift; useful \
+when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
+Resume: continue an interrupted run (same inputs and settings: other settings are refused and named) \
+from its last completed epoch.
+Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
+experiment (its settings replace the parameters above; inputs not given are taken from it).
+Cancel stops after the current batch and still writes the best model so far (nothing when no epoch \
+has finished).""").format(
+            holdout=_DEFAULTS.validation_fraction, max_loss_weight=MAX_LOSS_WEIGHT,
+            zoom_min=1.0 - ZOOM_RANGE, zoom_max=1.0 + ZOOM_RANGE)
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         d = _DEFAULTS
         self.addParameter(
@@ -116,21 +122,21 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterMultipleLayers(
-                self.TRAINING, self.tr("Training label rasters"), QgsProcessing.TypeRaster, optional=True
+                self.TRAINING, self.tr("Training label rasters"), compat.SOURCE_RASTER, optional=True
             )
         )
         self.addParameter(
             QgsProcessingParameterMultipleLayers(
-                self.VALIDATION, self.tr("Validation label rasters"), QgsProcessing.TypeRaster, optional=True
+                self.VALIDATION, self.tr("Validation label rasters"), compat.SOURCE_RASTER, optional=True
             )
         )
         number = QgsProcessingParameterNumber
-        self.addParameter(number(self.EPOCHS, self.tr("Epochs"), number.Integer, d.epochs, minValue=1))
+        self.addParameter(number(self.EPOCHS, self.tr("Epochs"), compat.NUMBER_INTEGER, d.epochs, minValue=1))
         self.addParameter(
             number(
                 self.PATCHES_PER_EPOCH,
                 self.tr("Patches per epoch (0 = from the sampling rate)"),
-                number.Integer,
+                compat.NUMBER_INTEGER,
                 d.patches_per_epoch,
                 minValue=0,
             )
@@ -139,7 +145,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.PATCHES_PER_BATCH,
                 self.tr("Patches per batch"),
-                number.Integer,
+                compat.NUMBER_INTEGER,
                 d.patches_per_batch,
                 minValue=1,
             )
@@ -148,7 +154,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.CLASS_WEIGHT_MIN,
                 self.tr("Class weight minimum (last epoch)"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.class_weight_min,
                 minValue=0.0,
             )
@@ -157,7 +163,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.CLASS_WEIGHT_MAX,
                 self.tr("Class weight maximum (first epoch)"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.class_weight_max,
                 minValue=0.0,
             )
@@ -166,7 +172,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.LOSS_WEIGHT,
                 self.tr("Loss weight of feature pixels (0 = equal)"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.loss_weight,
                 minValue=0.0,
                 maxValue=MAX_LOSS_WEIGHT,
@@ -176,7 +182,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.PATCH_SAMPLING_RATE,
                 self.tr("Patch sampling rate"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.patch_sampling_rate,
                 minValue=0.01,
             )
@@ -185,7 +191,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.SOLID_DISTANCE,
                 self.tr("Solid distance (pixels)"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.solid_distance,
                 minValue=0.0,
             )
@@ -194,7 +200,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.BLUR_DISTANCE_MIN,
                 self.tr("Blur distance minimum (pixels, last epoch)"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.blur_distance_min,
                 minValue=0.0,
             )
@@ -203,7 +209,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.BLUR_DISTANCE_MAX,
                 self.tr("Blur distance maximum (pixels, first epoch)"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.blur_distance_max,
                 minValue=0.0,
             )
@@ -220,7 +226,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.LEARNING_RATE,
                 self.tr("Learning rate"),
-                number.Double,
+                compat.NUMBER_DOUBLE,
                 d.learning_rate,
                 minValue=1e-7,
                 maxValue=1.0,
@@ -230,7 +236,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             number(
                 self.EARLY_STOPPING,
                 self.tr("Early stopping patience (epochs, 0 = off)"),
-                number.Integer,
+                compat.NUMBER_INTEGER,
                 d.early_stopping,
                 minValue=0,
             )
@@ -244,9 +250,11 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             self.AUGMENT_ZOOM, self.tr("Augment also with small zoom/shift (objects of varying scale)"),
             d.augment_zoom,
         )
-        zoom.setFlags(zoom.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        zoom.setFlags(zoom.flags() | compat.FLAG_ADVANCED)
         self.addParameter(zoom)
-        self.addParameter(number(self.SEED, self.tr("Random seed"), number.Integer, d.seed, minValue=0))
+        self.addParameter(
+            number(self.SEED, self.tr("Random seed"), compat.NUMBER_INTEGER, d.seed, minValue=0)
+        )
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"), [self.tr(t) for t in DEVICE_LABELS],
@@ -262,7 +270,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             extension="json",
             optional=True,
         )
-        cfg.setFlags(cfg.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        cfg.setFlags(cfg.flags() | compat.FLAG_ADVANCED)
         self.addParameter(cfg)
         self.addParameter(
             QgsProcessingParameterFileDestination(
@@ -351,7 +359,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             try:
                 run = merge_config(config_file, model, training, validation)
             except DeepFeatureError as exc:
-                raise QgsProcessingException(str(exc)) from exc
+                raise QgsProcessingException(translate_message(str(exc))) from exc
             feedback.pushInfo(
                 self.tr("Re-running the experiment in {}: its settings replace the parameters.").format(
                     config_file
@@ -362,7 +370,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             try:
                 config = self._config(parameters, context)
             except DeepFeatureError as exc:
-                raise QgsProcessingException(str(exc)) from exc
+                raise QgsProcessingException(translate_message(str(exc))) from exc
         result = self.run_worker("train_model",
             feedback,
             model,
@@ -391,6 +399,7 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
             self.METRICS: json.dumps(result.best_metrics),
         }
         if output_report:
+            translate_html_file(output_report)  # the engine writes it in English
             outputs[self.OUTPUT_REPORT] = output_report
         return outputs
 
