@@ -1196,7 +1196,7 @@ La sortie se charge avec sa bande de masque affichée dans les couleurs des clas
 
 Keras backend: TensorFlow, JAX or PyTorch.
 Device: Automatic takes the NVIDIA GPU when its driver (CUDA 12 or newer) is found and installs the CUDA build of the backend, else the CPU build.
-Wheel folder (optional): for a computer without internet, a folder of wheels prepared on a connected computer (scripts/prepare_wheels.sh, or 'python3 -m deepfeature.core.environment.wheels FOLDER'); pip then installs from it alone.
+Wheel folder (optional): for a computer without internet, a folder of wheels prepared on a connected computer with 'python3 -m deepfeature.core.environment.wheels FOLDER', run in the folder that holds the plugin (scripts/prepare_wheels.sh in a checkout); pip then installs from it alone.
 Environment folder (optional): where the environment goes; empty = the folder of the settings (Settings › Options › Processing › Providers › Deep Feature Extraction). A folder given here becomes that setting once the set-up has succeeded.
 
 The progress bar follows the downloads and installs. Cancel, or a failure, leaves the previous environment in use. Each run writes a log (output LOG) to send with an issue, and ends with a self-check: the versions, the devices Keras sees and a small model built and run. Running it again on a good environment only repeats that check and changes nothing.</source>
@@ -1204,43 +1204,43 @@ The progress bar follows the downloads and installs. Cancel, or a failure, leave
 
 Moteur Keras : TensorFlow, JAX ou PyTorch.
 Processeur : Automatique prend le GPU NVIDIA quand son pilote (CUDA 12 ou plus récent) est trouvé et installe la version CUDA du moteur, sinon la version CPU.
-Dossier de wheels (facultatif) : pour un ordinateur sans internet, un dossier de wheels préparé sur un ordinateur connecté (scripts/prepare_wheels.sh, ou 'python3 -m deepfeature.core.environment.wheels FOLDER') ; pip installe alors uniquement à partir de ce dossier.
+Dossier de wheels (facultatif) : pour un ordinateur sans internet, un dossier de wheels préparé sur un ordinateur connecté avec 'python3 -m deepfeature.core.environment.wheels FOLDER', lancé dans le dossier qui contient l'extension (scripts/prepare_wheels.sh dans une copie de travail) ; pip installe alors uniquement à partir de ce dossier.
 Dossier de l'environnement (facultatif) : où va l'environnement ; vide = le dossier des paramètres (Préférences › Options › Traitement › Fournisseurs › Extraction d'entités par apprentissage profond). Un dossier donné ici devient ce paramètre une fois l'installation réussie.
 
 La barre de progression suit les téléchargements et les installations. Une annulation ou un échec laisse l'environnement précédent en service. Chaque exécution écrit un journal (sortie LOG) à joindre à un signalement de problème, et se termine par une auto-vérification : les versions, les processeurs que Keras voit et un petit modèle construit et exécuté. La relancer sur un environnement correct ne fait que répéter cette vérification et ne change rien.</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="134"/>
+        <location filename="../algorithms/setup_environment.py" line="135"/>
         <source>Environment folder: {}</source>
         <translation>Dossier de l'environnement : {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="141"/>
+        <location filename="../algorithms/setup_environment.py" line="142"/>
         <source>The environment folder setting is now {}.</source>
         <translation>Le paramètre du dossier de l'environnement est maintenant {}.</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="144"/>
+        <location filename="../algorithms/setup_environment.py" line="145"/>
         <source>Versions: {}.</source>
         <translation>Versions : {}.</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="146"/>
+        <location filename="../algorithms/setup_environment.py" line="147"/>
         <source>Devices Keras sees: {}.</source>
         <translation>Processeurs que Keras voit : {}.</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="148"/>
+        <location filename="../algorithms/setup_environment.py" line="149"/>
         <source>The deep-learning environment is ready ({} for the {}): {}.</source>
         <translation>L'environnement d'apprentissage profond est prêt ({} pour le {}) : {}.</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="151"/>
+        <location filename="../algorithms/setup_environment.py" line="152"/>
         <source>The deep-learning environment was already right; nothing changed.</source>
         <translation>L'environnement d'apprentissage profond était déjà correct ; rien n'a changé.</translation>
     </message>
     <message>
-        <location filename="../algorithms/setup_environment.py" line="152"/>
+        <location filename="../algorithms/setup_environment.py" line="153"/>
         <source>Log: {}</source>
         <translation>Journal : {}</translation>
     </message>
