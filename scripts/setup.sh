@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Idempotent set-up of a development machine (Debian 12 / Ubuntu):
+# Idempotent set-up of a development machine (Debian 12 with QGIS 3.22, Debian 13 with QGIS 3.40, Ubuntu):
 #   1. QGIS and its Python bindings from the distribution (apt; sudo when not root),
-#   2. .venv/ (with --system-site-packages, so `qgis` and `osgeo` import) with the pinned packages,
+#   2. .venv/ (with --system-site-packages, so `qgis` and `osgeo` import) with the pinned packages
+#      (constraints.txt pins per Python version where the distributions differ: numpy 1.26 on Debian 12's
+#      Python 3.11, Debian's numpy 2.2 on Debian 13's Python 3.13),
 #   3. a project-local QGIS profile in which the plugin is enabled, so qgis_process sees it.
 # Then `source .venv/deepfeature-env.sh` sets QGIS_PLUGINPATH, QGIS_CUSTOM_CONFIG_PATH, PYTHONPATH.
 set -euo pipefail

@@ -32,16 +32,17 @@ NO_NETWORK = "http://127.0.0.1:9"
 def _python_without_pip_or_venv(folder: Path) -> Path:
     """A copy of this machine's Python with its standard library but no pip, venv or ensurepip (as QGIS's
     Python is on Debian without python3-pip/python3-venv)."""
-    real = Path(os.path.realpath("/usr/bin/python3.11"))
-    stdlib = Path("/usr/lib/python3.11")
+    name = "python{}.{}".format(*sys.version_info[:2])
+    real = Path(os.path.realpath("/usr/bin/" + name))
+    stdlib = Path("/usr/lib") / name
     if not real.is_file() or not (stdlib / "os.py").is_file():
-        pytest.skip("needs Debian's /usr/bin/python3.11 and /usr/lib/python3.11")
+        pytest.skip("needs Debian's /usr/bin/{0} and /usr/lib/{0}".format(name))
     (folder / "bin").mkdir(parents=True)
-    shutil.copy2(real, folder / "bin" / "python3.11")
-    shutil.copytree(stdlib, folder / "lib" / "python3.11", symlinks=True, ignore=shutil.ignore_patterns(
+    shutil.copy2(real, folder / "bin" / name)
+    shutil.copytree(stdlib, folder / "lib" / name, symlinks=True, ignore=shutil.ignore_patterns(
         "venv", "ensurepip", "__pycache__", "test", "idlelib", "tkinter", "lib2to3", "dist-packages",
         "site-packages"))
-    python = folder / "bin" / "python3.11"
+    python = folder / "bin" / name
     for module in ("pip", "venv", "ensurepip"):
         probe = subprocess.run([str(python), "-c", "import " + module], capture_output=True,
                                env={"PATH": os.environ.get("PATH", "")})

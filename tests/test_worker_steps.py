@@ -167,6 +167,13 @@ if _LOG:
 
     class _Refuse(importlib.abc.Loader):
         def create_module(self, spec):
+            importer = sys._getframe(1)
+            while importer is not None and importer.f_code.co_filename.startswith("<frozen"):
+                importer = importer.f_back
+            origin = importer.f_code.co_filename if importer is not None else ""
+            if os.path.join("qgis", "core", "__init__.py") in origin:
+                # QGIS >= 3.40's own optional import (QgsGeometry.as_shapely): "not installed" for it.
+                raise ModuleNotFoundError("{{}} is blocked in QGIS's Python by the test".format(spec.name))
             with open(_LOG, "a", encoding="utf-8") as log:
                 stack = "".join(traceback.format_stack(limit=12))
                 log.write("import {{}}\\n{{}}\\n".format(spec.name, stack))

@@ -6,7 +6,9 @@
 (run from the folder that holds the ``deepfeature`` plugin folder, for example QGIS's ``python/plugins``).
 The machine needs no pip: pip runs from its own wheel, downloaded first. ``--platform`` and
 ``--python-version`` prepare wheels for another system (for example ``win_amd64`` and ``3.12`` for QGIS
-on Windows); then give the folder to 'Set Up Deep-Learning Environment' as its wheel folder.
+on Windows); then give the folder to 'Set Up Deep-Learning Environment' as its wheel folder. Run it with
+a Python of the target's version: pip evaluates the ``python_version`` markers of constraints.txt with
+the Python that runs it, not the ``--python-version`` given.
 """
 
 from __future__ import annotations

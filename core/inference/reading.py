@@ -152,7 +152,7 @@ class Feeder(threading.Thread):
         self.batches = 0
 
     # -- reading -------------------------------------------------------------------------------------
-    def _handle(self):
+    def _dataset(self):
         src = getattr(self._local, "src", None)
         if src is None:
             import rasterio
@@ -174,7 +174,7 @@ class Feeder(threading.Thread):
         import numpy as np
         from rasterio.windows import Window
 
-        src = self._handle()
+        src = self._dataset()
         view = strip[r0 - top:r1 - top, c0 - self.cmin:c1 - self.cmin]
         win = Window(c0, r0, c1 - c0, r1 - r0)
         src.read(list(self.src.bands), window=win, out=view.transpose(2, 0, 1))
