@@ -283,6 +283,20 @@ def core_templates(core_dir: str | Path = CORE_DIR) -> list[CoreText]:
 _NUMBER = r"[-+]?(?:[\d,_]*\.?\d+(?:[eE][-+]?\d+)?%?|nan|inf)"
 
 
+def _fields(parts):
+    """``string.Formatter().parse`` parts with each field named by its key: ``0, 1, ...`` for automatic
+    ``{}`` fields, the number of ``{1}``, or the name of ``{name}``; None for the text after the last."""
+    auto = 0
+    for literal, field, spec, conversion in parts:
+        if field is None:
+            key = None
+        elif field == "":
+            key, auto = auto, auto + 1
+        else:
+            key = int(field) if field.isdigit() else field
+        yield literal, key, spec, conversion
+
+
 def _value_pattern(spec: str, conversion: str | None) -> str:
     if conversion is None and spec:
         kind = spec[-1]
@@ -298,19 +312,15 @@ class Template:
 
     def __init__(self, source: str, translation: str):
         self.source, self.translation = source, translation
-        regex, keys, groups, auto = "", [], {}, 0
+        regex, keys, groups = "", [], {}
         #: Pairs of values with no text between them ("{}{}"): where one ends is found by scoring.
         self.adjacent: list[tuple] = []
         previous = None
         parts = list(_FORMATTER.parse(source))
-        for literal, field, spec, conversion in parts:
+        for literal, key, spec, conversion in _fields(parts):
             regex += re.escape(literal)
-            if field is None:
+            if key is None:
                 continue
-            if field == "":
-                key, auto = auto, auto + 1
-            else:
-                key = int(field) if field.isdigit() else field
             if key in groups:
                 regex += "(?P={})".format(groups[key])
                 previous = None
@@ -344,15 +354,11 @@ class Template:
         """The translation with ``values`` (already text) in its placeholders; KeyError if it names a
         value the English template does not have. A value that the translation puts first, where the
         English sentence began with a word ("The {} is ..." → "{} est ..."), gets a capital letter."""
-        out, auto = [], 0
-        for literal, field, _spec, _conversion in _FORMATTER.parse(self.translation):
+        out = []
+        for literal, key, _spec, _conversion in _fields(_FORMATTER.parse(self.translation)):
             out.append(literal)
-            if field is None:
+            if key is None:
                 continue
-            if field == "":
-                key, auto = auto, auto + 1
-            else:
-                key = int(field) if field.isdigit() else field
             value = values[key]
             if len(out) == 1 and not literal.strip() and self.prefix.strip():
                 value = value[:1].upper() + value[1:]

@@ -23,21 +23,8 @@ from ..core.errors import DeepFeatureError
 from ..core.training import LOSSES, MAX_LOSS_WEIGHT, ZOOM_RANGE, TrainConfig, merge_config
 from . import compat, settings
 from .base import DeepFeatureAlgorithm
-from .i18n import QT_TRANSLATE_NOOP, translate_html_file, translate_message
+from .i18n import translate_html_file, translate_message
 
-#: The LOSS choices, in the order of :data:`LOSSES`.
-LOSS_LABELS = tuple({
-    "cross_entropy": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Cross-entropy"),
-    "dice": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Dice"),
-    "kld": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Kullback-Leibler divergence (KLD)"),
-    "cross_entropy_dice": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Cross-entropy + Dice"),
-}[name] for name in LOSSES)
-#: The DEVICE choices, in the order of :data:`DEVICES`.
-DEVICE_LABELS = tuple({
-    "auto": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "Automatic (GPU if available)"),
-    "cpu": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "CPU"),
-    "gpu": QT_TRANSLATE_NOOP("TrainModelAlgorithm", "GPU"),
-}[name] for name in DEVICES)
 _DEFAULTS = TrainConfig()
 
 
@@ -109,6 +96,25 @@ Cancel stops after the current batch and still writes the best model so far (not
 has finished).""").format(
             holdout=_DEFAULTS.validation_fraction, max_loss_weight=MAX_LOSS_WEIGHT,
             zoom_min=1.0 - ZOOM_RANGE, zoom_max=1.0 + ZOOM_RANGE)
+
+    def _loss_labels(self) -> list:
+        """The LOSS choices, in the order of :data:`LOSSES`."""
+        labels = {
+            "cross_entropy": self.tr("Cross-entropy"),
+            "dice": self.tr("Dice"),
+            "kld": self.tr("Kullback-Leibler divergence (KLD)"),
+            "cross_entropy_dice": self.tr("Cross-entropy + Dice"),
+        }
+        return [labels[name] for name in LOSSES]
+
+    def _device_labels(self) -> list:
+        """The DEVICE choices, in the order of :data:`DEVICES`."""
+        labels = {
+            "auto": self.tr("Automatic (GPU if available)"),
+            "cpu": self.tr("CPU"),
+            "gpu": self.tr("GPU"),
+        }
+        return [labels[name] for name in DEVICES]
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         d = _DEFAULTS
@@ -218,7 +224,7 @@ has finished).""").format(
             QgsProcessingParameterEnum(
                 self.LOSS,
                 self.tr("Loss"),
-                [self.tr(t) for t in LOSS_LABELS],
+                self._loss_labels(),
                 defaultValue=LOSSES.index(d.loss),
             )
         )
@@ -257,7 +263,7 @@ has finished).""").format(
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.DEVICE, self.tr("Device"), [self.tr(t) for t in DEVICE_LABELS],
+                self.DEVICE, self.tr("Device"), self._device_labels(),
                 defaultValue=DEVICES.index(settings.setting(settings.DEVICE)),  # the setting; unset: auto
             )
         )

@@ -1248,47 +1248,12 @@ La barre de progression suit les téléchargements et les installations. Une ann
 <context>
     <name>TrainModelAlgorithm</name>
     <message>
-        <location filename="../algorithms/train_model.py" line="29"/>
-        <source>Cross-entropy</source>
-        <translation>Entropie croisée</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="29"/>
-        <source>Dice</source>
-        <translation>Dice</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="29"/>
-        <source>Kullback-Leibler divergence (KLD)</source>
-        <translation>Divergence de Kullback-Leibler (KLD)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="29"/>
-        <source>Cross-entropy + Dice</source>
-        <translation>Entropie croisée + Dice</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="36"/>
-        <source>Automatic (GPU if available)</source>
-        <translation>Automatique (GPU si disponible)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="36"/>
-        <source>CPU</source>
-        <translation>CPU</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="36"/>
-        <source>GPU</source>
-        <translation>GPU</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/train_model.py" line="81"/>
+        <location filename="../algorithms/train_model.py" line="68"/>
         <source>Train Model</source>
         <translation>Entraîner un modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="84"/>
+        <location filename="../algorithms/train_model.py" line="71"/>
         <source>Trains a model made with 'Initialize Model' on one or more label rasters, or refines an already trained model with new label rasters (its normalization is kept). The output is the model of the epoch that did best on validation (IoU of the feature classes), not the last epoch.
 
 Training / validation: label rasters (image bands + mask band) with the model's band count; sizes and data types may differ. Without validation rasters the last {holdout:.0%} of each training raster is held out (reproducibly).
@@ -1317,192 +1282,227 @@ Configuration : le JSON écrit à côté d'un modèle entraîné ('nom.train.jso
 Annuler arrête après le lot en cours et écrit tout de même le meilleur modèle obtenu (rien si aucune époque n'est terminée).</translation>
     </message>
     <message>
+        <location filename="../algorithms/train_model.py" line="103"/>
+        <source>Cross-entropy</source>
+        <translation>Entropie croisée</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="104"/>
+        <source>Dice</source>
+        <translation>Dice</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="105"/>
+        <source>Kullback-Leibler divergence (KLD)</source>
+        <translation>Divergence de Kullback-Leibler (KLD)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="106"/>
+        <source>Cross-entropy + Dice</source>
+        <translation>Entropie croisée + Dice</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="113"/>
+        <source>Automatic (GPU if available)</source>
+        <translation>Automatique (GPU si disponible)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="114"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
         <location filename="../algorithms/train_model.py" line="115"/>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="121"/>
         <source>Model (initialized or trained, .keras)</source>
         <translation>Modèle (initialisé ou entraîné, .keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="123"/>
+        <location filename="../algorithms/train_model.py" line="129"/>
         <source>Training label rasters</source>
         <translation>Rasters d'étiquettes d'entraînement</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="128"/>
+        <location filename="../algorithms/train_model.py" line="134"/>
         <source>Validation label rasters</source>
         <translation>Rasters d'étiquettes de validation</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="134"/>
+        <location filename="../algorithms/train_model.py" line="140"/>
         <source>Epochs</source>
         <translation>Époques</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="135"/>
+        <location filename="../algorithms/train_model.py" line="141"/>
         <source>Patches per epoch (0 = from the sampling rate)</source>
         <translation>Patchs par époque (0 = selon le taux d'échantillonnage)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="144"/>
+        <location filename="../algorithms/train_model.py" line="150"/>
         <source>Patches per batch</source>
         <translation>Patchs par lot</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="153"/>
+        <location filename="../algorithms/train_model.py" line="159"/>
         <source>Class weight minimum (last epoch)</source>
         <translation>Poids de classe minimal (dernière époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="162"/>
+        <location filename="../algorithms/train_model.py" line="168"/>
         <source>Class weight maximum (first epoch)</source>
         <translation>Poids de classe maximal (première époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="171"/>
+        <location filename="../algorithms/train_model.py" line="177"/>
         <source>Loss weight of feature pixels (0 = equal)</source>
         <translation>Poids des pixels d'entités dans la perte (0 = égal)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="181"/>
+        <location filename="../algorithms/train_model.py" line="187"/>
         <source>Patch sampling rate</source>
         <translation>Taux d'échantillonnage des patchs</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="190"/>
+        <location filename="../algorithms/train_model.py" line="196"/>
         <source>Solid distance (pixels)</source>
         <translation>Distance pleine (pixels)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="199"/>
+        <location filename="../algorithms/train_model.py" line="205"/>
         <source>Blur distance minimum (pixels, last epoch)</source>
         <translation>Distance de flou minimale (pixels, dernière époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="208"/>
+        <location filename="../algorithms/train_model.py" line="214"/>
         <source>Blur distance maximum (pixels, first epoch)</source>
         <translation>Distance de flou maximale (pixels, première époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="217"/>
+        <location filename="../algorithms/train_model.py" line="223"/>
         <source>Loss</source>
         <translation>Fonction de perte</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="225"/>
+        <location filename="../algorithms/train_model.py" line="231"/>
         <source>Learning rate</source>
         <translation>Taux d'apprentissage</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="235"/>
+        <location filename="../algorithms/train_model.py" line="241"/>
         <source>Early stopping patience (epochs, 0 = off)</source>
         <translation>Patience de l'arrêt anticipé (époques, 0 = désactivé)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="244"/>
+        <location filename="../algorithms/train_model.py" line="250"/>
         <source>Augment (flips, rotations, radiometric jitter)</source>
         <translation>Augmentation (retournements, rotations, variation radiométrique)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="249"/>
+        <location filename="../algorithms/train_model.py" line="255"/>
         <source>Augment also with small zoom/shift (objects of varying scale)</source>
         <translation>Augmentation aussi par léger zoom/décalage (objets d'échelle variable)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="255"/>
+        <location filename="../algorithms/train_model.py" line="261"/>
         <source>Random seed</source>
         <translation>Graine aléatoire</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="258"/>
+        <location filename="../algorithms/train_model.py" line="264"/>
         <source>Device</source>
         <translation>Processeur</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="264"/>
+        <location filename="../algorithms/train_model.py" line="270"/>
         <source>Resume an interrupted run</source>
         <translation>Reprendre un entraînement interrompu</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="267"/>
+        <location filename="../algorithms/train_model.py" line="273"/>
         <source>Training configuration to re-run (.train.json)</source>
         <translation>Configuration d'entraînement à relancer (.train.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="275"/>
+        <location filename="../algorithms/train_model.py" line="281"/>
         <source>Trained model</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="275"/>
+        <location filename="../algorithms/train_model.py" line="281"/>
         <source>Keras model (*.keras)</source>
         <translation>Modèle Keras (*.keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="280"/>
+        <location filename="../algorithms/train_model.py" line="286"/>
         <source>Training report</source>
         <translation>Rapport d'entraînement</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="280"/>
+        <location filename="../algorithms/train_model.py" line="286"/>
         <source>HTML (*.html)</source>
         <translation>HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="289"/>
+        <location filename="../algorithms/train_model.py" line="295"/>
         <source>Training configuration (JSON)</source>
         <translation>Configuration de l'entraînement (JSON)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="290"/>
+        <location filename="../algorithms/train_model.py" line="296"/>
         <source>Best epoch</source>
         <translation>Meilleure époque</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="291"/>
+        <location filename="../algorithms/train_model.py" line="297"/>
         <source>Epochs run</source>
         <translation>Époques effectuées</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="292"/>
+        <location filename="../algorithms/train_model.py" line="298"/>
         <source>Canceled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="293"/>
+        <location filename="../algorithms/train_model.py" line="299"/>
         <source>Best epoch metrics (JSON)</source>
         <translation>Métriques de la meilleure époque (JSON)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="301"/>
+        <location filename="../algorithms/train_model.py" line="307"/>
         <source>The layer '{}' is not a raster file; label rasters must be GeoTIFF files.</source>
         <translation>La couche '{}' n'est pas un fichier raster ; les rasters d'étiquettes doivent être des fichiers GeoTIFF.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="316"/>
+        <location filename="../algorithms/train_model.py" line="322"/>
         <source>Choose a model (.keras), or a training configuration to re-run.</source>
         <translation>Choisissez un modèle (.keras), ou une configuration d'entraînement à relancer.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="318"/>
+        <location filename="../algorithms/train_model.py" line="324"/>
         <source>Choose at least one training label raster.</source>
         <translation>Choisissez au moins un raster d'étiquettes d'entraînement.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="322"/>
+        <location filename="../algorithms/train_model.py" line="328"/>
         <source>The class weight minimum must not exceed the maximum.</source>
         <translation>Le poids de classe minimal ne doit pas dépasser le maximal.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="326"/>
+        <location filename="../algorithms/train_model.py" line="332"/>
         <source>The blur distance minimum must not exceed the maximum.</source>
         <translation>La distance de flou minimale ne doit pas dépasser la maximale.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="363"/>
+        <location filename="../algorithms/train_model.py" line="369"/>
         <source>Re-running the experiment in {}: its settings replace the parameters.</source>
         <translation>Relance de l'expérience de {} : ses réglages remplacent les paramètres.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="386"/>
+        <location filename="../algorithms/train_model.py" line="392"/>
         <source>Training was canceled: the best model so far (epoch {}) was written. Set 'Resume' to continue.</source>
         <translation>L'entraînement a été annulé : le meilleur modèle obtenu (époque {}) a été écrit. Cochez « Reprendre un entraînement interrompu » pour continuer.</translation>
     </message>
@@ -1805,12 +1805,12 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Rien n'a été installé.</translation>
     </message>
     <message>
-        <location filename="../core/environment/wheels.py" line="86"/>
+        <location filename="../core/environment/wheels.py" line="88"/>
         <source>pip download</source>
         <translation>pip download</translation>
     </message>
     <message>
-        <location filename="../core/environment/wheels.py" line="114"/>
+        <location filename="../core/environment/wheels.py" line="116"/>
         <source>Wheels ready in {} ({} files).</source>
         <translation>Wheels prêtes dans {} ({} fichiers).</translation>
     </message>
