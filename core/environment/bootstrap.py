@@ -170,17 +170,6 @@ def pip_command(python: Path, pip_wheel: Path | None) -> list[str]:
     return [str(python), "-m", "pip"]
 
 
-def has_pip(python: Path) -> bool:
-    """True when pip is installed in the environment of ``python``."""
-    site = subprocess.run(  # nosec B603 - a fixed argument list, no shell
-        [str(python), "-I", "-c", "import pip"],
-        capture_output=True,
-        env=clean_environ(),
-        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-    )
-    return site.returncode == 0
-
-
 def remove_tree(path: Path) -> None:
     """Remove a folder (best effort: a file still open on Windows stays until the next set-up)."""
     shutil.rmtree(path, ignore_errors=True)

@@ -50,10 +50,11 @@ def _inherited_env() -> dict:
     return env
 
 
-def managed_runtime(python: str | os.PathLike, backend: str, idle: float | None = None) -> WorkerRuntime:
+def managed_runtime(python: str | os.PathLike, backend: str, idle: float | None = None,
+                    notice: str = "") -> WorkerRuntime:
     """A runtime for a managed environment's ``python``: nothing of QGIS's own Python leaks in."""
     env = clean_environ({"PYTHONPATH": PACKAGE_PARENT, "KERAS_BACKEND": backend})
-    return WorkerRuntime(str(python), env, True, worker_idle() if idle is None else idle)
+    return WorkerRuntime(str(python), env, True, worker_idle() if idle is None else idle, notice)
 
 
 def worker_runtime(folder: str | os.PathLike | None = None, idle: float | None = None) -> WorkerRuntime:
@@ -66,8 +67,7 @@ def worker_runtime(folder: str | os.PathLike | None = None, idle: float | None =
         return WorkerRuntime(override, _inherited_env(), False, idle)
     status = environment_status(folder)
     if status.usable:
-        runtime = managed_runtime(status.python, status.manifest.backend, idle)
-        return WorkerRuntime(runtime.python, runtime.env, True, idle, status.message)
+        return managed_runtime(status.python, status.manifest.backend, idle, status.message)
     if running_python():
         return WorkerRuntime(sys.executable, _inherited_env(), False, idle)
     raise DependencyError(status.message)

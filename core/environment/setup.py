@@ -204,10 +204,7 @@ def _open_log(folder: Path):
 
 
 def _check_inputs(folder: Path, backend: str, wheels) -> Path | None:
-    if backend not in BACKENDS:
-        raise ParameterError(
-            "Unknown Keras backend '{}'; choose one of {}.".format(backend, ", ".join(BACKENDS))
-        )
+    EnvironmentSpec(backend)  # an unknown backend is refused before anything is made
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
