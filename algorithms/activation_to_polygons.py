@@ -10,6 +10,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType
 
+from ..core.postprocessing.regularize import MIN_EDGE_PIXELS, SMALL_PIXELS
 from . import compat
 from .base import DeepFeatureAlgorithm
 from .common import ActivationInputMixin, LazySink, make_fields
@@ -32,6 +33,7 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
     GROUP = "postprocessing"
     SMOOTH = "SMOOTH"
     FILL_HOLES = "FILL_HOLES"
+    REGULARIZE = "REGULARIZE"
     OUTPUT = "OUTPUT"
     COUNT = "COUNT"
 
@@ -46,10 +48,14 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
             "valid.\n\n{}\nSmooth (pixels): simplifies the boundaries by this "
             "tolerance and rounds the corners, removing the pixel staircase, and keeps each polygon's area "
             "equal to its pixels' area (0 keeps the pixel edges). "
-            "Fill holes removes the holes of the polygons.\n\n"
+            "Fill holes removes the holes of the polygons. "
+            "Regularize outlines squares the polygons, for buildings: right angles along the dominant "
+            "orientation of each polygon, steps shorter than {:g} pixels removed, and each polygon's area "
+            "kept equal to its pixels' area; small polygons (under {:g} pixels) become rectangles. "
+            "Smooth is not used then.\n\n"
             "Edit the result (delete false detections, fix outlines, add missed features) and feed it back "
             "to 'Build Label Raster from Vector Layers' and 'Train Model' to refine the model."
-        ).format(self.threshold_help())
+        ).format(self.threshold_help(), MIN_EDGE_PIXELS, SMALL_PIXELS)
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.add_activation_parameters()
@@ -60,6 +66,10 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
             )
         )
         self.addParameter(QgsProcessingParameterBoolean(self.FILL_HOLES, self.tr("Fill holes"), False))
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.REGULARIZE, self.tr("Regularize outlines (square building corners)"), False)
+        )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 self.OUTPUT, self.tr("Polygons"), compat.SOURCE_VECTOR_POLYGON)
@@ -77,6 +87,7 @@ class ActivationToPolygonsAlgorithm(ActivationInputMixin, DeepFeatureAlgorithm):
             threshold=threshold, min_area=min_area,
             smooth=self.parameterAsDouble(parameters, self.SMOOTH, context),
             fill_holes=self.parameterAsBool(parameters, self.FILL_HOLES, context),
+            regularize=self.parameterAsBool(parameters, self.REGULARIZE, context),
         )
         dest = writer.finish()
         attach_class_style(context, dest, info.classes)

@@ -20,6 +20,7 @@ from qgis.core import (
 
 from ..core.activation_format import CLASS_NODATA
 from ..core.postprocessing import DEFAULT_THRESHOLD
+from ..core.postprocessing.object_scores import DEFAULT_TOLERANCE
 from . import compat
 from .base import DeepFeatureAlgorithm, PlainGeometries, field_value
 from .i18n import translate_html_file
@@ -35,9 +36,16 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
     REFERENCE_VECTOR = "REFERENCE_VECTOR"
     CLASS_FIELD = "CLASS_FIELD"
     THRESHOLD = "THRESHOLD"
+    RELAXED_TOLERANCE = "RELAXED_TOLERANCE"
     OUTPUT_JSON = "OUTPUT_JSON"
     OUTPUT_HTML = "OUTPUT_HTML"
     NUMBERS = ("IOU", "F1", "PRECISION", "RECALL", "ACCURACY", "KLD")
+    #: Outputs from the result's ``objects`` and ``relaxed`` sections: name -> (section, key).
+    SECTION_NUMBERS = {
+        "OBJECT_PRECISION": ("objects", "precision"), "OBJECT_RECALL": ("objects", "recall"),
+        "OBJECT_F1": ("objects", "f1"), "RELAXED_PRECISION": ("relaxed", "precision"),
+        "RELAXED_RECALL": ("relaxed", "recall"), "RELAXED_F1": ("relaxed", "f1"),
+    }
 
     def displayName(self):  # noqa: N802 - QGIS API
         return self.tr("Evaluate Classification")
@@ -54,6 +62,13 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             "distributions, as a JSON file and an HTML report with a picture of the errors (false "
             "positives red, false negatives blue). The main figures (mean over the feature classes) are "
             "also outputs, for the graphical modeler.\n\n"
+            "Object scores count features, not pixels: the connected areas of each class in the prediction "
+            "and in the reference match one to one when they overlap by at least half of their union (IoU "
+            ">= 0.5, the SpaceNet measure); object precision, recall and F1 are the shares of matched "
+            "objects. Relaxed scores forgive outlines a few pixels off (Mnih's measure for the "
+            "Massachusetts buildings): relaxed precision is the share of predicted pixels within "
+            "RELAXED_TOLERANCE pixels of a reference pixel of their class, relaxed recall the other way "
+            "round. Both are given over all feature classes together and per class.\n\n"
             "Advanced parameters: 'Reference polygons' (REFERENCE_VECTOR) is the older way to give the "
             "polygons, kept for existing scripts and models; it gives the same results. The class field list "
             "of this dialog shows the fields of that layer: to choose a class field here, give the polygons "
@@ -99,6 +114,12 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
                 maxValue=1.0,
             )
         )
+        tolerance = QgsProcessingParameterNumber(
+            self.RELAXED_TOLERANCE, self.tr("Boundary tolerance for relaxed scores (pixels)"),
+            type=compat.NUMBER_INTEGER, defaultValue=DEFAULT_TOLERANCE, minValue=0, maxValue=50,
+        )
+        tolerance.setFlags(tolerance.flags() | compat.FLAG_ADVANCED)
+        self.addParameter(tolerance)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_JSON, self.tr("Metrics (JSON)"), self.tr("JSON files (*.json)"), optional=True,
@@ -115,8 +136,14 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             "IOU": self.tr("Mean IoU"), "F1": self.tr("Mean F1"), "PRECISION": self.tr("Mean precision"),
             "RECALL": self.tr("Mean recall"), "ACCURACY": self.tr("Overall accuracy"),
             "KLD": self.tr("KL divergence of the class distributions"),
+            "OBJECT_PRECISION": self.tr("Object precision (IoU ≥ 0.5)"),
+            "OBJECT_RECALL": self.tr("Object recall (IoU ≥ 0.5)"),
+            "OBJECT_F1": self.tr("Object F1 (IoU ≥ 0.5)"),
+            "RELAXED_PRECISION": self.tr("Relaxed precision (boundary tolerance)"),
+            "RELAXED_RECALL": self.tr("Relaxed recall (boundary tolerance)"),
+            "RELAXED_F1": self.tr("Relaxed F1 (boundary tolerance)"),
         }
-        for name in self.NUMBERS:
+        for name in self.NUMBERS + tuple(self.SECTION_NUMBERS):
             self.addOutput(QgsProcessingOutputNumber(name, labels[name]))
 
     def reference_layers(self, parameters, context):
@@ -213,12 +240,16 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
         result = self.run_worker(
             "evaluate", feedback, pred_path,
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
+            relaxed_tolerance=self.parameterAsInt(parameters, self.RELAXED_TOLERANCE, context),
             output_json=json_path, output_html=html_path, **kwargs,
         )
         translate_html_file(html_path)  # the engine writes the report in English
         outputs = {self.OUTPUT_JSON: json_path or None, self.OUTPUT_HTML: html_path or None}
         for name in self.NUMBERS:
             value = result[name.lower()]
+            outputs[name] = float(value) if value is not None else float("nan")
+        for name, (section, key) in self.SECTION_NUMBERS.items():
+            value = result[section][key]
             outputs[name] = float(value) if value is not None else float("nan")
         return outputs
 

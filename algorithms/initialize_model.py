@@ -7,6 +7,7 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -16,6 +17,8 @@ from qgis.core import (
 from ..core.errors import DeepFeatureError
 from ..core.nn import (
     ARCHITECTURES,
+    ENCODER_MAX_DEPTH,
+    ENCODERS,
     LISTED_PATCH_SIZES,
     MAX_BASE_FILTERS,
     MAX_DEPTH,
@@ -37,6 +40,8 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
 
     TEMPLATE = "TEMPLATE"
     ARCHITECTURE = "ARCHITECTURE"
+    ENCODER = "ENCODER"
+    ENCODER_WEIGHTS = "ENCODER_WEIGHTS"
     BANDS = "BANDS"
     CLASSES = "CLASSES"
     PATCH_SIZE = "PATCH_SIZE"
@@ -52,9 +57,27 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
     #: Enum index -> core architecture key.
     ARCHITECTURE_KEYS = ARCHITECTURES
 
+    #: Enum index -> core encoder key ('' first: the architecture's own encoder, from scratch).
+    ENCODER_KEYS = ("",) + ENCODERS
+    #: The dialog's default encoder.
+    DEFAULT_ENCODER = "efficientnet_lite0"
+
     def architecture_labels(self) -> dict:
         """The dialog's name of each core architecture id (literal strings, so they can be translated)."""
         return {"unet5": self.tr("ENVINet5-like U-Net"), "resunet": self.tr("Res-UNet (Segmentation Gym)")}
+
+    def encoder_labels(self) -> dict:
+        """The dialog's name of each encoder choice (literal strings, so they can be translated)."""
+        return {
+            "": self.tr("None: the architecture's own encoder, trained from scratch"),
+            "efficientnet_lite0": self.tr(
+                "EfficientNet-Lite0, pretrained on ImageNet (installed, no download)"),
+            "mobilenetv3_large": self.tr(
+                "MobileNetV3-Large, pretrained on ImageNet (Keras download or file)"),
+            "efficientnetv2_b0": self.tr(
+                "EfficientNetV2-B0, pretrained on ImageNet (Keras download or file)"),
+            "resnet50": self.tr("ResNet50, pretrained on ImageNet (Keras download or file)"),
+        }
 
     def displayName(self):  # noqa: N802 - QGIS API
         return self.tr("Initialize Model")
@@ -75,12 +98,23 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             "activation bands and classification values 2 and 5); other class names are numbered 1, 2, ...\n"
             "Class names: comma-separated, background excluded. One class gives a sigmoid "
             "feature/background model, several a softmax model with a background class.\n\n"
+            "Pretrained encoder: the U-Net's encoder starts from a network trained on the millions of "
+            "photographs of ImageNet, which finds features from a few hundred labelled examples far better "
+            "than one trained from scratch. The decoder follows the architecture (double convolutions or "
+            "residual blocks) and 'Levels' says how deep the encoder is used (at most {}; 5 uses it down "
+            "to 1/16 of the image). EfficientNet-Lite0's weights are installed with the deep-learning "
+            "environment; the others are downloaded by Keras on first use, or read from the encoder "
+            "weights file (the 'notop' .h5 file Keras downloads, for offline machines). The image bands "
+            "are taken as red, green, blue: an image with fewer bands has them replicated, extra bands "
+            "(near infrared...) get their own first-layer weights, learnt from zero. Each band is "
+            "standardized with the training rasters' statistics, then given the mean and spread the "
+            "encoder saw on ImageNet, whatever the data type.\n\n"
             "The model file carries its metadata: architecture and arguments, patch size, bands, class "
             "names and the contextual field of view (and, after training, the normalization statistics "
             "and the training configuration). Loading a model never executes code.\n\n"
             "Outputs: the number of parameters and the contextual field of view (pixels), computed from "
             "the model's actual layers; the log also lists the valid patch sizes."
-        ).format(ModelSpec.base_filters, 2 ** (ModelSpec.depth - 1), ModelSpec.depth)
+        ).format(ModelSpec.base_filters, 2 ** (ModelSpec.depth - 1), ModelSpec.depth, ENCODER_MAX_DEPTH)
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(
@@ -89,6 +123,14 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 self.tr("Architecture"),
                 options=[self.architecture_labels()[key] for key in self.ARCHITECTURE_KEYS],
                 defaultValue=self.ARCHITECTURE_KEYS.index(ModelSpec.architecture),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.ENCODER,
+                self.tr("Pretrained encoder"),
+                options=[self.encoder_labels()[key] for key in self.ENCODER_KEYS],
+                defaultValue=self.ENCODER_KEYS.index(self.DEFAULT_ENCODER),
             )
         )
         self.addParameter(
@@ -151,6 +193,12 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 minValue=1,
                 maxValue=MAX_DEPTH,
             ),
+            QgsProcessingParameterFile(
+                self.ENCODER_WEIGHTS,
+                self.tr("Encoder weights file (empty: the default source)"),
+                optional=True,
+                fileFilter=self.tr("Weights files (*.h5 *.pth *.pt);;All files (*.*)"),
+            ),
             QgsProcessingParameterNumber(
                 self.SEED,
                 self.tr("Random seed for the initial weights (empty: random)"),
@@ -194,6 +242,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
             base_filters=self.parameterAsInt(parameters, self.BASE_FILTERS, context),
             depth=self.parameterAsInt(parameters, self.DEPTH, context),
             dropout=self.parameterAsDouble(parameters, self.DROPOUT, context),
+            encoder=self.ENCODER_KEYS[self.parameterAsEnum(parameters, self.ENCODER, context)],
         )
         return spec, template or None
 
@@ -217,7 +266,9 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         seed = parameters.get(self.SEED)
         seed = self.parameterAsInt(parameters, self.SEED, context) if seed not in (None, "") else None
-        result = self.run_worker("initialize_model", feedback, spec, output, seed=seed, template=template)
+        weights = self.parameterAsFile(parameters, self.ENCODER_WEIGHTS, context) or None
+        result = self.run_worker("initialize_model", feedback, spec, output, seed=seed, template=template,
+                                 encoder_weights=weights)
         sizes = result.valid_patch_sizes
         feedback.pushInfo(
             self.tr("{} parameters; field of view {} pixels.").format(result.parameters, result.field_of_view)

@@ -52,6 +52,8 @@ class TrainModelAlgorithm(DeepFeatureAlgorithm):
     EARLY_STOPPING = "EARLY_STOPPING"
     AUGMENT = "AUGMENT"
     AUGMENT_ZOOM = "AUGMENT_ZOOM"
+    AUGMENT_HISTOGRAM = "AUGMENT_HISTOGRAM"
+    FREEZE_ENCODER_EPOCHS = "FREEZE_ENCODER_EPOCHS"
     SEED = "SEED"
     DEVICE = "DEVICE"
     RESUME = "RESUME"
@@ -88,6 +90,9 @@ Augment: random flips, quarter turns and a small per-band brightness/contrast ji
 patch.
 Augment also with zoom/shift (advanced): adds a {zoom_min:g}-{zoom_max:g} zoom and a small shift; useful \
 when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
+Augment with histogram matching (advanced, 0-1, 0 = off): the share of patches whose bands are matched \
+to the histogram of another patch of the training rasters (randomized histogram matching), so that the \
+model also sees other radiometries: for imagery from other sensors or dates.
 Resume: continue an interrupted run (same inputs and settings: other settings are refused and named) \
 from its last completed epoch.
 Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same \
@@ -258,6 +263,25 @@ has finished).""").format(
         )
         zoom.setFlags(zoom.flags() | compat.FLAG_ADVANCED)
         self.addParameter(zoom)
+        histogram = number(
+            self.AUGMENT_HISTOGRAM,
+            self.tr("Augment with histogram matching (share of patches, 0 = off)"),
+            compat.NUMBER_DOUBLE,
+            d.augment_histogram,
+            minValue=0.0,
+            maxValue=1.0,
+        )
+        histogram.setFlags(histogram.flags() | compat.FLAG_ADVANCED)
+        self.addParameter(histogram)
+        freeze = number(
+            self.FREEZE_ENCODER_EPOCHS,
+            self.tr("Epochs with the pretrained encoder frozen (0 = fine-tune it from the start)"),
+            compat.NUMBER_INTEGER,
+            d.freeze_encoder_epochs,
+            minValue=0,
+        )
+        freeze.setFlags(freeze.flags() | compat.FLAG_ADVANCED)
+        self.addParameter(freeze)
         self.addParameter(
             number(self.SEED, self.tr("Random seed"), compat.NUMBER_INTEGER, d.seed, minValue=0)
         )
@@ -349,6 +373,8 @@ has finished).""").format(
             early_stopping=self.parameterAsInt(parameters, self.EARLY_STOPPING, context),
             augment=self.parameterAsBoolean(parameters, self.AUGMENT, context),
             augment_zoom=self.parameterAsBoolean(parameters, self.AUGMENT_ZOOM, context),
+            augment_histogram=self.parameterAsDouble(parameters, self.AUGMENT_HISTOGRAM, context),
+            freeze_encoder_epochs=self.parameterAsInt(parameters, self.FREEZE_ENCODER_EPOCHS, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
             device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
         )

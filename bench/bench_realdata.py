@@ -1,17 +1,28 @@
-"""Real-data benchmark: train with default parameters and report validation IoU (one table).
+"""Real-data benchmark: quality on data the model was not trained on, for the three shared scenes, several
+model configurations and seeds (one table, mean ± standard deviation over the seeds).
 
-Massachusetts buildings: upper two thirds of the tile train, lower third validates (classified whole,
-with overlapping tiles, then evaluated). Baker Lake: scene 1 trains, scene 2 validates (4 classes +
-ignore). Uses the engine (``core``) only, so it runs on any Keras backend:
+Scenes (``../shared/data``): Massachusetts buildings (the upper two thirds of the tile train, the lower third
+is the test), SpaceNet 7 (bands 1-3 of the 4-band Int16 Planet mosaic, NoData 0, tiny buildings: the upper
+two thirds train, the lower third tests), Baker Lake (multi-class: scene 1 trains, scene 2 tests). The best
+epoch is chosen on the hold-out of the *training* raster (its validation fraction), never on the test part.
 
-    .venv/bin/python bench/bench_realdata.py prepare WORKDIR   # label rasters (needs osgeo to read gpkg)
-    .venv/bin/python bench/bench_realdata.py run WORKDIR [--epochs N] [--set key=value ...]
+Stages (the engine only, so any Keras backend):
+
+    .venv/bin/python bench/bench_realdata.py prepare WORK        # label rasters (osgeo reads the vectors)
+    .venv/bin/python bench/bench_realdata.py train WORK --config lite0 --seed 1 [--scene massachusetts]
+    .venv/bin/python bench/bench_realdata.py score WORK                # classify every trained model, table
+
+``train`` writes ``WORK/runs/<scene>_<config>_s<seed>.keras``; ``score`` classifies each test part with every
+inference variant (plain, 8-way TTA, histogram matching onto the training rasters, post-processing
+variants), evaluates with the engine's Evaluate (pixel IoU, object F1 at IoU >= 0.5, relaxed 3-px F1) and
+prints the table in Markdown. ``--set key=value`` overrides training settings of a configuration.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,12 +37,28 @@ if not (PLUGINS / "deepfeature").exists():  # a checkout without scripts/setup.s
     (PLUGINS / "deepfeature").symlink_to(ROOT)
 sys.path.insert(0, str(PLUGINS))
 
+#: scene -> (training label raster, test label raster) names in WORK.
+SCENES = {
+    "massachusetts": ("mass_train.tif", "mass_test.tif"),
+    "spacenet7": ("sn7_train.tif", "sn7_test.tif"),
+    "bakerlake": ("baker_1.tif", "baker_2.tif"),
+}
+#: configuration -> (ModelSpec arguments, TrainConfig overrides).
+CONFIGS = {
+    "unet5": ({}, {}),
+    "lite0": ({"encoder": "efficientnet_lite0"}, {}),
+    "lite0_hist": ({"encoder": "efficientnet_lite0"}, {"augment_histogram": 0.5}),
+    "lite0_freeze": ({"encoder": "efficientnet_lite0"}, {"freeze_encoder_epochs": 3}),
+}
+#: Inference variants: classify options.
+VARIANTS = {"plain": {}, "tta": {"tta": True}, "match": {"match_histogram": True}}
 
-def _read_layer(gpkg: Path, crs_wkt: str, field: str | None):
+
+def _read_layer(vector: Path, crs_wkt: str, field: str | None):
     """WKB geometries (in the raster CRS) and class values of a vector file, read with osgeo.ogr."""
     from osgeo import ogr, osr
 
-    ds = ogr.Open(str(gpkg))
+    ds = ogr.Open(str(vector))
     layer = ds.GetLayer(0)
     target = osr.SpatialReference()
     target.ImportFromWkt(crs_wkt)
@@ -52,15 +79,15 @@ def _read_layer(gpkg: Path, crs_wkt: str, field: str | None):
     return wkbs, (values if field else None)
 
 
-def _label_raster(image: Path, gpkg: Path, out: Path, field: str | None) -> Path:
+def _label_raster(image: Path, vector: Path, out: Path, field: str | None) -> Path:
     import rasterio
 
     from deepfeature.core.labels import LabelLayer, build_label_raster_from_shapes
 
     with rasterio.open(image) as src:
         wkt = src.crs.to_wkt()
-    wkbs, values = _read_layer(gpkg, wkt, field)
-    layer = LabelLayer(name=gpkg.stem, geometry_kind="polygon", wkb=wkbs, values=values)
+    wkbs, values = _read_layer(vector, wkt, field)
+    layer = LabelLayer(name=vector.stem, geometry_kind="polygon", wkb=wkbs, values=values)
     build_label_raster_from_shapes(image, out, [layer])
     return out
 
@@ -84,14 +111,35 @@ def _split_rows(path: Path, cut_fraction: float, names: tuple[Path, Path]) -> No
                     dst.set_band_description(i, src.descriptions[i - 1] or "")
 
 
+def _rgb_copy(image: Path, out: Path) -> Path:
+    """Bands 1-3 of ``image`` (SpaceNet 7: red, green, blue; band 4 is alpha), NoData kept."""
+    import rasterio
+    from rasterio.enums import ColorInterp
+
+    with rasterio.open(image) as src:
+        profile = src.profile.copy()
+        profile.update(count=3, photometric="MINISBLACK")
+        with rasterio.open(out, "w", **profile) as dst:
+            dst.write(src.read([1, 2, 3]))
+            dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
+    return out
+
+
 def prepare(work: Path) -> None:
-    """Build the label rasters of both scenes into ``work``."""
+    """Build the label rasters of the three scenes into ``work``."""
     work.mkdir(parents=True, exist_ok=True)
     mass = DATA / "massachusetts_buildings_train"
     full = _label_raster(mass / "22978945_15.tif", mass / "22978945_15_buildings.gpkg",
                          work / "mass_full.tif", None)
-    _split_rows(full, 2 / 3, (work / "mass_train.tif", work / "mass_val.tif"))
+    _split_rows(full, 2 / 3, (work / "mass_train.tif", work / "mass_test.tif"))
     full.unlink()
+    sn7 = DATA / "spacenet7_buildings"
+    stem = "SN7_global_monthly_2020_01_mosaic_L15-0331E-1257N_1327_3160_13"
+    rgb = _rgb_copy(sn7 / (stem + "_clipped.tif"), work / "sn7_rgb.tif")
+    full = _label_raster(rgb, sn7 / (stem + "_Buildings.geojson"), work / "sn7_full.tif", None)
+    _split_rows(full, 2 / 3, (work / "sn7_train.tif", work / "sn7_test.tif"))
+    full.unlink()
+    rgb.unlink()
     baker = DATA / "bakerlake_multiclass"
     for i in (1, 2):
         _label_raster(baker / "23322E759967N_clipped_1m_{}of2.tif".format(i),
@@ -99,133 +147,162 @@ def prepare(work: Path) -> None:
     print("prepared", sorted(p.name for p in work.glob("*.tif")))
 
 
-def _diagnostics(activation: Path, val: Path) -> dict:
-    """For one-class models: building IoU at several thresholds (calibration), relaxed precision and
-    recall with a 3-pixel slack (Mnih 2013's measure for this dataset, whose outlines are often a few
-    pixels off the roofs) and object-level detection (connected components that overlap)."""
+def _log(name: str):
+    def log(event):
+        if event.kind != "progress":
+            print("  [{}] {}".format(name, event.text), flush=True)
+    return log
+
+
+def train(work: Path, scene: str, config: str, seed: int, overrides: dict) -> Path:
+    """Initialize and train one model; its summary JSON beside it."""
+    from deepfeature.core.nn import ModelSpec, initialize_model
+    from deepfeature.core.progress import CallbackProgress
+    from deepfeature.core.training import TrainConfig, train_model
+
+    model_args, settings = CONFIGS[config]
+    name = "{}_{}_s{}".format(scene, config, seed)
+    runs = work / "runs"
+    runs.mkdir(exist_ok=True)
+    progress = CallbackProgress(_log(name))
+    train_raster = work / SCENES[scene][0]
+    model0 = runs / (name + "_init.keras")
+    initialize_model(ModelSpec(classes=(), **model_args), model0, template=train_raster, seed=seed,
+                     progress=progress)
+    trained = runs / (name + ".keras")
+    t0 = time.time()
+    result = train_model(str(model0), [str(train_raster)], [], str(trained),
+                         TrainConfig(seed=seed, **dict(settings, **overrides)), progress=progress)
+    (runs / (name + ".train.summary.json")).write_text(json.dumps({
+        "scene": scene, "config": config, "seed": seed, "train_s": time.time() - t0,
+        "best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "overrides": overrides}, indent=1))
+    model0.unlink()
+    return trained
+
+
+def _feature_scores(result: dict) -> dict:
+    """Pixel IoU, object F1 and relaxed F1 of the feature classes (mean over the classes) from Evaluate's
+    result."""
+    classes = [c for c in result.get("classes", []) if c.get("id", 1) != 0]
+    ious = [c["iou"] for c in classes if c.get("iou") is not None]
+    out = {"iou": statistics.fmean(ious) if ious else None}
+    for section, key in (("objects", "f1"), ("relaxed", "f1")):
+        data = result.get(section) or {}
+        out["{}_{}".format(section, key)] = (data.get("overall") or data).get(key)
+    for section, key in (("objects", "precision"), ("objects", "recall")):
+        data = result.get(section) or {}
+        out["{}_{}".format(section, key)] = (data.get("overall") or data).get(key)
+    return out
+
+
+def _filtered(activation: Path, out: Path, threshold: float, min_pixels: int) -> Path:
+    """A one-class classification raster of ``activation`` at ``threshold`` without objects smaller than
+    ``min_pixels`` (4-connected), for the false-positive measures."""
+    import numpy as np
+    import rasterio
+    from skimage.morphology import remove_small_objects
+
+    with rasterio.open(activation) as src:
+        prob = src.read(1)
+        profile = src.profile.copy()
+    valid = np.isfinite(prob) & (prob >= 0)
+    mask = (prob >= threshold) & valid
+    if min_pixels > 1:
+        mask = remove_small_objects(mask, min_pixels, connectivity=1)
+    data = np.where(valid, mask.astype(np.uint8), 255).astype(np.uint8)
+    profile.update(dtype="uint8", count=1, nodata=255)
+    with rasterio.open(out, "w", **profile) as dst:
+        dst.write(data, 1)
+    return out
+
+
+def _training_object_sizes(label_raster: Path) -> list[int]:
+    """Pixel counts of the 4-connected feature objects of a one-class label raster."""
     import numpy as np
     import rasterio
     from scipy import ndimage
 
-    with rasterio.open(activation) as a, rasterio.open(val) as v:
-        if a.count != 1:
-            return {}
-        prob, truth = a.read(1), v.read(v.count)
-    valid = (truth != 255) & (prob >= 0)
-    ref = (truth == 1) & valid
-    out: dict = {"iou_by_threshold": {}}
-    for t in (0.3, 0.4, 0.5, 0.6, 0.7):
-        pred = (prob >= t) & valid
-        out["iou_by_threshold"][t] = float((pred & ref).sum() / max((pred | ref).sum(), 1))
-    pred = (prob >= 0.5) & valid
-    disk = ndimage.generate_binary_structure(2, 1)
-    near_ref = ndimage.binary_dilation(ref, disk, iterations=3)
-    near_pred = ndimage.binary_dilation(pred, disk, iterations=3)
-    out["relaxed_precision"] = float((pred & near_ref).sum() / max(pred.sum(), 1))
-    out["relaxed_recall"] = float((ref & near_pred).sum() / max(ref.sum(), 1))
-    ref_lab, n_ref = ndimage.label(ref)
-    pred_lab, n_pred = ndimage.label(pred)
-    both = pred & ref
-    found = set(np.unique(ref_lab[both]).tolist()) - {0}
-    correct = set(np.unique(pred_lab[both]).tolist()) - {0}
-    out["objects"] = {
-        "reference": int(n_ref), "found": len(found), "predicted": int(n_pred), "correct": len(correct),
-    }
-    # Where the wrong pixels are: near a reference outline (at most 1 or 3 pixels from it, on either
-    # side), in predicted objects that touch no building, in buildings that were missed entirely.
-    wrong = (pred ^ ref) & valid
-    outside = ndimage.distance_transform_edt(~ref)
-    inside = ndimage.distance_transform_edt(ref)
-    distance = np.where(ref, inside, outside)
-    out["errors"] = {
-        "pixels": int(wrong.sum()),
-        "within_1px_of_outline": int((wrong & (distance <= 1)).sum()),
-        "within_3px_of_outline": int((wrong & (distance <= 3)).sum()),
-        "in_false_objects": int((wrong & (pred_lab > 0) & ~np.isin(pred_lab, list(correct))).sum()),
-        "in_missed_buildings": int((wrong & (ref_lab > 0) & ~np.isin(ref_lab, list(found))).sum()),
-    }
-    return out
+    with rasterio.open(label_raster) as src:
+        mask = src.read(src.count)
+    labels, n = ndimage.label(mask == 1)
+    return np.bincount(labels.ravel())[1:].tolist() if n else []
 
 
-def _experiment(work: Path, name: str, train: list[Path], val: Path, overrides: dict, model_args: dict,
-                tta: bool = False):
+def score(work: Path, only_variants: list[str] | None) -> None:
+    """Classify the test part with every trained model and inference variant; evaluate; the table."""
+    import numpy as np
+
     from deepfeature.core.inference import classify_raster
-    from deepfeature.core.nn import ModelSpec, initialize_model
     from deepfeature.core.postprocessing import evaluate
-    from deepfeature.core.progress import CallbackProgress
-    from deepfeature.core.training import TrainConfig, train_model
 
-    def log(event):
-        if event.kind != "progress":
-            print("  [{}] {}".format(name, event.text), flush=True)
-
-    progress = CallbackProgress(log)
-    spec = ModelSpec(classes=(), **model_args)
-    model0 = work / "{}_init.keras".format(name)
-    initialize_model(spec, model0, template=train[0], seed=0)
-    config = TrainConfig(**overrides)
-    trained = work / "{}_trained.keras".format(name)
-    t0 = time.time()
-    result = train_model(str(model0), [str(p) for p in train], [str(val)], str(trained), config,
-                         progress=progress)
-    train_s = time.time() - t0
-    activation = work / "{}_activation.tif".format(name)
-    t1 = time.time()
-    classify_raster(val, trained, activation, tta=tta, progress=progress)
-    classify_s = time.time() - t1
-    scores = evaluate(activation, reference_path=val, output_json=work / "{}_eval.json".format(name))
-    diag = _diagnostics(activation, val)
-    if diag:
-        # The same model on the raster it was trained on: what it fits, against what it generalises.
-        in_sample = work / "{}_train_activation.tif".format(name)
-        classify_raster(train[0], trained, in_sample, tta=tta)
-        train_iou = evaluate(in_sample, reference_path=train[0])["classes"][-1]["iou"]
-        diag["train_raster_iou"] = train_iou
-        scores["diagnostics"] = diag
-        obj = diag["objects"]
-        sweep = ", ".join("{} {:.3f}".format(t, v) for t, v in diag["iou_by_threshold"].items())
-        print("  [{}] IoU by threshold: {}".format(name, sweep), flush=True)
-        print("  [{}] relaxed (3 px) precision {:.3f}, recall {:.3f}; buildings found {} of {}, predicted "
-              "objects on a building {} of {}".format(name, diag["relaxed_precision"], diag["relaxed_recall"],
-                                                      obj["found"], obj["reference"], obj["correct"],
-                                                      obj["predicted"]), flush=True)
-        err = diag["errors"]
-        print("  [{}] wrong pixels {}: {:.0%} within 1 px of a reference outline, {:.0%} within 3 px; {:.0%} "
-              "in predicted objects on no building, {:.0%} in missed buildings".format(
-                  name, err["pixels"], *(err[k] / max(err["pixels"], 1) for k in (
-                      "within_1px_of_outline", "within_3px_of_outline", "in_false_objects",
-                      "in_missed_buildings"))), flush=True)
-        if train_iou:
-            print("  [{}] the same model on its own training raster (in-sample): IoU {:.3f}".format(
-                name, train_iou), flush=True)
-    return result, scores, train_s, classify_s
-
-
-def run(work: Path, overrides: dict, model_args: dict, only: str | None, tta: bool = False) -> None:
+    runs = sorted((work / "runs").glob("*_s*.keras"))
     rows = []
-    experiments = [
-        ("massachusetts", [work / "mass_train.tif"], work / "mass_val.tif"),
-        ("bakerlake", [work / "baker_1.tif"], work / "baker_2.tif"),
-    ]
-    for name, train, val in experiments:
-        if only and only != name:
-            continue
-        result, scores, train_s, classify_s = _experiment(work, name, train, val, overrides, model_args, tta)
-        per_class = {c["name"]: c.get("iou") for c in scores.get("classes", [])}
-        rows.append((name, result.best_epoch, result.epochs_run, train_s, classify_s, per_class))
-        (work / "{}_summary.json".format(name)).write_text(json.dumps(
-            {"per_class_iou": per_class, "best_epoch": result.best_epoch, "train_s": train_s,
-             "overrides": overrides, "model": model_args, "diagnostics": scores.get("diagnostics")},
-            indent=1))
+    for model in runs:
+        summary = json.loads(model.with_suffix(".train.summary.json").read_text())
+        scene = summary["scene"]
+        train_raster, test = (work / n for n in SCENES[scene])
+        one_class = scene != "bakerlake"
+        for variant, options in VARIANTS.items():
+            if only_variants and variant not in only_variants:
+                continue
+            out = work / "scores" / "{}_{}".format(model.stem, variant)
+            out.parent.mkdir(exist_ok=True)
+            result_path = out.with_suffix(".json")
+            if result_path.exists():
+                rows.extend(json.loads(result_path.read_text()))
+                continue
+            activation = out.with_suffix(".tif")
+            t0 = time.time()
+            try:
+                classify_raster(test, model, activation, **options)
+            except Exception as exc:  # a variant the model cannot do (no stored statistics...)
+                print("  [{}] {} skipped: {}".format(model.stem, variant, exc), flush=True)
+                continue
+            seconds = time.time() - t0
+            found = []
+            scores = _feature_scores(evaluate(activation, reference_path=test))
+            found.append(dict(summary, variant=variant, post="0.5", classify_s=seconds, **scores))
+            if one_class:
+                sizes = _training_object_sizes(train_raster)
+                smallest = int(np.percentile(sizes, 5)) if sizes else 0
+                for label, threshold, min_pixels in (("min5pct", 0.5, smallest), ("t0.4", 0.4, 0),
+                                                     ("t0.6", 0.6, 0), ("t0.6_min5pct", 0.6, smallest)):
+                    filtered = _filtered(activation, out.with_name(out.name + "_" + label + ".tif"),
+                                         threshold, min_pixels)
+                    scores = _feature_scores(evaluate(filtered, reference_path=test))
+                    found.append(dict(summary, variant=variant, post=label, classify_s=seconds, **scores))
+                    filtered.unlink()
+            result_path.write_text(json.dumps(found, indent=1))
+            rows.extend(found)
+            print("  [{}] {}: IoU {}".format(model.stem, variant, found[0]["iou"]), flush=True)
+    _table(rows)
+
+
+def _table(rows: list[dict]) -> None:
     import keras
 
-    print("\nbackend: {}   overrides: {}   model: {}   tta: {}".format(
-        keras.backend.backend(), overrides, model_args, tta))
-    print("| scene | best epoch | epochs | train s | classify s | IoU per class (whole validation raster) |")
-    print("|---|---|---|---|---|---|")
-    for name, best, epochs, ts, cs, per_class in rows:
-        ious = ", ".join("{} {:.3f}".format(k, v) for k, v in per_class.items() if v is not None)
-        print("| {} | {} | {} | {:.0f} | {:.1f} | {} |".format(name, best, epochs, ts, cs, ious))
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["scene"], row["config"], row["variant"], row["post"]), []).append(row)
+
+    def stat(values):
+        values = [v for v in values if v is not None]
+        if not values:
+            return "n/a"
+        sd = statistics.stdev(values) if len(values) > 1 else 0.0
+        return "{:.3f} ± {:.3f}".format(statistics.fmean(values), sd)
+
+    print("\nbackend: {}; mean ± standard deviation over the seeds (n)".format(keras.backend.backend()))
+    print("| scene | model | inference | post-processing | n | pixel IoU | object F1 | object P / R "
+          "| relaxed F1 | train s | classify s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (scene, config, variant, post), items in sorted(groups.items()):
+        pr = "{} / {}".format(stat([r["objects_precision"] for r in items]).split(" ±")[0],
+                              stat([r["objects_recall"] for r in items]).split(" ±")[0])
+        print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0f} | {:.1f} |".format(
+            scene, config, variant, post, len(items), stat([r["iou"] for r in items]),
+            stat([r["objects_f1"] for r in items]), pr, stat([r["relaxed_f1"] for r in items]),
+            statistics.fmean(r["train_s"] for r in items), statistics.fmean(r["classify_s"] for r in items)))
 
 
 def _value(text: str):
@@ -239,19 +316,27 @@ def _value(text: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=("prepare", "run"))
+    parser.add_argument("stage", choices=("prepare", "train", "score"))
     parser.add_argument("work", type=Path)
+    parser.add_argument("--scene", action="append", choices=tuple(SCENES), help="default: every scene")
+    parser.add_argument("--config", action="append", choices=tuple(CONFIGS), help="default: unet5 and lite0")
+    parser.add_argument("--seed", action="append", type=int, help="default: 1, 2, 3")
     parser.add_argument("--set", action="append", default=[], help="TrainConfig override key=value")
-    parser.add_argument("--model", action="append", default=[], help="ModelSpec override key=value")
-    parser.add_argument("--only", choices=("massachusetts", "bakerlake"))
-    parser.add_argument("--tta", action="store_true", help="classify with flip test-time augmentation")
+    parser.add_argument("--variant", action="append", choices=tuple(VARIANTS),
+                        help="score: default every one")
     args = parser.parse_args()
     if args.stage == "prepare":
         prepare(args.work)
-        return
-    overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
-    model_args = {k: _value(v) for k, v in (s.split("=", 1) for s in args.model)}
-    run(args.work, overrides, model_args, args.only, args.tta)
+    elif args.stage == "train":
+        overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
+        for seed in args.seed or (1, 2, 3):
+            for scene in args.scene or tuple(SCENES):
+                for config in args.config or ("unet5", "lite0"):
+                    if (args.work / "runs" / "{}_{}_s{}.keras".format(scene, config, seed)).exists():
+                        continue
+                    train(args.work, scene, config, seed, overrides)
+    else:
+        score(args.work, args.variant)
 
 
 if __name__ == "__main__":

@@ -292,3 +292,250 @@ def test_one_class_with_id_3_is_predicted_as_3(tmp_path):
     res = evaluate(tmp_path / "all.tif", reference_path=label)
     (building,) = [m for m in res["classes"] if m["id"] > 0]
     assert building["id"] == 3 and building["name"] == "class 3" and building["iou"] > 0
+
+
+# -------------------------------------------------------------------------------------------------
+# Object scores (one-to-one matching at IoU >= 0.5) and relaxed scores (a tolerance in pixels)
+# -------------------------------------------------------------------------------------------------
+def write_classes(path, classes, like=None, nodata=255):
+    """A one-band uint8 classification raster on the grid of the raster ``like`` (default: the grid of
+    ``write_reference_raster``)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    grid = dict(crs="EPSG:3857", transform=from_origin(500000, 4000000, PIXEL, PIXEL))
+    if like is not None:
+        with rasterio.open(like) as src:
+            grid = dict(crs=src.crs, transform=src.transform)
+    with rasterio.open(path, "w", driver="GTiff", width=classes.shape[1], height=classes.shape[0], count=1,
+                       dtype="uint8", nodata=nodata, **grid) as dst:
+        dst.write(classes.astype("uint8"), 1)
+    return path
+
+
+def whole_array_scores(pred, ref, valid, tolerance, iou_threshold=0.5):
+    """Object and relaxed counts of whole arrays, computed independently (labels of the whole raster,
+    the full IoU matrix, distance transforms of the whole raster), pooled over the feature classes."""
+    from scipy import ndimage
+
+    p, r = np.where(valid, pred, 0), np.where(valid, ref, 0)
+    out = dict.fromkeys(("reference_objects", "predicted_objects", "tp", "predicted_pixels",
+                         "predicted_near_reference", "reference_pixels", "reference_near_prediction"), 0)
+    names = {"predicted": "predicted_near_reference", "reference": "reference_near_prediction"}
+    for c in sorted((set(np.unique(p).tolist()) | set(np.unique(r).tolist())) - {0, 255}):
+        pl, n_p = ndimage.label(p == c)
+        rl, n_r = ndimage.label(r == c)
+        inter = np.zeros((n_p + 1, n_r + 1))
+        np.add.at(inter, (pl.ravel(), rl.ravel()), 1)
+        ps = np.bincount(pl.ravel(), minlength=n_p + 1)[1:]
+        rs = np.bincount(rl.ravel(), minlength=n_r + 1)[1:]
+        iou = inter[1:, 1:] / (ps[:, None] + rs[None, :] - inter[1:, 1:])
+        assert (iou >= iou_threshold).sum(axis=0).max(initial=0) <= 1  # one-to-one at 0.5
+        out["tp"] += int((iou >= iou_threshold).sum())
+        out["predicted_objects"] += n_p
+        out["reference_objects"] += n_r
+        for side, other, key in ((p, r, "predicted"), (r, p, "reference")):
+            mine, theirs = side == c, other == c
+            near = (ndimage.distance_transform_edt(~theirs) <= tolerance) if theirs.any() else theirs
+            out[key + "_pixels"] += int(mine.sum())
+            out[names[key]] += int((mine & near).sum())
+    return out
+
+
+def squares_scene():
+    """(reference, prediction) of 10 x 10 buildings with known object scores: A and B shifted by 1 px
+    (matched), C shifted by 6 px (IoU 0.25: a false positive and a missed building), D and E (1 px apart)
+    merged into one predicted object (matches D, IoU 0.71; E is missed), G missed, F a false object."""
+    ref = np.zeros((64, 80), np.uint8)
+    pred = np.zeros_like(ref)
+    ref[5:15, 5:15] = 1          # A
+    pred[5:15, 6:16] = 1
+    ref[5:15, 25:35] = 1         # B
+    pred[6:16, 25:35] = 1
+    ref[25:35, 5:15] = 1         # C
+    pred[25:35, 11:21] = 1
+    ref[25:35, 30:45] = 1        # D (150 px)
+    ref[25:35, 46:51] = 1        # E (50 px), one column from D
+    pred[25:35, 30:51] = 1       # D + E merged (210 px)
+    ref[45:55, 5:15] = 1         # G, missed
+    pred[45:51, 60:67] = 1       # F, a false object
+    return ref, pred
+
+
+def test_object_scores_count_matches_one_to_one(tmp_path, monkeypatch):
+    from deepfeature.core.postprocessing import activation_strips, evaluate
+
+    monkeypatch.setattr(activation_strips, "STRIP_ROWS", 7)  # objects cross strip borders
+    ref, pred = squares_scene()
+    label = write_reference_raster(tmp_path / "ref.tif", ref, {1: "building"})
+    res = evaluate(write_classes(tmp_path / "pred.tif", pred), reference_path=label,
+                   output_json=tmp_path / "m.json")
+    objects = res["objects"]
+    assert {k: objects[k] for k in ("reference_objects", "predicted_objects", "tp", "fp", "fn")} == {
+        "reference_objects": 6, "predicted_objects": 5, "tp": 3, "fp": 2, "fn": 3}
+    assert objects["iou_threshold"] == 0.5
+    assert (objects["precision"], objects["recall"], objects["f1"]) == (3 / 5, 3 / 6, 6 / 11)
+    (building,) = objects["classes"]
+    assert building["id"] == 1 and building["name"] == "building" and building["tp"] == 3
+    assert json.loads((tmp_path / "m.json").read_text())["objects"] == objects
+    # The false object F under ignore pixels of the reference is left out of both sides.
+    ref[44:52, 58:70] = 255
+    label = write_reference_raster(tmp_path / "ref2.tif", ref, {1: "building"})
+    res = evaluate(tmp_path / "pred.tif", reference_path=label)
+    assert (res["objects"]["predicted_objects"], res["objects"]["fp"], res["objects"]["tp"]) == (4, 1, 3)
+
+
+def test_relaxed_scores_forgive_a_shift_within_the_tolerance(tmp_path):
+    from deepfeature.core.postprocessing import evaluate
+
+    ref = np.zeros((50, 60), np.uint8)
+    ref[5:20, 5:25] = 1
+    ref[30:45, 30:50] = 1
+    pred = np.roll(ref, 2, axis=1)  # 2 px to the right
+    label = write_reference_raster(tmp_path / "ref.tif", ref, {1: "building"})
+    pred_path = write_classes(tmp_path / "pred.tif", pred)
+    scores = {t: evaluate(pred_path, reference_path=label, relaxed_tolerance=t) for t in (0, 1, 2, 3)}
+    for t in (2, 3):
+        relaxed = scores[t]["relaxed"]
+        assert relaxed["tolerance"] == t
+        assert relaxed["precision"] == relaxed["recall"] == relaxed["f1"] == 1.0
+    one = scores[1]["relaxed"]
+    assert one["precision"] == one["recall"] == (15 * 19 * 2) / (15 * 20 * 2)
+    # No tolerance: the pixel scores.
+    zero = scores[0]
+    assert zero["relaxed"]["precision"] == pytest.approx(zero["precision"]) and zero["precision"] < 1
+    assert zero["relaxed"]["recall"] == pytest.approx(zero["recall"])
+    assert zero["relaxed"]["predicted_pixels"] == zero["relaxed"]["reference_pixels"] == 2 * 15 * 20
+    from deepfeature.core.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="whole number of pixels"):
+        evaluate(pred_path, reference_path=label, relaxed_tolerance=-1)
+
+
+def test_object_and_relaxed_scores_are_per_class(tmp_path):
+    """A predicted object of another class on a reference object is no match, and its pixels are not
+    near the reference of their own class."""
+    from deepfeature.core.postprocessing import evaluate
+
+    ref = np.zeros((40, 60), np.uint8)
+    ref[5:15, 5:15] = 1
+    ref[5:15, 30:40] = 2
+    ref[25:35, 30:40] = 2
+    pred = np.zeros_like(ref)
+    pred[5:15, 6:16] = 1       # class 1 matched
+    pred[5:15, 30:40] = 1      # class 1 on a class-2 building: no match
+    pred[25:35, 31:41] = 2     # class 2 matched
+    label = write_reference_raster(tmp_path / "ref.tif", ref, {1: "building", 2: "tank"})
+    res = evaluate(write_classes(tmp_path / "pred.tif", pred), reference_path=label)
+    by_id = {m["id"]: m for m in res["objects"]["classes"]}
+    counts = [(by_id[c]["reference_objects"], by_id[c]["predicted_objects"], by_id[c]["tp"]) for c in (1, 2)]
+    assert counts == [(1, 2, 1), (2, 1, 1)]
+    assert by_id[2]["name"] == "tank"
+    assert (res["objects"]["tp"], res["objects"]["fp"], res["objects"]["fn"]) == (2, 1, 1)
+    relaxed = {m["id"]: m for m in res["relaxed"]["classes"]}
+    assert relaxed[1]["precision"] == 0.5 and relaxed[1]["recall"] == 1.0
+    assert relaxed[2]["precision"] == 1.0 and relaxed[2]["recall"] == 0.5
+    assert res["relaxed"]["precision"] == 300 / 300 * 200 / 300  # pooled: 200 of 300 predicted pixels
+
+
+def test_greedy_matching_below_half_takes_the_highest_iou_first():
+    from deepfeature.core.postprocessing.object_scores import ObjectScores
+
+    ref = np.zeros((10, 30), np.uint8)
+    ref[2:8, 0:6] = 1        # R1: IoU 36/64 with P... shares 4 columns with P
+    ref[2:8, 12:16] = 1      # R2: shares 2 columns with P
+    pred = np.zeros_like(ref)
+    pred[2:8, 2:14] = 1      # P: cols 2..13
+    pred[2:8, 16:18] = 1     # P2 beside R2 (touches it by a side only in the picture: no overlap)
+    scores = ObjectScores(iou_threshold=0.1)
+    scores.add(pred, ref)
+    result = scores.result({1: "building"})
+    # IoU(P, R1) = 24 / 84, IoU(P, R2) = 12 / 84: P takes R1, R2 stays unmatched.
+    assert (result["tp"], result["fp"], result["fn"]) == (1, 1, 1)
+
+
+def test_streamed_scores_equal_whole_array_scores(tmp_path, monkeypatch):
+    """Blobs of two classes with ignore and NoData pixels, scored by strips of 7 rows (tolerances below
+    and above the strip height) and as one strip, equal an independent whole-array computation."""
+    from scipy import ndimage
+
+    from deepfeature.core.postprocessing import activation_strips, evaluate
+
+    rng = np.random.default_rng(5)
+    shape = (150, 130)
+    ref = np.zeros(shape, np.uint8)
+    pred = np.zeros(shape, np.uint8)
+    for c, seed_shift in ((1, 0), (2, 1)):
+        field = ndimage.gaussian_filter(rng.random(shape), 3)
+        blobs = field > np.quantile(field, 0.85)
+        ref[blobs & (ref == 0)] = c
+        moved = np.roll(blobs, (seed_shift + 1, 1), axis=(0, 1)) & (rng.random(shape) > 0.05)
+        pred[moved & (pred == 0)] = c
+    ref[60:70, 20:90] = 255  # ignore
+    pred[100:110, 40:60] = 255  # NoData
+    label = write_reference_raster(tmp_path / "ref.tif", ref, {1: "a", 2: "b"})
+    pred_path = write_classes(tmp_path / "pred.tif", pred)
+    valid = (ref != 255) & (pred != 255)
+    keys = ("reference_objects", "predicted_objects", "tp", "predicted_pixels", "predicted_near_reference",
+            "reference_pixels", "reference_near_prediction")
+    for tolerance in (0, 3, 10):
+        expected = whole_array_scores(pred, ref, valid, tolerance)
+        assert expected["tp"] > 5 and expected["predicted_objects"] > expected["tp"]
+        results = []
+        for rows in (7, 1000):
+            monkeypatch.setattr(activation_strips, "STRIP_ROWS", rows)
+            res = evaluate(pred_path, reference_path=label, relaxed_tolerance=tolerance)
+            got = {k: res["objects"].get(k, res["relaxed"].get(k)) for k in keys}
+            assert got == expected, (tolerance, rows)
+            results.append((res["objects"], res["relaxed"]))
+        assert results[0] == results[1]
+
+
+def test_scores_through_the_algorithm_and_the_report(run_alg, tmp_path):
+    from deepfeature.core.postprocessing import evaluate
+
+    ref, pred = squares_scene()
+    label = write_reference_raster(tmp_path / "ref.tif", ref, {1: "building"})
+    pred_path = write_classes(tmp_path / "pred.tif", pred)
+    res = run_alg("evaluate", {"PREDICTION": str(pred_path), "REFERENCE": str(label),
+                               "OUTPUT_JSON": str(tmp_path / "m.json"),
+                               "OUTPUT_HTML": str(tmp_path / "r.html")})
+    core = evaluate(pred_path, reference_path=label)
+    assert (res["OBJECT_PRECISION"], res["OBJECT_RECALL"], res["OBJECT_F1"]) == (3 / 5, 3 / 6, 6 / 11)
+    for key in ("precision", "recall", "f1"):
+        assert res["RELAXED_" + key.upper()] == core["relaxed"][key]
+    assert core["relaxed"]["tolerance"] == 3 and 0 < core["relaxed"]["f1"] < 1
+    data = json.loads(Path(res["OUTPUT_JSON"]).read_text())
+    assert data["relaxed"] == core["relaxed"] and data["objects"]["classes"][0]["fn"] == 3
+    page = Path(res["OUTPUT_HTML"]).read_text(encoding="utf-8")
+    for text in ("Object precision (IoU ≥ 0.5)", "Relaxed recall (3 px)", "<td>0.6000</td>",
+                 "within 3 pixels of a reference pixel"):
+        assert text in page, text
+    res = run_alg("evaluate", {"PREDICTION": str(pred_path), "REFERENCE": str(label), "RELAXED_TOLERANCE": 10,
+                               "OUTPUT_JSON": str(tmp_path / "m10.json")})
+    assert res["RELAXED_PRECISION"] == 510 / 552  # all predicted pixels but the false object F's 42
+    assert json.loads(Path(res["OUTPUT_JSON"]).read_text())["relaxed"]["tolerance"] == 10
+
+
+@pytest.mark.realdata
+def test_real_labels_against_themselves_shifted(mass_labels, tmp_path, monkeypatch):
+    """The Massachusetts building mask against itself (every building found) and shifted by 1 and 3 px to
+    the east (objects found or lost as their IoU says; the relaxed scores forgive the shift)."""
+    from deepfeature.core.postprocessing import activation_strips, evaluate
+
+    monkeypatch.setattr(activation_strips, "STRIP_ROWS", 100)
+    mask, label = mass_labels
+    same = evaluate(write_classes(tmp_path / "same.tif", mask, like=label), reference_path=label)
+    n = same["objects"]["reference_objects"]
+    assert n > 100 and same["objects"]["tp"] == same["objects"]["predicted_objects"] == n
+    assert same["objects"]["f1"] == same["relaxed"]["f1"] == 1.0
+    for shift in (1, 3):
+        moved = np.zeros_like(mask)
+        moved[:, shift:] = mask[:, :-shift]
+        res = evaluate(write_classes(tmp_path / "moved{}.tif".format(shift), moved, like=label),
+                       reference_path=label)
+        expected = whole_array_scores(moved, mask, np.ones(mask.shape, bool), 3)
+        assert res["objects"]["tp"] == expected["tp"] and res["objects"]["reference_objects"] == n
+        assert res["relaxed"]["reference_near_prediction"] == expected["reference_near_prediction"]
+        assert res["relaxed"]["precision"] == 1.0  # every shifted pixel is within 3 px of its building
+        assert res["objects"]["f1"] < 1.0 and res["objects"]["f1"] < res["relaxed"]["f1"]

@@ -5,7 +5,8 @@ modules can be rearranged without touching their users. Importing this package n
 
 Modules: :mod:`.spec` (what to build and its limits), :mod:`.architectures` (the networks and
 :func:`build_model`), :mod:`.field_of_view` (receptive field from the actual layers),
-:mod:`.model_file` (metadata, safe save and load), :mod:`.initialize` (the 'Initialize Model' entry point).
+:mod:`.model_file` (metadata, safe save and load), :mod:`.initialize` (the 'Initialize Model' entry point),
+:mod:`.encoders` (ImageNet-pretrained encoders) and :mod:`.torch_weights` (PyTorch weights read as tensors).
 """
 
 from .architectures import build_model, count_parameters, fold_batch_norm
@@ -16,6 +17,9 @@ from .receptive_fields import ReceptiveField, field_of_view, receptive_field
 from .spec import (
     ARCHITECTURE_LABELS,
     ARCHITECTURES,
+    ENCODER_LABELS,
+    ENCODER_MAX_DEPTH,
+    ENCODERS,
     LISTED_PATCH_SIZES,
     MAX_BASE_FILTERS,
     MAX_DEPTH,
@@ -30,6 +34,9 @@ __all__ = [
     "summarize_model",
     "ARCHITECTURES",
     "ARCHITECTURE_LABELS",
+    "ENCODERS",
+    "ENCODER_LABELS",
+    "ENCODER_MAX_DEPTH",
     "LISTED_PATCH_SIZES",
     "MAX_BASE_FILTERS",
     "MAX_DEPTH",

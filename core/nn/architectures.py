@@ -165,7 +165,38 @@ def build_resunet(spec: ModelSpec, seed: int | None = None, folded: bool = False
     return keras.Model(inputs, _head(x, spec, init), name="deepfeature_resunet")
 
 
+def build_encoder_unet(spec: ModelSpec, seed: int | None = None, folded: bool = False) -> keras.Model:
+    """U-Net on a pretrained encoder (``spec.encoder``, see :mod:`.encoders`): the encoder's feature maps
+    at 1/2 .. 1/2**(depth-1) are the skip connections (the normalized image itself at full resolution),
+    nearest up-sampling up, and decoder blocks of the architecture (double convolutions for ``unet5``,
+    residual blocks for ``resunet``) with ``base_filters * 2**level`` filters. The encoder's weights are
+    set by :func:`.encoders.load_pretrained`, not here."""
+    import keras
+    from keras import layers
+
+    from .encoders import encoder_taps
+
+    init = _Initializers(seed, folded)
+    block = _double_conv if spec.architecture == "unet5" else _residual_block
+    inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
+    skips = [inputs] + encoder_taps(spec.encoder, inputs, spec.depth, spec.bands, folded=folded)
+    x = _maybe_dropout(skips.pop(), spec.dropout, "bottleneck")
+    for level in reversed(range(spec.depth - 1)):
+        name = "dec{}".format(level)
+        x = layers.UpSampling2D(2, interpolation="nearest", name=name + "_up")(x)
+        x = layers.Concatenate(name=name + "_concat")([x, skips[level]])
+        x = block(x, spec.base_filters * 2**level, name, init)
+        if level > 0:
+            x = _maybe_dropout(x, spec.dropout, name)
+    return keras.Model(inputs, _head(x, spec, init), name="deepfeature_{}_{}".format(
+        spec.encoder, spec.architecture))
+
+
 BUILDERS = {"unet5": build_unet5, "resunet": build_resunet}
+
+
+def _builder(spec: ModelSpec):
+    return build_encoder_unet if spec.encoder else BUILDERS[spec.architecture]
 
 
 def build_model(spec: ModelSpec, seed: int | None = None) -> keras.Model:
@@ -180,7 +211,7 @@ def build_model(spec: ModelSpec, seed: int | None = None) -> keras.Model:
 
     spec.validate()
     deps.keras_backend_module()
-    return BUILDERS[spec.architecture](spec, seed=seed)
+    return _builder(spec)(spec, seed=seed)
 
 
 def count_parameters(model: keras.Model) -> int:
@@ -195,7 +226,7 @@ def fold_batch_norm(model: keras.Model, spec: ModelSpec) -> keras.Model:
     equal the model's in inference mode up to float rounding."""
     import numpy as np
 
-    twin = BUILDERS[spec.architecture](spec, folded=True)
+    twin = _builder(spec)(spec, folded=True)
     layers = {layer.name: layer for layer in model.layers}
     for layer in twin.layers:
         if not layer.weights:
@@ -208,6 +239,8 @@ def fold_batch_norm(model: keras.Model, spec: ModelSpec) -> keras.Model:
             continue
         gamma, beta, mean, var = (np.asarray(w, dtype=np.float64) for w in bn.get_weights())
         scale = gamma / np.sqrt(var + bn.epsilon)
-        kernel = np.asarray(source.get_weights()[0], dtype=np.float64) * scale
+        kernel = np.asarray(source.get_weights()[0], dtype=np.float64)
+        # a depthwise kernel is (kh, kw, channels, 1): its output channels are on axis 2
+        kernel = kernel * (scale[:, None] if type(layer).__name__ == "DepthwiseConv2D" else scale)
         layer.set_weights([kernel.astype(np.float32), (beta - mean * scale).astype(np.float32)])
     return twin

@@ -13,7 +13,7 @@ from ..html_pages import finite as _finite
 from ..html_pages import history_rows, page_html, pairs_html, table_html
 from ..progress import Progress, count, ensure
 from .model_file import ModelMetadata, read_metadata
-from .spec import ARCHITECTURE_LABELS, ModelSpec
+from .spec import ARCHITECTURE_LABELS, ENCODER_LABELS, ModelSpec
 
 Rows = list[tuple[str, str]]
 
@@ -122,6 +122,8 @@ def _model_rows(summary: ModelSummary) -> Rows:
     return [
         ("File", summary.path or "-"),
         ("Architecture", "{}: {}".format(spec.architecture, label)),
+        ("Encoder", "{}, fine-tuned from ImageNet".format(ENCODER_LABELS[spec.encoder]) if spec.encoder
+         else "its own, trained from scratch"),
         ("Base filters", "{} (doubles at every level)".format(spec.base_filters)),
         ("Levels", str(spec.depth)),
         ("Dropout", "{:g}".format(spec.dropout)),

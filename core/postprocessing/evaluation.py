@@ -5,8 +5,9 @@ vector shapes rasterized on the prediction grid (:mod:`.references`). The confus
 accumulated by strips of rows (memory does not grow with the raster height); ignore pixels and
 prediction NoData are excluded. Results: per-class precision, recall, F1, IoU, the confusion matrix, the
 overall accuracy, the Kullback-Leibler divergence between the reference and predicted class
-distributions, a JSON file and a self-contained HTML report with a picture of the errors
-(:mod:`.evaluation_report`).
+distributions, object scores (one-to-one matching of 4-connected objects at IoU >= 0.5) and relaxed scores
+(a tolerance of a few pixels at the outlines) from :mod:`.object_scores`, fed with the same strips, a JSON
+file and a self-contained HTML report with a picture of the errors (:mod:`.evaluation_report`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..files import check_output_path, write_text_atomic
 from ..progress import Progress, ensure
 from .activation_strips import strips
 from .evaluation_report import ErrorPicture, html_report
+from .object_scores import DEFAULT_TOLERANCE, ObjectScores, RelaxedScores
 from .references import Prediction, Reference
 from .thresholds import DEFAULT_THRESHOLD
 
@@ -74,6 +76,7 @@ def evaluate(
     reference_shapes: Sequence[tuple[bytes, int]] | None = None,
     reference_classes: dict[int, str] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    relaxed_tolerance: int = DEFAULT_TOLERANCE,
     output_json: str | os.PathLike | None = None,
     output_html: str | os.PathLike | None = None,
     progress: Progress | None = None,
@@ -82,20 +85,26 @@ def evaluate(
 
     ``reference_shapes``: ``(wkb, class)`` pairs in the prediction CRS, rasterized on the prediction
     grid; a class is an id (255 = ignore) or one of the prediction's class names. Otherwise
-    ``reference_path`` is a label raster.
+    ``reference_path`` is a label raster. ``relaxed_tolerance``: pixels of slack of the relaxed
+    precision and recall (0 = the pixel scores).
     """
     progress = ensure(progress)
     if (reference_path is None) == (reference_shapes is None):
         raise ParameterError("Give exactly one reference: a label raster or a vector layer.")
     if not 0.0 < float(threshold) <= 1.0:
         raise ParameterError("THRESHOLD must be between 0 and 1; {} was given.".format(threshold))
+    if int(relaxed_tolerance) != relaxed_tolerance or relaxed_tolerance < 0:
+        raise ParameterError(
+            "The tolerance of the relaxed scores must be a whole number of pixels, 0 or more; {} was "
+            "given.".format(relaxed_tolerance))
     inputs = [prediction_path] + ([reference_path] if reference_path else [])
     picture_path = _check_outputs(inputs, output_json, output_html)
     pred = Prediction(prediction_path, float(threshold))
     ref = Reference(pred, reference_path, reference_shapes, reference_classes, progress)
     picture = ErrorPicture(pred.width, pred.height)
+    objects, relaxed = ObjectScores(), RelaxedScores(int(relaxed_tolerance), pred.height)
     try:
-        confusion, excluded = _confusion(prediction_path, pred, ref, picture, progress)
+        confusion, excluded = _confusion(prediction_path, pred, ref, picture, (objects, relaxed), progress)
     finally:
         ref.close()
     total = int(confusion.sum())
@@ -120,14 +129,22 @@ def evaluate(
         "excluded_pixels": excluded,
     }
     result.update(_metrics(confusion, pred.classes, ref.classes))
+    names = {m["id"]: m["name"] for m in result["classes"] if m["id"] > 0}
+    result["objects"], result["relaxed"] = objects.result(names), relaxed.result(names)
     _write_reports(result, output_json, output_html, picture, picture_path, inputs)
     progress.info(
-        "IoU {}, F1 {}, precision {}, recall {}, accuracy {:.4f} over {} pixels.".format(
-            *("{:.4f}".format(result[k]) if result[k] is not None else "n/a"
-              for k in ("iou", "f1", "precision", "recall")), result["accuracy"], total)
+        "IoU {}, F1 {}, precision {}, recall {}, accuracy {:.4f} over {} pixels; object F1 {} (IoU >= {}), "
+        "relaxed F1 {} ({} px).".format(
+            *(_fmt(result[k]) for k in ("iou", "f1", "precision", "recall")), result["accuracy"], total,
+            _fmt(result["objects"]["f1"]), result["objects"]["iou_threshold"], _fmt(result["relaxed"]["f1"]),
+            result["relaxed"]["tolerance"])
     )
     progress.progress(1.0)
     return result
+
+
+def _fmt(value: float | None) -> str:
+    return "{:.4f}".format(value) if value is not None else "n/a"
 
 
 def _check_outputs(inputs: list, output_json, output_html) -> Path | None:
@@ -142,9 +159,11 @@ def _check_outputs(inputs: list, output_json, output_html) -> Path | None:
     return picture_path
 
 
-def _confusion(prediction_path, pred: Prediction, ref: Reference, picture: ErrorPicture, progress: Progress):
+def _confusion(prediction_path, pred: Prediction, ref: Reference, picture: ErrorPicture,
+               scores: Sequence[ObjectScores | RelaxedScores], progress: Progress):
     """The confusion matrix (rows: reference, columns: prediction) and the excluded pixel count,
-    accumulated strip by strip (the error picture with it)."""
+    accumulated strip by strip (the error picture and the ``scores`` with it: their strips are 0 where
+    excluded)."""
     import numpy as np
     import rasterio
 
@@ -161,6 +180,9 @@ def _confusion(prediction_path, pred: Prediction, ref: Reference, picture: Error
             idx = r[valid].astype(np.int64) * N + p[valid]
             confusion += np.bincount(idx, minlength=N * N).reshape(N, N)
             picture.add(r0, r1, p, r, valid)
+            p_valid, r_valid = np.where(valid, p, 0), np.where(valid, r, 0)
+            for score in scores:
+                score.add(p_valid, r_valid)
             progress.progress(0.9 * (i + 1) / len(parts))
     return confusion, excluded
 

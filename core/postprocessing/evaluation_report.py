@@ -1,5 +1,6 @@
 """The evaluation's reports: the picture of the errors (false positives and false negatives in two
-colours), accumulated strip by strip at a reduced scale, and the self-contained HTML report."""
+colours), accumulated strip by strip at a reduced scale, and the self-contained HTML report (pixel scores,
+object and relaxed scores, confusion matrix, error picture)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,54 @@ def _fmt(value) -> str:
     return "{:,}".format(value) if isinstance(value, int) else html.escape(str(value))
 
 
+def _object_sections(result: dict) -> str:
+    """The summary and the per-class table of the object and relaxed scores, with what they mean."""
+    objects, relaxed = result["objects"], result["relaxed"]
+    iou = "IoU ≥ {:g}".format(objects["iou_threshold"])
+    tol = "{} px".format(relaxed["tolerance"])
+    summary = [
+        ("Object precision ({})".format(iou), objects["precision"]),
+        ("Object recall ({})".format(iou), objects["recall"]),
+        ("Object F1 ({})".format(iou), objects["f1"]),
+        ("Reference objects", objects["reference_objects"]),
+        ("Predicted objects", objects["predicted_objects"]),
+        ("Matched objects", objects["tp"]),
+        ("Relaxed precision ({})".format(tol), relaxed["precision"]),
+        ("Relaxed recall ({})".format(tol), relaxed["recall"]),
+        ("Relaxed F1 ({})".format(tol), relaxed["f1"]),
+    ]
+    rows = "".join("<tr><th>{}</th><td>{}</td></tr>".format(html.escape(k), _fmt(v)) for k, v in summary)
+    heads = ["name", "id", "reference objects", "predicted objects", "matched", "false positive objects",
+             "missed objects", "object precision", "object recall", "object F1", "relaxed precision",
+             "relaxed recall", "relaxed F1"]
+    relaxed_by_id = {m["id"]: m for m in relaxed["classes"]}
+    per_class = "".join(
+        "<tr>{}</tr>".format("".join("<td>{}</td>".format(_fmt(v)) for v in (
+            m["name"], m["id"], m["reference_objects"], m["predicted_objects"], m["tp"], m["fp"], m["fn"],
+            m["precision"], m["recall"], m["f1"], relaxed_by_id[m["id"]]["precision"],
+            relaxed_by_id[m["id"]]["recall"], relaxed_by_id[m["id"]]["f1"])))
+        for m in objects["classes"]
+    )
+    return """<h2>Objects and outlines (all feature classes together)</h2><table>{rows}</table>
+<p>{objects_text}</p>
+<p>{relaxed_text}</p>
+<h2>Objects and outlines per class</h2><table><tr>{heads}</tr>{per_class}</table>
+""".format(
+        rows=rows, heads="".join("<th>{}</th>".format(h) for h in heads), per_class=per_class,
+        objects_text=(
+            "Objects are the connected areas of each class (pixels touching by a side). A predicted object "
+            "and a reference object match when their overlap is at least {:g} of their union (IoU); each "
+            "object matches one object at most. Object precision is the share of predicted objects that "
+            "match a reference object, object recall the share of reference objects that are "
+            "found.".format(objects["iou_threshold"])),
+        relaxed_text=(
+            "Relaxed scores forgive outlines a few pixels off: relaxed precision is the share of predicted "
+            "pixels within {} pixels of a reference pixel of their class, relaxed recall the share of "
+            "reference pixels within {} pixels of a predicted pixel.".format(
+                relaxed["tolerance"], relaxed["tolerance"])),
+    )
+
+
 def html_report(result: dict, picture: Path, factor: int) -> str:
     """The self-contained HTML report (the error picture embedded as a data URI)."""
     encoded = base64.b64encode(picture.read_bytes()).decode("ascii")
@@ -111,7 +160,7 @@ image-rendering:pixelated;max-width:100%}}</style></head><body>
 <p>Prediction: {pred} ({ptype}{thr})<br>Reference: {ref}</p>
 <h2>Summary (mean over feature classes)</h2><table>{summary}</table>
 <p>KLD: Kullback-Leibler divergence of the predicted class distribution from the reference one (nats).</p>
-<h2>Per class</h2><table><tr>{colhead}</tr>{rows}</table>
+{objects}<h2>Per class</h2><table><tr>{colhead}</tr>{rows}</table>
 <h2>Confusion matrix (rows: reference, columns: prediction; pixels)</h2>
 <table><tr><th></th>{head}</tr>{body}</table>
 <h2>Errors</h2><p>{legend}</p><p>One picture pixel per {factor} x {factor} raster pixels.</p>
@@ -120,7 +169,7 @@ image-rendering:pixelated;max-width:100%}}</style></head><body>
 """.format(
         pred=html.escape(result["prediction"]), ptype=result["prediction_type"],
         thr=", threshold {}".format(result["threshold"]) if result["threshold"] is not None else "",
-        ref=html.escape(result["reference"]), summary=summary,
+        ref=html.escape(result["reference"]), summary=summary, objects=_object_sections(result),
         colhead="".join("<th>{}</th>".format(c) for c in cols), rows=rows, head=head, body=body,
         legend=legend, factor=factor, img=encoded,
     )

@@ -1,5 +1,6 @@
 """Activation to polygons: GDAL's polygonize (``rasterio.features.shapes`` on a raster band, streamed by
-GDAL) of a temporary object-id raster, each polygon filled and smoothed, always valid."""
+GDAL) of a temporary object-id raster, each polygon filled and smoothed or squared (:mod:`.regularize`),
+always valid."""
 
 from __future__ import annotations
 
@@ -48,13 +49,15 @@ def _polygonal(geom):
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)
 
 
-def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool):
-    """Fill holes and smooth a polygonized shape; always returns a valid (multi)polygon or None.
+def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool, regularize: bool = False):
+    """Fill holes and smooth or square a polygonized shape; always returns a valid (multi)polygon or None.
 
     ``smooth`` is in pixels: Douglas-Peucker simplification by ``smooth`` pixels removes the pixel
     staircase, then two Chaikin corner-cutting passes round the corners, and the result is scaled about
     its centroid back to the area of the pixels (corner cutting would otherwise shrink small objects by
-    half and more). 0 keeps the pixel edges.
+    half and more). 0 keeps the pixel edges. ``regularize`` squares the outline instead (right angles
+    along its dominant orientation, the area of the pixels kept: :func:`.regularize.regularize_polygon`);
+    ``smooth`` is then not used.
     """
     import shapely
     from shapely import affinity
@@ -63,7 +66,14 @@ def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool):
     poly = shapely.force_2d(geom)
     if fill_holes:
         poly = Polygon(poly.exterior)
-    if smooth > 0:
+    if regularize:
+        from .regularize import regularize_polygon
+
+        if not poly.is_valid:
+            poly = _polygonal(shapely.make_valid(poly))
+        if poly is not None:
+            poly = _polygonal(regularize_polygon(poly, pixel_size))
+    elif smooth > 0:
         simple = poly.simplify(smooth * pixel_size, preserve_topology=True)
         if isinstance(simple, Polygon) and not simple.is_empty and len(simple.exterior.coords) >= 4:
             ext = _chaikin(simple.exterior.coords)
@@ -74,7 +84,7 @@ def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool):
             if cand is not None and not cand.is_empty and cand.area > 0:
                 factor = math.sqrt(poly.area / cand.area)
                 poly = affinity.scale(cand, factor, factor, origin="centroid")
-    if not poly.is_valid:
+    if poly is not None and not poly.is_valid:
         poly = _polygonal(shapely.make_valid(poly))
     return poly
 
@@ -104,9 +114,13 @@ def activation_to_polygons(
     min_area: float = 0.0,
     smooth: float = 1.0,
     fill_holes: bool = False,
+    regularize: bool = False,
     progress: Progress | None = None,
 ) -> dict:
     """Vectorize the objects of an activation raster; call ``sink(wkb, attributes)`` per polygon.
+
+    ``smooth`` (pixels) smooths the outlines; ``regularize`` squares them instead (buildings: right angles
+    along each polygon's dominant orientation, its area kept), and ``smooth`` is then not used.
 
     Geometries are in the raster CRS. Attributes: ``class_id, class_name, pixels, area`` (of the
     final geometry, square CRS units), ``mean_activation, max_activation``. Returns a summary dict.
@@ -127,6 +141,9 @@ def activation_to_polygons(
     if objects.count == 0:
         warn_if_nothing_found(info, thr, mpx, progress)
     progress.info("{} objects found (threshold {:.3f}).".format(objects.count, thr))
+    if regularize:
+        progress.info("Outlines regularized (right angles along each polygon's orientation); "
+                      "smoothing is not used.")
     pixel_size = math.sqrt(info.pixel_area)
     folder = Path(tempfile.mkdtemp(prefix="deepfeature-polygons-"))
     written = 0
@@ -141,7 +158,7 @@ def activation_to_polygons(
                 k = int(value) - 1
                 if k < 0:
                     continue
-                poly = shape_polygon(shape(geom), pixel_size, smooth, fill_holes)
+                poly = shape_polygon(shape(geom), pixel_size, smooth, fill_holes, regularize)
                 if poly is None:
                     continue
                 attrs = object_attributes(info, objects, k)

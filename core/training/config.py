@@ -43,10 +43,15 @@ class TrainConfig:
     # do not change, and resampling blurs small objects' edges (Massachusetts buildings: IoU 0.49-0.50
     # with it, 0.53-0.56 without; bench/README.md).
     augment_zoom: bool = False
+    # Randomized histogram matching: the probability that a patch is matched to the histogram of another
+    # patch of the training rasters (0 = off; see augmentation.HistogramMatching).
+    augment_histogram: float = 0.0
     seed: int = 0
     device: str = "auto"
     workers: int = 0  # input-pipeline threads; 0: automatic (see pipeline_workers)
     validation_fraction: float = 0.2
+    # Epochs during which a pretrained encoder is frozen (only the decoder learns), then fine-tuned.
+    freeze_encoder_epochs: int = 0
 
     def validate(self) -> None:
         """Raise :class:`ParameterError` for out-of-range values."""
@@ -77,9 +82,13 @@ class TrainConfig:
             (self.loss in LOSSES, "Unknown loss '{}': use one of {}.".format(self.loss, ", ".join(LOSSES))),
             (0 < self.learning_rate <= 1, "The learning rate must be above 0 and at most 1 (usual: 0.001)."),
             (self.early_stopping >= 0, "Early stopping patience must be 0 (off) or more epochs."),
+            (0 <= self.augment_histogram <= 1,
+             "The histogram matching probability must be between 0 and 1 (got {}).".format(
+                 self.augment_histogram)),
             (self.device in DEVICES, "Unknown device '{}': use auto, cpu or gpu.".format(self.device)),
             (self.workers >= 0, "Workers must be 0 (automatic) or more."),
             (0 < self.validation_fraction < 1, "The validation fraction must be between 0 and 1."),
+            (self.freeze_encoder_epochs >= 0, "The epochs with a frozen encoder must be 0 (none) or more."),
         ]
         for ok, message in checks:
             if not ok:

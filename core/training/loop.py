@@ -78,6 +78,7 @@ class Trainer:
         self.flags = {"canceled": False}
         self.stopped_early = False
         self.model = self.schedule = self.loss_fn = None
+        self.frozen = False
 
     @property
     def config(self) -> TrainConfig:
@@ -119,6 +120,35 @@ class Trainer:
                 layer.momentum = momentum
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=self.schedule), loss=self.loss_fn)
         self.model = model
+        if config.freeze_encoder_epochs and not self.p.metadata.spec.encoder:
+            self.progress.warning("The model has no pretrained encoder: the epochs with a frozen encoder "
+                                  "({}) are ignored.".format(config.freeze_encoder_epochs))
+
+    def freeze_encoder(self, epoch: int) -> None:
+        """Freeze a pretrained encoder during the first FREEZE_ENCODER_EPOCHS epochs (only the decoder
+        learns, and the encoder's batch normalisation keeps its ImageNet statistics), then fine-tune it:
+        the model is compiled again, the learning-rate schedule continues where it was."""
+        from ..nn.encoders import is_encoder_layer
+
+        frozen = epoch < self.config.freeze_encoder_epochs and bool(self.p.metadata.spec.encoder)
+        if frozen == self.frozen:
+            return
+        keras, model = self.keras, self.model
+        step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+        for layer in model.layers:
+            if is_encoder_layer(layer.name):
+                layer.trainable = not frozen
+        optimizer = keras.optimizers.Adam(learning_rate=self.schedule)
+        model.compile(optimizer=optimizer, loss=self.loss_fn)
+        optimizer.build(model.trainable_variables)
+        optimizer.iterations.assign(step)
+        self.frozen = frozen
+        if frozen:
+            self.progress.info("The pretrained encoder is frozen for the first {}.".format(
+                count(self.config.freeze_encoder_epochs, "epoch")))
+        else:
+            self.progress.info("Epoch {}: the pretrained encoder is fine-tuned from now on.".format(
+                epoch + 1))
 
     def resume(self, resume: bool) -> None:
         """Continue the checkpoint of the same run (``resume``), or replace a previous checkpoint."""
@@ -144,6 +174,7 @@ class Trainer:
                     "inputs or settings")
             )
         else:
+            self.freeze_encoder(int(state["epoch"]) - 1)  # the saved optimizer state is of its last epoch
             self.best_weights = ckpt.restore(self.model, state)
             self.history = state["history"]
             self.start_epoch = int(state["epoch"])
@@ -158,6 +189,7 @@ class Trainer:
             self.flags["canceled"] = True
             return False
         t0 = time.time()
+        self.freeze_encoder(epoch)
         cw = schedule_value(epoch, config.epochs, config.class_weight_max, config.class_weight_min)
         blur = schedule_value(epoch, config.epochs, config.blur_distance_max, config.blur_distance_min)
         windows = p.sampler.draw(p.ppe, cw, epoch_rng(config.seed, epoch))
