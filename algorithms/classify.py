@@ -44,6 +44,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
     DEVICE = "DEVICE"
     EXTENT = "EXTENT"
     TTA = "TTA"
+    MATCH_HISTOGRAM = "MATCH_HISTOGRAM"
     OUTPUT = "OUTPUT"
     OUTPUT_CLASSIFICATION = "OUTPUT_CLASSIFICATION"
     DEVICE_KEYS = DEVICES  # the DEVICE enum's options, in this order: Automatic, CPU, GPU
@@ -70,7 +71,13 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
             "and the model allow (up to {gpu_tile}).\nBatch size: "
             "tiles per model call on a GPU (on the CPU the model takes one tile at a time).\n"
             "Device: auto, CPU or GPU.\nExtent: classify only this area.\n"
-            "Flip TTA: average the predictions of the flipped tiles (4x slower, a little smoother).\n\n"
+            "Test-time augmentation: average the predictions of the 8 flips and quarter turns of every "
+            "tile, each turned back (8 model passes per tile: about 8x the classification time; a little "
+            "smoother, and the same whichever way the image is turned).\n"
+            "Match the image's histogram: map every band of the image onto the histogram of the model's "
+            "training rasters before classifying (for imagery from another sensor, date or processing "
+            "whose brightness and contrast differ); the image's histogram is taken from a sample of it. "
+            "Needs a model trained by this version of 'Train Model'.\n\n"
             "The image must have the bands the model was trained on (a label raster is classified by its "
             "image bands, without its mask band); the model's normalization statistics are applied. "
             "Optional output: the classification, paletted with the class names: the class whose activation "
@@ -113,7 +120,13 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
                 defaultValue=device,
             ),
             QgsProcessingParameterBoolean(
-                self.TTA, self.tr("Flip test-time augmentation (4x slower)"), defaultValue=False
+                self.TTA, self.tr("Test-time augmentation: 8 flips and rotations (8x slower)"),
+                defaultValue=False,
+            ),
+            QgsProcessingParameterBoolean(
+                self.MATCH_HISTOGRAM,
+                self.tr("Match the image's histogram to the training rasters (new imagery)"),
+                defaultValue=False,
             ),
         ]
         for param in advanced:
@@ -171,6 +184,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
             device=self.DEVICE_KEYS[self.parameterAsEnum(parameters, self.DEVICE, context)],
             extent=extent,
             tta=self.parameterAsBool(parameters, self.TTA, context),
+            match_histogram=self.parameterAsBool(parameters, self.MATCH_HISTOGRAM, context),
         )
         result = self.run_worker("classify_raster", feedback, source, model, output, options)
         classes = ClassTable.from_mapping(result["classes"]).as_dict()

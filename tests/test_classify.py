@@ -137,6 +137,79 @@ def test_tta_and_cancel(massachusetts, trained_model, tmp_path):
 
 
 @pytest.mark.realdata
+def test_tta_makes_the_activation_invariant_to_flipping_and_turning_the_raster(massachusetts, tmp_path):
+    """With TTA (the 8 flips and quarter turns) the activation of a transposed or quarter-turned copy
+    of the raster, turned back, is the activation of the raster (several tiles: the tiles' exact zones
+    do not depend on the tiling); without TTA it is not, for an untrained model (not symmetric)."""
+    import rasterio
+
+    from deepfeature.core.inference import classify_raster
+    from deepfeature.core.progress import RecordingProgress
+
+    image, _ = massachusetts
+    crop = tmp_path / "crop.tif"
+    data = write_crop(image, crop, 500, 300, 136, 136)  # square, whole strides (4): one tiling for all
+    with rasterio.open(crop) as src:
+        profile = src.profile
+    copies = {"transposed": (lambda a: np.swapaxes(a, -1, -2), lambda a: np.swapaxes(a, -1, -2)),
+              "turned": (lambda a: np.rot90(a, 1, (-2, -1)), lambda a: np.rot90(a, -1, (-2, -1))),
+              "turned twice": (lambda a: np.rot90(a, 2, (-2, -1)), lambda a: np.rot90(a, -2, (-2, -1)))}
+    for name, (turn, _) in copies.items():
+        with rasterio.open(tmp_path / "{}.tif".format(name), "w", **profile) as dst:
+            dst.write(np.ascontiguousarray(turn(data)))
+    norm = {"mean": [90.0, 95.0, 85.0], "std": [40.0, 45.0, 42.0]}
+    model = save_tiny_model(tmp_path / "m.keras", 3, norm, seed=5)
+    for tta in (True, False):
+        acts = {}
+        for name in ["crop"] + list(copies):
+            out = tmp_path / "act_{}_{}.tif".format(name, tta)
+            rec = RecordingProgress()
+            res = classify_raster(tmp_path / "{}.tif".format(name), model, out, tile_size=TILE, tta=tta,
+                                  overviews=False, progress=rec)
+            assert res["tiles"] == 4
+            assert ("8-way TTA" in " ".join(rec.messages)) == tta
+            with rasterio.open(out) as act:
+                acts[name] = act.read(1)
+        for name, (_, back) in copies.items():
+            diff = np.abs(back(acts[name]) - acts["crop"]).max()
+            if tta:
+                assert diff < 1e-5, (name, diff)
+            else:
+                assert diff > 1e-3, (name, diff)
+
+
+def test_tta_averages_the_model_over_the_8_turns_and_flips_of_a_tile(tmp_path):
+    """The TTA inference model of one tile is the mean of 8 predictions of the model: on the tile and on
+    its 3 quarter turns, on its transpose and on the transpose's 3 quarter turns, each turned back."""
+    from deepfeature.core.inference.runtime import InputKind, build_inference_model
+    from deepfeature.core.inference.tiling import TileGrid
+    from deepfeature.core.nn import load_model
+    from deepfeature.core.normalization import Normalization
+
+    norm = Normalization((100.0, 90.0, 80.0), (30.0, 40.0, 50.0))
+    model, _ = load_model(save_tiny_model(tmp_path / "m.keras", 3, norm.to_metadata(), seed=7))
+    tile = 64
+    grid = TileGrid(tile, 0, tile, 4, (0,), (0,))  # one tile, all of it exact, weights 1
+    raw = np.random.default_rng(0).integers(0, 256, (2, tile, tile, 3)).astype("uint8")
+    mean, std = norm.arrays()
+    got = {}
+    for tta in (False, True):
+        inference = build_inference_model(model, mean, std, InputKind("uint8", False, False, tta), grid)
+        got[tta] = np.moveaxis(np.asarray(inference.predict_on_batch(raw)), 1, -1)  # channels last again
+    x = norm.apply(raw)
+    manual = []
+    for transposed in (False, True):
+        xt = np.swapaxes(x, 1, 2) if transposed else x
+        for k in range(4):
+            y = np.asarray(model.predict(np.rot90(xt, k, (1, 2)), verbose=0))
+            y = np.rot90(y, -k, (1, 2))
+            manual.append(np.swapaxes(y, 1, 2) if transposed else y)
+    np.testing.assert_allclose(got[False], manual[0], atol=1e-5)
+    np.testing.assert_allclose(got[True], np.mean(manual, axis=0), atol=1e-5)
+    assert np.abs(got[True] - got[False]).max() > 1e-3
+
+
+@pytest.mark.realdata
 @pytest.mark.slow  # trains the session's model (trained_model)
 def test_thread_switch_interval_is_short_while_classifying_and_restored(massachusetts, trained_model,
                                                                       tmp_path):

@@ -371,3 +371,51 @@ def test_augmented_batches_keep_image_and_targets_aligned(tmp_path):
     assert building.sum() == pytest.approx((plain_codes == 1).sum(), rel=0.12)
     assert np.isfinite(x).all()
     sources[0].close()
+
+
+def _zscored(q):
+    """Quantile curves ``(..., levels)`` without their per-band offset and scale (affine-free shape)."""
+    return (q - q.mean(axis=-1, keepdims=True)) / q.std(axis=-1, keepdims=True)
+
+
+def test_histogram_matching_augmentation_changes_patch_histograms_reproducibly(tmp_path):
+    """AUGMENT_HISTOGRAM: with probability 1 every augmented patch takes the histogram of one of the
+    references (other patches of the training rasters), a change of shape that the affine radiometric
+    jitter never makes; the same seed gives the same batch. Off (probability 0) the batches and the
+    random stream are bit for bit those of a source without it (the batches of earlier versions)."""
+    from deepfeature.core.normalization import band_quantiles
+    from deepfeature.core.training.augmentation import HISTOGRAM_REFERENCES, HistogramMatching, sample_batch
+
+    for cache in (None, (0.0, 0.0)):
+        sources, sampler, _, _ = _batch_sources(tmp_path, cache=cache)
+        src = sources[0]
+        wins = sampler.draw(40, 1.0, np.random.default_rng(2))
+        refs = sampler.draw(HISTOGRAM_REFERENCES, 0.0, np.random.default_rng(9))
+        rng = np.random.default_rng(3)
+        plain = sample_batch(sources, wins, 64, rng, True)
+        after_plain = rng.random()
+        batches, after = {}, {}
+        for probability in (0.0, 1.0, 1.0):
+            src.set_histogram_matching(HistogramMatching.from_windows(sources, refs, 64, probability))
+            rng = np.random.default_rng(3)
+            batch = sample_batch(sources, wins, 64, rng, True)
+            if probability in batches:  # the second run with probability 1: the same batch
+                assert all(np.array_equal(a, b) for a, b in zip(batch, batches[probability]))
+            batches[probability], after[probability] = batch, rng.random()
+        assert all(np.array_equal(a, b) for a, b in zip(plain, batches[0.0]))
+        assert after[0.0] == after_plain and after[1.0] != after_plain
+        references = _zscored(src.histogram_matching.references)
+        shapes = []
+        for i, (_, r, c) in enumerate(wins):
+            raw = _zscored(band_quantiles(src.raw(r, c, 64, 64)[0].reshape(-1, 3)))
+            plain_q = _zscored(band_quantiles(plain[0][i].reshape(-1, 3)))
+            matched = _zscored(band_quantiles(batches[1.0][0][i].reshape(-1, 3)))
+            assert np.abs(plain_q - raw).max() < 1e-3  # flips, turns and an affine jitter: the same shape
+            # mean differences: uint8 ties make the steep parts of a matched curve steps
+            to_reference = np.abs(matched[None] - references).mean(axis=(1, 2)).min()
+            shapes.append((np.abs(matched - raw).mean(), to_reference))
+        shapes = np.array(shapes)
+        assert (shapes[:, 0] > 0.05).mean() > 0.8, shapes[:, 0]  # another histogram shape...
+        assert (shapes[:, 1] < 0.1).all(), shapes[:, 1]  # ...that of a reference
+        assert batches[1.0][0].dtype == np.float32 and np.isfinite(batches[1.0][0]).all()
+        src.close()

@@ -5,7 +5,9 @@ inspect the model and the raster, load the model and tile the window (:mod:`.til
 the column panels one after the other (:mod:`.panel`) into the outputs (:mod:`.writing`).
 
 NoData input pixels (NoData in any band: NoData values, alpha or internal mask) are replaced by the band
-mean (0 after normalisation) for the network and stay NoData in the outputs. The pipeline keeps the model
+mean (0 after normalisation) for the network and stay NoData in the outputs. With ``match_histogram``
+every band is first mapped through the histogram transfer from the image's quantiles (a bounded sample
+of the window) to the training rasters' quantiles that the model keeps. The pipeline keeps the model
 busy: a feeder thread reads and cuts the tiles (:mod:`.reading`), inference threads run the model
 (:mod:`.runtime`), the calling thread adds their results into the row buffers and a writer thread
 finishes and writes the final rows. ``result["stages"]`` gives the wall and CPU seconds of each stage.
@@ -25,7 +27,7 @@ from ..files import atomic_output, check_output_path, require_file, same_file
 from ..progress import Progress, count, ensure
 from .options import DEFAULT_TILE_SIZE, ClassifyOptions
 from .panel import PanelJob, PanelRun, Totals
-from .reading import Source, is_label_raster
+from .reading import Source, is_label_raster, sample_quantiles
 from .runtime import checked_normalization, ready_model
 from .threads import SWITCH_INTERVAL, Stats, switch_interval
 from .tiling import extent_window, gpu_tile_size, panel_grids
@@ -87,13 +89,33 @@ class Classifier:
         with src_handle as src:
             bands = self._bands(src)
             self.window = extent_window(src, self.options.extent)
-            checked_normalization(metadata, self.model_path)  # damaged: a clear error now
+            norm = checked_normalization(metadata, self.model_path)  # damaged: a clear error now
             self.profiles = (
                 output_profile(src, self.window, spec.n_outputs - (1 if spec.n_outputs > 1 else 0), "float32",
                                ACTIVATION_NODATA),
                 output_profile(src, self.window, 1, "uint8", CLASS_NODATA),
             )
             self.source = Source.describe(src, bands)
+            if self.options.match_histogram:
+                self.source = self._matched(src, bands, norm)
+
+    def _matched(self, src, bands: list[int], norm) -> Source:
+        """The source with its bands mapped from the image's quantiles (a bounded sample of the window)
+        onto the training rasters' ones; :class:`ModelFileError` for a model without them."""
+        from ..normalization import transfer_curves
+
+        if norm.quantiles is None:
+            raise ModelFileError(
+                "The model '{}' keeps no histogram of its training rasters (it was trained before "
+                "histogram matching existed, or refined from such a model): it cannot match the image's "
+                "histogram. Train it again with 'Train Model', or classify without 'Match the image's "
+                "histogram'.".format(self.model_path)
+            )
+        quantiles, pixels = sample_quantiles(src, bands, self.window, len(norm.quantiles[0]))
+        self.progress.info(
+            "Matching the image's histogram to the training rasters' (per band quantiles of {}).".format(
+                count(pixels, "sampled pixel")))
+        return self.source.matched(transfer_curves(quantiles, norm.quantiles))
 
     def _bands(self, src) -> list[int]:
         """The bands of the open raster ``src`` to classify: all, or a label raster's image bands."""
@@ -133,7 +155,7 @@ class Classifier:
             "{}).".format(
                 width, height, count(sum(g.count for g in self.grids), "tile"), grid.tile,
                 " ({} column panels)".format(len(self.panels)) if len(self.panels) > 1 else "", margin,
-                grid.step, int(options.batch_size), ", flip TTA" if options.tta else "",
+                grid.step, int(options.batch_size), ", 8-way TTA" if options.tta else "",
                 count(self.threads, "reader thread"))
         )
 

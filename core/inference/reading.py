@@ -1,5 +1,6 @@
-"""The reading side of the pipeline: the input raster's description, reflected reads, and the feeder
-thread that reads the raster by block-aligned strips and cuts raw tiles straight into batch buffers.
+"""The reading side of the pipeline: the input raster's description, reflected reads, the image's
+quantiles for histogram matching, and the feeder thread that reads the raster by block-aligned strips
+(histogram-matched when asked) and cuts raw tiles straight into batch buffers.
 
 A compressed GeoTIFF is decoded by GDAL's own threads, other rasters by several threads with one rasterio
 handle each; each compressed block is decoded once. Tiles are cut with several threads (plain slice
@@ -21,6 +22,13 @@ from .tiling import TileGrid, index_runs, reflect_index, round_up, run_slices
 #: strip takes at most this many bytes; a wider raster reads into one strip buffer (the model is the
 #: CPU's limit, not reading, and two strips of a 20,000-pixel-wide raster take 0.5 GB).
 CPU_PREFETCH_BYTES = 128 << 20
+#: MATCH_HISTOGRAM takes the image's quantiles from up to QUANTILE_WINDOWS x QUANTILE_WINDOWS windows of
+#: at most QUANTILE_WINDOW x QUANTILE_WINDOW pixels spread evenly over the classified window (all of a
+#: window up to 1024 pixels a side): about a million pixels at most, whatever the raster's size.
+QUANTILE_WINDOWS = 8
+QUANTILE_WINDOW = 128
+#: Rows of a chunk mapped through the histogram transfer at a time (bounded temporary arrays).
+MATCH_ROWS = 256
 
 
 def read_reflected(src, x0: int, y0: int, width: int, height: int, masked: bool = True, bands=None):
@@ -48,6 +56,48 @@ def read_reflected(src, x0: int, y0: int, width: int, height: int, masked: bool 
     return data, valid
 
 
+def _sample_starts(offset: int, size: int) -> tuple[list[int], int]:
+    """(starts, side) of the sample windows along one axis of ``size`` pixels from ``offset``: one window
+    centred in each of ``n`` equal cells (a stratified sample; the cells are covered when they are at
+    most :data:`QUANTILE_WINDOW` long)."""
+    import math
+
+    n = min(QUANTILE_WINDOWS, math.ceil(size / QUANTILE_WINDOW))
+    side = min(QUANTILE_WINDOW, math.ceil(size / n))
+    starts = [int(round((i + 0.5) * size / n - side / 2)) for i in range(n)]
+    return [offset + min(max(s, 0), size - side) for s in starts], side
+
+
+def sample_quantiles(src, bands: list[int], window: tuple[int, int, int, int], levels: int):
+    """``(quantiles (len(bands), levels), pixels)``: the per-band quantiles of the valid pixels (GDAL's
+    mask: NoData, alpha, internal mask; finite) of a bounded sample of ``window`` (col, row, width,
+    height) of the open raster ``src`` (see :data:`QUANTILE_WINDOWS`), and how many pixels they are
+    from. :class:`RasterError` when the sample has no valid pixel."""
+    import numpy as np
+    from rasterio.windows import Window
+
+    from ..errors import RasterError
+    from ..normalization import band_quantiles
+
+    col0, row0, width, height = window
+    cols, w = _sample_starts(col0, width)
+    rows, h = _sample_starts(row0, height)
+    pixels = []
+    for r in rows:
+        for c in cols:
+            win = Window(c, r, w, h)
+            data = src.read(list(bands), window=win, out_dtype="float32")
+            valid = (src.read_masks(list(bands), window=win) > 0).all(axis=0) & np.isfinite(data).all(axis=0)
+            pixels.append(data[:, valid].T)
+    pixels = np.concatenate(pixels)
+    if not len(pixels):
+        raise RasterError(
+            "The raster '{}' has no valid pixels where its histogram was sampled (all NoData): it cannot "
+            "be matched to the training rasters. Check the raster's NoData value, or classify without "
+            "'Match the image's histogram'.".format(src.name))
+    return band_quantiles(pixels, levels), len(pixels)
+
+
 _SMALL_INTS = ("uint8", "int8", "uint16", "int16")
 
 
@@ -68,6 +118,18 @@ class Source:
     #: threads (H200 host, 16 cores, 16384² uint16 DEFLATE: 510 MP/s, against 331 MP/s for 16 handles
     #: reading block-aligned chunks, which contend for GDAL's block cache).
     threaded_decoding: bool = False
+    #: Histogram matching: per band, the transfer ``(xp, fp)`` (see
+    #: :func:`~deepfeature.core.normalization.transfer_curves`) every pixel read goes through (with a
+    #: float32 ``dtype``); None: the pixels as they are.
+    transfer: tuple | None = None
+
+    def matched(self, curves) -> Source:
+        """This source with its pixels mapped through the per-band histogram transfer ``curves``
+        (float32 strips; validity still taken from the raw values)."""
+        import dataclasses
+
+        transfer = tuple((tuple(float(v) for v in xp), tuple(float(v) for v in fp)) for xp, fp in curves)
+        return dataclasses.replace(self, dtype="float32", transfer=transfer)
 
     @classmethod
     def describe(cls, src, bands: list[int]) -> Source:
@@ -150,6 +212,8 @@ class Feeder(threading.Thread):
         self._handles: list = []
         self._handles_lock = threading.Lock()
         self.batches = 0
+        self.curves = None if source.transfer is None else [
+            (np.asarray(xp, np.float64), np.asarray(fp, np.float64)) for xp, fp in source.transfer]
 
     # -- reading -------------------------------------------------------------------------------------
     def _dataset(self):
@@ -175,20 +239,32 @@ class Feeder(threading.Thread):
         from rasterio.windows import Window
 
         src = self._dataset()
+        bands = list(self.src.bands)
         view = strip[r0 - top:r1 - top, c0 - self.cmin:c1 - self.cmin]
         win = Window(c0, r0, c1 - c0, r1 - r0)
-        src.read(list(self.src.bands), window=win, out=view.transpose(2, 0, 1))
-        if mask is not None:
+        if self.curves is None:
+            pixels = view
+            src.read(bands, window=win, out=view.transpose(2, 0, 1))
+        else:  # histogram matching: the raw values in their own type, mapped into the strip below
+            dtypes = {src.dtypes[b - 1] for b in bands}
+            pixels = np.moveaxis(src.read(bands, window=win, out_dtype=dtypes.pop() if len(dtypes) == 1
+                                          else "float32"), 0, -1)
+        if mask is not None:  # the raw values decide validity
             mview = mask[r0 - top:r1 - top, c0 - self.cmin:c1 - self.cmin]
             if self.src.mask == "nodata":
-                nodata = np.asarray(self.src.nodata, dtype=self.src.dtype)
-                np.all(view != nodata, axis=-1, out=mview)
+                nodata = np.asarray(self.src.nodata, dtype=pixels.dtype)
+                np.all(pixels != nodata, axis=-1, out=mview)
             else:
                 mview[...] = True
                 if self.src.mask == "gdal":
-                    mview &= (src.read_masks(list(self.src.bands), window=win) > 0).all(axis=0)
+                    mview &= (src.read_masks(bands, window=win) > 0).all(axis=0)
                 if self.src.floating:
-                    mview &= np.isfinite(view).all(axis=-1)
+                    mview &= np.isfinite(pixels).all(axis=-1)
+        if self.curves is not None:
+            from ..normalization import match_bands
+
+            for r in range(0, view.shape[0], MATCH_ROWS):  # bounded temporary arrays
+                match_bands(pixels[r:r + MATCH_ROWS], self.curves, out=view[r:r + MATCH_ROWS])
 
     def _chunks(self, r0: int, r1: int):
         """Block-aligned (row, col) chunks of raster rows ``r0..r1`` over the strip's columns (one chunk

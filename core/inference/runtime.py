@@ -55,7 +55,7 @@ def checked_normalization(metadata, model_path=None) -> Normalization:
 class InputKind:
     """What the raw tiles are: their ``dtype`` on the way to the device, whether a validity tile comes
     with them (``masked``), whether they may hold non-finite values (``floating``), and whether the model
-    also sees their flips (``tta``)."""
+    also sees their flips and quarter turns (``tta``, see :data:`DIHEDRAL`)."""
 
     dtype: str
     masked: bool
@@ -131,6 +131,27 @@ def device_dtype(dtype: str) -> str:
     return dtype
 
 
+#: The 8 symmetries of a square tile (the dihedral group D4) as ``(transpose, flip rows, flip columns)``:
+#: a tile is flipped, then transposed. The identity, the three flips, the transpose, the two quarter
+#: turns (transpose + one flip) and the anti-transpose. Test-time augmentation runs the model on all 8.
+DIHEDRAL = tuple((t, r, c) for t in (False, True) for r in (False, True) for c in (False, True))
+
+
+def dihedral(ops, x, transform: tuple[bool, bool, bool], inverse: bool = False):
+    """``x`` (batch, rows, cols, channels; square) under one :data:`DIHEDRAL` ``transform``, or its inverse
+    (transposed back first, then flipped back), with ``ops`` (``keras.ops`` or numpy)."""
+    transpose, rows, cols = transform
+    if transpose and inverse:
+        x = ops.transpose(x, (0, 2, 1, 3))
+    if rows:
+        x = ops.flip(x, axis=1)
+    if cols:
+        x = ops.flip(x, axis=2)
+    if transpose and not inverse:
+        x = ops.transpose(x, (0, 2, 1, 3))
+    return x
+
+
 def build_inference_model(model, mean, std, kind: InputKind, grid: TileGrid):
     """``model`` between an input and an output step that run on the model's device, so that the host
     only copies raw pixels in and adds blended tiles out (which keeps a GPU fed):
@@ -138,7 +159,9 @@ def build_inference_model(model, mean, std, kind: InputKind, grid: TileGrid):
     - in: raw ``tile`` x ``tile`` tiles of ``kind.dtype`` (and, when ``kind.masked``, a uint8 validity
       tile) are cast to float32, normalised with the model's statistics ``mean`` and ``std``, invalid
       pixels (NoData, non-finite) set to 0 (the band mean);
-    - ``kind.tta``: the model also sees the three flips of each tile, un-flipped and averaged;
+    - ``kind.tta``: the model also sees the 7 other flips / quarter turns of each tile (:data:`DIHEDRAL`:
+      8 model passes per tile), each undone on its output, and the 8 are averaged (exactly invariant
+      to flipping or turning the raster);
     - out: each tile's exact zone (``grid.margin`` cropped on every side), multiplied by the separable
       blend weights (1-D, the zone's width), channels first: (batch, channels, zone, zone) float32.
 
@@ -168,15 +191,13 @@ def build_inference_model(model, mean, std, kind: InputKind, grid: TileGrid):
                 keep = finite if keep is None else ops.logical_and(keep, finite)
             return y if keep is None else ops.where(keep, y, ops.zeros_like(y))
 
-    class Flip(keras.layers.Layer):
-        def __init__(self, axes, **kwargs):
+    class Dihedral(keras.layers.Layer):
+        def __init__(self, transform, inverse, **kwargs):
             super().__init__(dtype="float32", **kwargs)
-            self.axes = axes
+            self.transform, self.inverse = transform, inverse
 
         def call(self, x):
-            for axis in self.axes:
-                x = ops.flip(x, axis=axis)
-            return x
+            return dihedral(ops, x, self.transform, self.inverse)
 
     class OutputStep(keras.layers.Layer):
         def __init__(self):
@@ -205,9 +226,9 @@ def build_inference_model(model, mean, std, kind: InputKind, grid: TileGrid):
         x = InputStep()(raw)
     probs = [model(x)]
     if tta:
-        for i, axes in enumerate(((1,), (2,), (1, 2))):
-            flipped = Flip(axes, name="deepfeature_flip_{}".format(i))(x)
-            probs.append(Flip(axes, name="deepfeature_unflip_{}".format(i))(model(flipped)))
+        for i, transform in enumerate(DIHEDRAL[1:]):
+            turned = Dihedral(transform, False, name="deepfeature_tta_{}".format(i))(x)
+            probs.append(Dihedral(transform, True, name="deepfeature_untta_{}".format(i))(model(turned)))
     return keras.Model(inputs, OutputStep()(*probs), name="deepfeature_inference")
 
 

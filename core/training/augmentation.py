@@ -1,5 +1,5 @@
-"""Augmented training batches: random flips, quarter turns, optional zoom/shift and radiometric jitter of
-patches read from label sources, in one pass per patch.
+"""Augmented training batches: random flips, quarter turns, optional zoom/shift, optional randomized
+histogram matching and radiometric jitter of patches read from label sources, in one pass per patch.
 
 Batches (:func:`sample_batch`) are built for throughput: a zoomed patch reads and interpolates only the
 source pixels it needs (separable bilinear / nearest gathers), flips and rotations move whole pixels,
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..normalization import band_quantiles, match_bands, transfer_curves
 from .targets import IGNORE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,11 +33,54 @@ JITTER_BIAS = 0.2
 #: With zoom on, half the patches are zoomed by 1 ± ZOOM_RANGE and shifted by up to SHIFT_RANGE of their side.
 ZOOM_RANGE = 0.1
 SHIFT_RANGE = 0.04
+#: Randomized histogram matching (AUGMENT_HISTOGRAM) matches patches to the histograms of this many
+#: reference patches, drawn once per run from the training rasters.
+HISTOGRAM_REFERENCES = 64
+
+
+@dataclass(frozen=True, eq=False)
+class HistogramMatching:
+    """Randomized histogram matching (Yaras et al. 2021, "Randomized histogram matching: a simple
+    augmentation for unsupervised domain adaptation in overhead imagery"): with ``probability``, every
+    band of an augmented patch is matched to the histogram of a reference image drawn at random. The paper
+    draws the references from the target domain's images; the target imagery is unknown here, so they are
+    :data:`HISTOGRAM_REFERENCES` patches drawn from the training rasters themselves (``references``: their
+    per-band quantiles ``(n, bands, levels)`` in raw pixel values): the model sees each scene with the
+    radiometry of its other parts, a non-linear, per-band change of brightness, contrast and colour
+    balance beyond the radiometric jitter."""
+
+    probability: float
+    references: np.ndarray
+
+    @classmethod
+    def from_windows(cls, sources: list[LabelSource], windows, patch: int, probability: float
+                     ) -> HistogramMatching:
+        """The references of the patch ``windows`` ``(source index, row, col)`` (all their pixels, raw)."""
+        refs = []
+        for s, row, col in windows:
+            image = sources[s].raw(row, col, patch, patch)[0]
+            refs.append(band_quantiles(image.reshape(-1, image.shape[-1])))
+        return cls(float(probability), np.stack(refs))
+
+    def draw(self, rng: np.random.Generator) -> int:
+        """With ``probability``, the index of a random reference, else -1 (two draws from ``rng``, one
+        when not matching, none when ``probability`` is 0)."""
+        if self.probability <= 0 or not rng.random() < self.probability:
+            return -1
+        return int(rng.integers(len(self.references)))
+
+    def apply(self, image: np.ndarray, reference: int) -> np.ndarray:
+        """``image (H, W, B)`` (raw values) with every band's histogram matched to reference ``reference``
+        (the piecewise-linear transfer between their quantiles), float32."""
+        flat = image.reshape(-1, image.shape[-1])
+        curves = transfer_curves(band_quantiles(flat, self.references.shape[-1]), self.references[reference])
+        return match_bands(image, curves)
 
 
 @dataclass(frozen=True, eq=False)
 class Augmentation:
-    """One patch's random augmentation: flip + quarter turns, optional zoom/shift, per-band gain/bias."""
+    """One patch's random augmentation: flip + quarter turns, optional zoom/shift, optional histogram
+    matching to reference ``reference`` (-1: none), per-band gain/bias."""
 
     k: int = 0
     flip: bool = False
@@ -45,15 +89,17 @@ class Augmentation:
     shift: tuple[float, float] = (0.0, 0.0)
     gain: np.ndarray | None = None
     bias: np.ndarray | None = None
+    reference: int = -1
 
     @staticmethod
     def draw(
         rng: np.random.Generator, shape: tuple[int, int], bands: int, geometric: bool = True,
-        zoom: bool = False,
+        zoom: bool = False, histogram: HistogramMatching | None = None,
     ):
         """Draw from ``rng`` (always in the same order): flips / 90° rotations, with ``zoom`` and
         probability 1/2 a zoom by 0.9-1.1 and a shift of up to 4 % of ``shape``, gain 1 ± JITTER_GAIN and
-        offset ± JITTER_BIAS per band."""
+        offset ± JITTER_BIAS per band, then with ``histogram`` its reference (no draw without it, so
+        the stream is the same as before histogram matching existed)."""
         k, flip, zoomed, scale, shift = 0, False, False, 1.0, (0.0, 0.0)
         if geometric:
             k = int(rng.integers(4))
@@ -65,7 +111,8 @@ class Augmentation:
                 shift = (float(sh[0]), float(sh[1]))
         gain = rng.uniform(1.0 - JITTER_GAIN, 1.0 + JITTER_GAIN, bands).astype(np.float32)
         bias = rng.uniform(-JITTER_BIAS, JITTER_BIAS, bands).astype(np.float32)
-        return Augmentation(k, flip, zoomed, scale, shift, gain, bias)
+        reference = histogram.draw(rng) if histogram is not None else -1
+        return Augmentation(k, flip, zoomed, scale, shift, gain, bias, reference)
 
     def coords(self, size: int, axis: int) -> np.ndarray:
         """Source coordinates (float, relative to the unaugmented window's origin) of the output pixels
@@ -154,11 +201,13 @@ def sample_batch(
     blur)``, features expanded by ``solid``; ``blur`` is the largest blur distance the codes serve).
     Augmentation (``augment`` and an ``rng``) draws one :class:`Augmentation` per patch in window order,
     so a batch is a pure function of its windows and the ``rng`` state; ``zoom`` allows the zoom/shift
-    (off by default, as ``TrainConfig.augment_zoom``).
+    (off by default, as ``TrainConfig.augment_zoom``); a source's ``histogram_matching`` (see
+    :meth:`LabelSource.set_histogram_matching`) matches some of its patches' histograms to references.
     The zoom reads only the source pixels it needs (bilinear image, nearest codes; outside the region is
     ignore); flips and rotations move whole pixels; normalization and gain/bias are one multiply-add per
     patch. NoData pixels and pixels outside the region hold the band means (0 before the radiometric
-    jitter); ignore pixels keep their image values.
+    jitter; a histogram-matched patch maps them with its other pixels); ignore pixels keep their image
+    values.
     """
     from .targets import TargetCoder
 
@@ -168,7 +217,9 @@ def sample_batch(
     codes = np.empty((n, p, p), TargetCoder(sources[0].n_classes if sources else 1, blur).dtype)
     for i, (s, row, col) in enumerate(windows):
         src = sources[s]
-        aug = Augmentation.draw(rng, (p, p), bands, zoom=zoom) if augment and rng is not None else None
+        aug = None
+        if augment and rng is not None:
+            aug = Augmentation.draw(rng, (p, p), bands, zoom=zoom, histogram=src.histogram_matching)
         inv = 1.0 / src.std
         if aug is None:
             scale, offset = inv, -src.mean * inv
@@ -184,6 +235,8 @@ def sample_batch(
             rows, cols = rows - r_lo, cols - c_lo
             image = resample_linear(image, rows, cols)
             c = resample_nearest(c, rows, cols, 0)
+        if aug is not None and aug.reference >= 0:
+            image = src.histogram_matching.apply(image, aug.reference)
         if aug is not None and (aug.k or aug.flip):
             image = _unpixels(aug.orient(_pixels(image)), image.dtype, bands)
             c = aug.orient(c)

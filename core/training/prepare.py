@@ -1,6 +1,6 @@
 """Preparing a training run: the label sources (hold-out for validation), the scan (class counts,
-normalization statistics), the patch sampler, the epoch plan and the validation patches, handed to the
-loop as one :class:`PreparedRun`."""
+normalization statistics and quantiles), the patch sampler, the epoch plan, the references of histogram
+matching and the validation patches, handed to the loop as one :class:`PreparedRun`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import LabelError, ParameterError
-from ..normalization import Normalization
+from ..normalization import Normalization, band_quantiles
 from ..progress import Progress
 from .batches import BatchMaker, epoch_rng
 from .config import TrainConfig, TrainRun, patches_per_epoch
@@ -177,6 +177,7 @@ def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progr
     for s in sources:
         budget -= s.cache(budget, config.solid_distance, config.blur_distance_max)
     ppe = _plan_epochs(config, sampler, patch, progress)
+    _histogram_matching(sources, sampler, patch, config, progress)
     progress.check()
     n_classes, n_outputs = len(metadata.spec.classes), metadata.spec.n_outputs
     maker = BatchMaker(sources, patch, n_classes, n_outputs, config)
@@ -189,15 +190,20 @@ def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progr
 
 def _scan(sources: list, val_sources: list, metadata, config: TrainConfig, progress: Progress) -> tuple:
     """(normalization, patch sampler): class counts of the training sources and, for a new model, the
-    normalization statistics over their labelled pixels (a refined model keeps its own)."""
-    from .sampling import PatchSampler, cell_size
+    normalization statistics and per-band quantiles over their labelled pixels (a refined model keeps
+    its own). The quantiles are those of every n-th labelled pixel, about :data:`~.sampling.QUANTILE_SAMPLE`
+    in all."""
+    from .sampling import QUANTILE_SAMPLE, PatchSampler, cell_size
 
     refine = metadata.normalization is not None
     progress.info("Scanning {} training label raster(s)...".format(len(sources)))
+    area = sum(s.region.height * s.region.width for s in sources)
+    step = max(1, -(-area // QUANTILE_SAMPLE))
     scans = []
     for i, s in enumerate(sources):
         scans.append(s.scan(cell_size(s.region), stats=not refine,
-                            progress=progress.sub(0.02 * i / len(sources), 0.02 * (i + 1) / len(sources))))
+                            progress=progress.sub(0.02 * i / len(sources), 0.02 * (i + 1) / len(sources)),
+                            sample_step=step))
         if scans[-1].unknown_values:
             progress.warning(
                 "The mask band of '{}' has values that are no class of the model ({}): they are "
@@ -210,7 +216,9 @@ def _scan(sources: list, val_sources: list, metadata, config: TrainConfig, progr
         n = sum(r.valid for r in scans)
         if n == 0:
             raise LabelError("The training label rasters have no labelled pixels (all ignore or NoData).")
-        normalization = Normalization.from_moments(sum(r.sums for r in scans), sum(r.sumsq for r in scans), n)
+        sample = np.concatenate([r.sample for r in scans if r.sample is not None])
+        normalization = Normalization.from_moments(sum(r.sums for r in scans), sum(r.sumsq for r in scans), n,
+                                                   band_quantiles(sample))
         progress.info("Normalization (per band mean / std over labelled pixels): {}.".format(
             ", ".join("{:.4g}/{:.4g}".format(m, s) for m, s in zip(normalization.mean, normalization.std))))
     for s in sources + val_sources:
@@ -253,6 +261,26 @@ def _plan_epochs(config: TrainConfig, sampler, patch: int, progress: Progress) -
         )
     )
     return ppe
+
+
+def _histogram_matching(sources: list, sampler, patch: int, config: TrainConfig, progress: Progress) -> None:
+    """With AUGMENT_HISTOGRAM (and AUGMENT), the reference patches of randomized histogram matching
+    (:class:`~.augmentation.HistogramMatching`) for every training source: drawn once from the seed,
+    over the labelled pixels."""
+    if config.augment_histogram <= 0:
+        return
+    if not config.augment:
+        progress.warning("'Augment with histogram matching' works only with 'Augment' on; no "
+                         "augmentation is used. Turn 'Augment' on to use it.")
+        return
+    from .augmentation import HISTOGRAM_REFERENCES, HistogramMatching
+
+    windows = sampler.draw(HISTOGRAM_REFERENCES, 0.0, epoch_rng(config.seed, 10**6 + 1))
+    matching = HistogramMatching.from_windows(sources, windows, patch, config.augment_histogram)
+    for s in sources:
+        s.set_histogram_matching(matching)
+    progress.info("Histogram matching: {:.0%} of the patches are matched to the histogram of one of {} "
+                  "reference patches of the training rasters.".format(config.augment_histogram, len(windows)))
 
 
 def _validation_patches(val_maker: BatchMaker, config: TrainConfig) -> Patches:

@@ -1,7 +1,8 @@
 """Patch sampling from label rasters: class statistics, biased centre draws, windowed reads.
 
 Everything is memory-flat in the raster size: a label raster is scanned once by row strips (class counts
-per *cell* of a coarse grid, and per-band sums for the normalization statistics); patches are then read
+per *cell* of a coarse grid, per-band sums for the normalization statistics and a bounded systematic
+sample of the labelled pixels for their quantiles, see :data:`QUANTILE_SAMPLE`); patches are then read
 from an in-memory copy while the training rasters fit :data:`DEFAULT_CACHE_BYTES` (image in its own data
 type, mask, and the training-target codes computed once, see :meth:`LabelSource.cache`), else by windows
 with per-thread file handles.
@@ -34,6 +35,9 @@ MAX_BALANCE = 100.0
 DEFAULT_CACHE_BYTES = 1024 * 1024 * 1024
 #: Most cells in one raster's count grid (the cell size grows with the raster).
 MAX_CELLS = 1_000_000
+#: About this many labelled pixels of all training rasters together are kept (every n-th one) for the
+#: per-band quantiles of the normalization (histogram matching of new imagery): 4 bytes a band each.
+QUANTILE_SAMPLE = 1_000_000
 
 
 @dataclass
@@ -63,6 +67,7 @@ class ScanResult:
     sumsq: np.ndarray
     valid: int
     unknown_values: set = field(default_factory=set)
+    sample: np.ndarray | None = None  # (n, bands) float32: every ``sample_step``-th valid pixel
 
 
 def names_match(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> bool:
@@ -123,6 +128,7 @@ class LabelSource:
         self.region = region or Region(0, self.info.height, 0, self.info.width)
         self.mean = np.zeros(bands, np.float32)
         self.std = np.ones(bands, np.float32)
+        self.histogram_matching = None  # see set_histogram_matching
         self._lut = self._make_lut()
         self._image: np.ndarray | None = None
         self._mask: np.ndarray | None = None
@@ -159,8 +165,10 @@ class LabelSource:
         return (image == nd).any(axis=0)
 
     # -- scan -------------------------------------------------------------------------------------
-    def scan(self, cell: int, stats: bool, progress=None) -> ScanResult:
-        """Count classes per cell of the region and (``stats``) sum the valid image values, by strips."""
+    def scan(self, cell: int, stats: bool, progress=None, sample_step: int = 0) -> ScanResult:
+        """Count classes per cell of the region and (``stats``) sum the valid image values, by strips;
+        with ``stats`` and ``sample_step`` also keep every ``sample_step``-th valid pixel (in reading
+        order) as ``sample``."""
         import rasterio
         from rasterio.windows import Window
 
@@ -172,6 +180,7 @@ class LabelSource:
         sumsq = np.zeros(self.bands, np.float64)
         valid_total = 0
         unknown: set = set()
+        samples: list = []
         strip = max(cell, (max(1, 4_000_000 // max(reg.width * (self.bands + 1), 1)) // cell) * cell)
         try:
             with rasterio.open(self.path) as src:
@@ -198,10 +207,14 @@ class LabelSource:
                         vals = image[:, valid].astype(np.float64)
                         sums += vals.sum(axis=1)
                         sumsq += (vals * vals).sum(axis=1)
+                        if sample_step > 0:  # the valid pixels numbered 0, step, 2 step, ... overall
+                            first = -valid_total % sample_step
+                            samples.append(vals[:, first::sample_step].T.astype(np.float32))
                         valid_total += int(valid.sum())
         except rasterio.errors.RasterioIOError as exc:
             raise RasterError("Cannot read the label raster '{}': {}".format(self.path, exc)) from exc
-        return ScanResult(counts.reshape(ncr, ncc, k1), sums, sumsq, valid_total, unknown)
+        sample = np.concatenate(samples) if samples else None
+        return ScanResult(counts.reshape(ncr, ncc, k1), sums, sumsq, valid_total, unknown, sample)
 
     def _check_nan(self, image: np.ndarray) -> None:
         nd = self.info.image_nodata
@@ -218,6 +231,11 @@ class LabelSource:
     def set_normalization(self, normalization: Normalization) -> None:
         """Per-band statistics applied to every patch read (``(x - mean) / std``)."""
         self.mean, self.std = normalization.arrays()
+
+    def set_histogram_matching(self, matching) -> None:
+        """The randomized histogram matching of the augmented patches read from this source (an
+        :class:`~.augmentation.HistogramMatching`, ``None``: off)."""
+        self.histogram_matching = matching
 
     def cache(self, budget: int, solid: float = 0.0, blur: float = 0.0) -> int:
         """Keep the region in memory if it fits ``budget`` bytes; return the bytes used.
