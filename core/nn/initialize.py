@@ -137,11 +137,12 @@ def _load_encoder(model, spec: ModelSpec, weights, progress: Progress) -> dict:
                                             "efficientnet_lite0" else "keras.applications (imagenet)")
     progress.info("Loading the ImageNet weights of the encoder {} from {}.".format(info.label, source))
     layers = load_pretrained(model, spec.encoder, spec.bands, weights)
-    if spec.bands != 3:
-        progress.info(
-            "The image has {} bands; the pretrained encoder reads red, green and blue: {}".format(
-                spec.bands, "the bands are replicated onto its three input channels." if spec.bands < 3 else
-                "the first three bands go through its pretrained first layer, the other {} through "
-                "weights that start at zero and are learnt.".format(spec.bands - 3)))
+    if spec.bands < 3:
+        progress.info("The pretrained encoder reads red, green and blue; this image has fewer bands ({}), which "
+                      "are replicated onto its three input channels.".format(spec.bands))
+    elif spec.bands > 3:
+        progress.info("The pretrained encoder reads red, green and blue; this image has {} bands: the first "
+                      "three go through its pretrained first layer, the others through weights that start at "
+                      "zero and are learnt.".format(spec.bands))
     return {"encoder": spec.encoder, "weights": os.path.basename(source) if weights else source,
             "layers": layers}
