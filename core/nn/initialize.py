@@ -138,8 +138,8 @@ def _load_encoder(model, spec: ModelSpec, weights, progress: Progress) -> dict:
     progress.info("Loading the ImageNet weights of the encoder {} from {}.".format(info.label, source))
     layers = load_pretrained(model, spec.encoder, spec.bands, weights)
     if spec.bands < 3:
-        progress.info("The pretrained encoder reads red, green and blue; this image has fewer bands ({}), which "
-                      "are replicated onto its three input channels.".format(spec.bands))
+        progress.info("The pretrained encoder reads red, green and blue; this image has fewer bands ({}), "
+                      "which are replicated onto its three input channels.".format(spec.bands))
     elif spec.bands > 3:
         progress.info("The pretrained encoder reads red, green and blue; this image has {} bands: the first "
                       "three go through its pretrained first layer, the others through weights that start at "
