@@ -238,6 +238,8 @@ def score(work: Path, only_variants: list[str] | None) -> None:
     runs = sorted((work / "runs").glob("*_s*.keras"))
     rows = []
     for model in runs:
+        if not model.with_suffix(".train.summary.json").exists():
+            continue  # being trained, or an initial model
         summary = json.loads(model.with_suffix(".train.summary.json").read_text())
         scene = summary["scene"]
         train_raster, test = (work / n for n in SCENES[scene])
@@ -265,10 +267,11 @@ def score(work: Path, only_variants: list[str] | None) -> None:
             if one_class:
                 sizes = _training_object_sizes(train_raster)
                 smallest = int(np.percentile(sizes, 5)) if sizes else 0
-                for label, threshold, min_pixels in (("min5pct", 0.5, smallest), ("t0.4", 0.4, 0),
-                                                     ("t0.6", 0.6, 0), ("t0.6_min5pct", 0.6, smallest)):
-                    filtered = _filtered(activation, out.with_name(out.name + "_" + label + ".tif"),
-                                         threshold, min_pixels)
+                for label, threshold, min_pixels in (
+                        ("min p5/2", 0.5, smallest // 2), ("min p5", 0.5, smallest), ("t0.4", 0.4, 0),
+                        ("t0.6", 0.6, 0), ("t0.6 min p5/2", 0.6, smallest // 2)):
+                    filtered = _filtered(activation, out.with_name(out.name + "_post.tif"), threshold,
+                                         min_pixels)
                     scores = _feature_scores(evaluate(filtered, reference_path=test))
                     found.append(dict(summary, variant=variant, post=label, classify_s=seconds, **scores))
                     filtered.unlink()

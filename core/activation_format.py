@@ -9,8 +9,9 @@ order). A classification raster is uint8: 0 background, class ids, ``CLASS_NODAT
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .class_table import ClassTable, class_rgb
 from .errors import RasterError
@@ -20,17 +21,31 @@ from .label_format import TAG_CLASSES
 TAG_ACTIVATION = "DEEPFEATURE_ACTIVATION"
 TAG_CLASSIFICATION = "DEEPFEATURE_CLASSIFICATION"
 TAG_MODEL = "DEEPFEATURE_MODEL"
+#: JSON ``{"1": 30}``: the default minimum object size (pixels) per class, from the model's training objects.
+TAG_MIN_OBJECT = "DEEPFEATURE_MIN_OBJECT_PIXELS"
 ACTIVATION_NODATA = -1.0
 CLASS_NODATA = 255
 
 
-def activation_tags(classes: dict[int, str], model: str = "") -> dict[str, str]:
-    """Dataset tags of an activation raster."""
-    return {
+def activation_tags(classes: dict[int, str], model: str = "", min_objects: dict[int, int] | None = None
+                    ) -> dict[str, str]:
+    """Dataset tags of an activation raster (``min_objects``: the model's default minimum object sizes)."""
+    tags = {
         TAG_ACTIVATION: "1",
         TAG_CLASSES: ClassTable.from_mapping(classes).to_json(),
         TAG_MODEL: os.path.basename(model) if model else "",
     }
+    if min_objects:
+        tags[TAG_MIN_OBJECT] = json.dumps({str(k): int(v) for k, v in sorted(min_objects.items())})
+    return tags
+
+
+def _min_objects_from_tags(tags: dict[str, str]) -> dict[int, int]:
+    try:
+        data = json.loads(tags.get(TAG_MIN_OBJECT) or "{}")
+        return {int(k): max(0, int(v)) for k, v in data.items()}
+    except (ValueError, AttributeError, TypeError):
+        return {}
 
 
 def describe_classification(dst, classes: dict[int, str]) -> None:
@@ -74,6 +89,8 @@ class ActivationInfo:
     transform: tuple[float, ...]
     crs_wkt: str
     tagged: bool = True
+    #: ``{class id: pixels}``: the default minimum object size from the model's training objects.
+    min_objects: dict[int, int] = field(default_factory=dict)
 
     @property
     def class_ids(self) -> list[int]:
@@ -120,4 +137,5 @@ def read_activation_info(path: str | os.PathLike) -> ActivationInfo:
     tagged = tags.get(TAG_ACTIVATION) == "1" and len(classes) == info["bands"]
     if not tagged:
         classes = {i: "class {}".format(i) for i in range(1, info["bands"] + 1)}
-    return ActivationInfo(classes=classes, tagged=tagged, **info)
+    return ActivationInfo(classes=classes, tagged=tagged, min_objects=_min_objects_from_tags(tags) if tagged
+                          else {}, **info)

@@ -201,7 +201,8 @@ class Classifier:
                 atomic_output(self.options.classification_path, inputs, "classification raster")
             )
         dst = stack.enter_context(rasterio.open(act_tmp, "w", **self.profiles[0]))
-        dst.update_tags(**activation_tags(classes, str(self.model_path)))
+        min_objects = self.ready.metadata.min_object_pixels
+        dst.update_tags(**activation_tags(classes, str(self.model_path), min_objects))
         for b, name in enumerate(self.spec.classes, start=1):
             dst.set_band_description(b, name)
         cdst = stack.enter_context(rasterio.open(cls_tmp, "w", **self.profiles[1])) if cls_tmp else None

@@ -55,6 +55,19 @@ class ModelMetadata:
     def __post_init__(self) -> None:
         self.normalization = Normalization.from_metadata(self.normalization)
 
+    @property
+    def min_object_pixels(self) -> dict[int, int]:
+        """``{class id: pixels}``: the default minimum object size of each class, from the training objects
+        (empty for a model trained before it was recorded, or not trained)."""
+        objects = (self.training or {}).get("objects") or {}
+        out = {}
+        for key, stats in objects.items():
+            try:
+                out[int(key)] = int(stats.get("min_object_pixels", 0))
+            except (AttributeError, TypeError, ValueError):
+                continue
+        return out
+
     def to_dict(self) -> dict:
         """JSON-able dict."""
         return {

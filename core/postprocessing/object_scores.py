@@ -56,7 +56,7 @@ def _feature_classes(*blocks) -> list[int]:
     return sorted(i for i in ids if 0 < i < _N - 1)
 
 
-class _StripObjects:
+class StripObjects:
     """The 4-connected objects of each class of one side, labelled strip by strip: pixel count and class
     of every strip label (global ids ``1..total``) and the label pairs that touch across strip borders."""
 
@@ -106,7 +106,7 @@ class ObjectScores:
 
     def __init__(self, iou_threshold: float = DEFAULT_IOU_THRESHOLD):
         self.iou_threshold = float(iou_threshold)
-        self._pred, self._ref = _StripObjects(), _StripObjects()
+        self._pred, self._ref = StripObjects(), StripObjects()
         self._overlaps: list = []  # (global pred label, global ref label, pixels) per strip
 
     def add(self, pred, ref) -> None:

@@ -87,10 +87,23 @@ def resolve_threshold(info: ActivationInfo, threshold: float | None, progress: P
     return _check_threshold(threshold)
 
 
-def min_pixels(info: ActivationInfo, min_area: float, progress: Progress | None = None) -> int:
+def min_pixels(info: ActivationInfo, min_area: float | None, progress: Progress | None = None) -> int:
     """The smallest object size in pixels for a minimum area in square CRS units (warns when those are
-    square degrees)."""
-    if min_area is None or min_area <= 0:
+    square degrees). ``None``: automatic, the smallest of the classes' default minimum object sizes that
+    the model's training objects give (tagged by Classify, see
+    :data:`~deepfeature.core.activation_format.TAG_MIN_OBJECT`), else 0 (every object kept)."""
+    if min_area is None:
+        sizes = [v for v in info.min_objects.values() if v > 0]
+        if not sizes:
+            return 0
+        pixels = min(sizes)
+        if progress is not None:
+            progress.info(
+                "Minimum object size from the model's training objects: {} ({:g} square CRS units; half the "
+                "size that 5 % of the training objects are below). Set the minimum area to 0 to keep every "
+                "object.".format(count(pixels, "pixel"), pixels * info.pixel_area))
+        return pixels
+    if min_area <= 0:
         return 0
     pixels = int(math.ceil(float(min_area) / info.pixel_area - 1e-9))
     if progress is not None and info.crs_wkt:

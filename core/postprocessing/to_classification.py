@@ -18,13 +18,14 @@ def activation_to_classification(
     output_path: str | os.PathLike,
     *,
     threshold: float | None = DEFAULT_THRESHOLD,
-    min_area: float = 0.0,
+    min_area: float | None = None,
     progress: Progress | None = None,
 ) -> dict:
     """Write a classification raster (uint8 class ids, 0 background, 255 NoData) from activations.
 
     ``threshold`` None = automatic (Otsu). ``min_area`` (square CRS units): smaller objects become
-    background. Returns ``{"threshold", "objects" (or None), "removed", "class_pixels", "classes"}``.
+    background; None: the model's default from its training objects (see :func:`.thresholds.min_pixels`).
+    Returns ``{"threshold", "objects" (or None), "removed", "class_pixels", "classes"}``.
     """
     import numpy as np
     import rasterio

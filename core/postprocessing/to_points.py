@@ -24,7 +24,7 @@ def activation_to_points(
     sink: Sink,
     *,
     threshold: float | None = DEFAULT_THRESHOLD,
-    min_area: float = 0.0,
+    min_area: float | None = None,
     method: str = POINT_METHODS[0],
     min_distance: int = 3,
     progress: Progress | None = None,

@@ -111,7 +111,7 @@ def activation_to_polygons(
     sink: Sink,
     *,
     threshold: float | None = DEFAULT_THRESHOLD,
-    min_area: float = 0.0,
+    min_area: float | None = None,
     smooth: float = 1.0,
     fill_holes: bool = False,
     regularize: bool = False,

@@ -357,6 +357,7 @@ class Trainer:
             "refined_from": p.run.model if p.metadata.normalization is not None else None,
             "seconds": seconds,
             "best": best,
+            "objects": p.objects,
         }
         meta = dataclasses.replace(
             p.metadata,

@@ -4,7 +4,7 @@ matching and the validation patches, handed to the loop as one :class:`PreparedR
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,12 @@ from .targets import IGNORE
 MAX_VALIDATION_PIXELS = 8_000_000
 #: Training patches used to report the training IoU each epoch.
 MONITOR_PATCHES = 32
+#: The default minimum object size of a class is this share of the size that 5 % of its training objects
+#: are below (so that the post-processing drops specks far smaller than any object the model was shown),
+#: with at least MIN_OBJECTS_FOR_SIZE training objects. Measured in bench/README.md (bench_realdata.py).
+MIN_OBJECT_SHARE = 0.5
+MIN_OBJECT_PERCENTILE = 5
+MIN_OBJECTS_FOR_SIZE = 20
 
 
 @dataclass
@@ -34,6 +40,8 @@ class PreparedRun:
     ppe: int  # patches per epoch
     validation: Patches  # validation patches, their targets and hard masks
     monitor: Patches  # fixed training patches (unaugmented) and masks: the "train" IoU
+    #: The training objects per class id (see :func:`object_statistics`), kept in the model's metadata.
+    objects: dict = field(default_factory=dict)
 
     @property
     def config(self) -> TrainConfig:
@@ -168,7 +176,7 @@ def _open(paths, spec, regions, progress: Progress, what: str) -> list:
 def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progress: Progress) -> PreparedRun:
     """Scan the sources, set their normalization, plan the epochs and read the validation patches."""
     config, patch = run.config, metadata.spec.patch_size
-    normalization, sampler = _scan(sources, val_sources, metadata, config, progress)
+    normalization, sampler, objects = _scan(sources, val_sources, metadata, config, progress)
     # Training rasters in memory (with their solid / blur distance maps) while they fit; validation
     # patches are read once below, by windows.
     from .sampling import DEFAULT_CACHE_BYTES
@@ -185,7 +193,7 @@ def prepare_run(run: TrainRun, metadata, sources: list, val_sources: list, progr
     mon_windows = sampler.draw(MONITOR_PATCHES, 0.0, epoch_rng(config.seed, 10**6))
     monitor = Patches(maker.make(mon_windows, None, 0.0, False)[0], None, maker.masks(mon_windows))
     _report_validation(validation, list(metadata.spec.classes), progress)
-    return PreparedRun(run, metadata, normalization, sampler, maker, ppe, validation, monitor)
+    return PreparedRun(run, metadata, normalization, sampler, maker, ppe, validation, monitor, objects)
 
 
 def _scan(sources: list, val_sources: list, metadata, config: TrainConfig, progress: Progress) -> tuple:
@@ -226,7 +234,41 @@ def _scan(sources: list, val_sources: list, metadata, config: TrainConfig, progr
     sampler = PatchSampler(sources, [r.counts for r in scans], [cell_size(s.region) for s in sources],
                            metadata.spec.patch_size)
     _report_class_totals(sampler.class_totals, list(metadata.spec.classes), progress)
-    return normalization, sampler
+    objects = object_statistics(scans, metadata.spec)
+    _report_objects(objects, progress)
+    return normalization, sampler, objects
+
+
+def object_statistics(scans: list, spec) -> dict:
+    """Per class id (a string, as in JSON): the number of labelled training objects (4-connected), their
+    median size and the size 5 % of them are below (pixels), and the default minimum object size of the
+    post-processing (:data:`MIN_OBJECT_SHARE` of the latter; 0 with fewer than :data:`MIN_OBJECTS_FOR_SIZE`
+    objects)."""
+    pixels = np.concatenate([s.object_pixels for s in scans if s.object_pixels is not None] or [np.zeros(0)])
+    classes = np.concatenate([s.object_classes for s in scans if s.object_classes is not None]
+                             or [np.zeros(0)])
+    out = {}
+    for k, class_id in enumerate(spec.ids, start=1):
+        sizes = pixels[classes == k]
+        if not sizes.size:
+            continue
+        low = float(np.percentile(sizes, MIN_OBJECT_PERCENTILE))
+        out[str(class_id)] = {
+            "objects": int(sizes.size),
+            "median_pixels": float(np.median(sizes)),
+            "p5_pixels": low,
+            "min_object_pixels": int(MIN_OBJECT_SHARE * low) if sizes.size >= MIN_OBJECTS_FOR_SIZE else 0,
+        }
+    return out
+
+
+def _report_objects(objects: dict, progress: Progress) -> None:
+    for class_id, stats in objects.items():
+        progress.info(
+            "Training objects of class {}: {} (median {:g} pixels, 5 % below {:g}); objects under {} pixels "
+            "are dropped by default when this model's activation is turned into classes, polygons or "
+            "points.".format(class_id, stats["objects"], stats["median_pixels"], stats["p5_pixels"],
+                             stats["min_object_pixels"]))
 
 
 def _report_class_totals(totals, class_names: list[str], progress: Progress) -> None:

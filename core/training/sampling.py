@@ -68,6 +68,9 @@ class ScanResult:
     valid: int
     unknown_values: set = field(default_factory=set)
     sample: np.ndarray | None = None  # (n, bands) float32: every ``sample_step``-th valid pixel
+    #: The 4-connected labelled objects of the region: pixels and model class (1..K) of each.
+    object_pixels: np.ndarray | None = None
+    object_classes: np.ndarray | None = None
 
 
 def names_match(info: LabelRasterInfo, model_classes: tuple[str, ...]) -> bool:
@@ -168,11 +171,14 @@ class LabelSource:
     def scan(self, cell: int, stats: bool, progress=None, sample_step: int = 0) -> ScanResult:
         """Count classes per cell of the region and (``stats``) sum the valid image values, by strips;
         with ``stats`` and ``sample_step`` also keep every ``sample_step``-th valid pixel (in reading
-        order) as ``sample``."""
+        order) as ``sample``. The labelled objects (4-connected) are counted across strips too."""
         import rasterio
         from rasterio.windows import Window
 
+        from ..postprocessing import StripObjects
+
         reg = self.region
+        objects = StripObjects()
         ncr, ncc = math.ceil(reg.height / cell), math.ceil(reg.width / cell)
         k1 = self.n_classes + 1
         counts = np.zeros(ncr * ncc * k1, np.int64)
@@ -199,6 +205,7 @@ class LabelSource:
                     mask, unk = self.to_internal(raw, image)
                     unknown |= unk
                     valid = mask != IGNORE
+                    objects.add(np.where(valid, mask, 0).astype(np.uint8))
                     rows = (np.arange(r, r + h) - reg.row0) // cell
                     cols = np.arange(reg.width) // cell
                     key = (rows[:, None] * ncc + cols[None, :]) * k1 + np.where(valid, mask, 0)
@@ -214,7 +221,9 @@ class LabelSource:
         except rasterio.errors.RasterioIOError as exc:
             raise RasterError("Cannot read the label raster '{}': {}".format(self.path, exc)) from exc
         sample = np.concatenate(samples) if samples else None
-        return ScanResult(counts.reshape(ncr, ncc, k1), sums, sumsq, valid_total, unknown, sample)
+        _, object_pixels, object_classes = objects.objects()
+        return ScanResult(counts.reshape(ncr, ncc, k1), sums, sumsq, valid_total, unknown, sample,
+                          object_pixels, object_classes)
 
     def _check_nan(self, image: np.ndarray) -> None:
         nd = self.info.image_nodata
