@@ -6,47 +6,47 @@
     <message>
         <location filename="../algorithms/common.py" line="41"/>
         <source>Threshold: a pixel belongs to a class when its activation is at least this value (0–1); with several classes the most probable class wins if its activation reaches the threshold (the minimum probability), else the pixel is background.
-Threshold method 'Automatic (Otsu)' computes the threshold from the activation histogram instead. Minimum area (square units of the raster CRS, e.g. m²): smaller objects are removed.</source>
+Threshold method 'Automatic (Otsu)' computes the threshold from the activation histogram instead. Minimum area (square units of the raster CRS, e.g. m²): smaller objects are removed. Left empty, it comes from the model: half the size that 5 % of its training objects are below (recorded by Train Model, passed on by Classify), which drops specks and noise far smaller than anything the model was shown while keeping small real objects; 0 keeps every object.</source>
         <translation>Seuil : un pixel appartient à une classe quand son activation atteint au moins cette valeur (0–1) ; avec plusieurs classes, la classe la plus probable l'emporte si son activation atteint le seuil (la probabilité minimale), sinon le pixel est du fond.
-La méthode de seuillage « Automatique (Otsu) » calcule plutôt le seuil à partir de l'histogramme des activations. Surface minimale (unités carrées du SCR du raster, p. ex. m²) : les objets plus petits sont supprimés.</translation>
+La méthode de seuillage « Automatique (Otsu) » calcule plutôt le seuil à partir de l'histogramme des activations. Surface minimale (unités carrées du SCR du raster, p. ex. m²) : les objets plus petits sont supprimés. Laissée vide, elle vient du modèle : la moitié de la taille sous laquelle se trouvent 5 % de ses objets d'entraînement (enregistrée par « Entraîner un modèle », transmise par « Classifier un raster avec un modèle »), ce qui supprime les points isolés et le bruit bien plus petits que tout ce que le modèle a vu, tout en gardant les petits objets réels ; 0 garde tous les objets.</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="50"/>
+        <location filename="../algorithms/common.py" line="53"/>
         <source>Class activation raster</source>
         <translation>Raster d'activation des classes</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="53"/>
+        <location filename="../algorithms/common.py" line="56"/>
         <source>Threshold method</source>
         <translation>Méthode de seuillage</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="53"/>
+        <location filename="../algorithms/common.py" line="56"/>
         <source>Fixed value (THRESHOLD)</source>
         <translation>Valeur fixe (THRESHOLD)</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="53"/>
+        <location filename="../algorithms/common.py" line="56"/>
         <source>Automatic (Otsu)</source>
         <translation>Automatique (Otsu)</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="59"/>
+        <location filename="../algorithms/common.py" line="62"/>
         <source>Threshold (minimum activation)</source>
         <translation>Seuil (activation minimale)</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="66"/>
-        <source>Minimum object area (square CRS units; 0 = keep all)</source>
-        <translation>Surface minimale des objets (unités carrées du SCR ; 0 = tout garder)</translation>
+        <location filename="../algorithms/common.py" line="69"/>
+        <source>Minimum object area (square CRS units; empty: from the model's training objects, 0: keep all)</source>
+        <translation>Surface minimale des objets (unités carrées du SCR ; vide : d'après les objets d'entraînement du modèle, 0 : tout garder)</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="72"/>
+        <location filename="../algorithms/common.py" line="77"/>
         <source>Threshold used</source>
         <translation>Seuil utilisé</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="79"/>
+        <location filename="../algorithms/common.py" line="84"/>
         <source>The activation raster must be a file on disk.</source>
         <translation>Le raster d'activation doit être un fichier sur disque.</translation>
     </message>
@@ -202,7 +202,7 @@ Tile size: pixels per tile side (larger is faster, uses more memory; at least th
 Batch size: tiles per model call on a GPU (on the CPU the model takes one tile at a time).
 Device: auto, CPU or GPU.
 Extent: classify only this area.
-Test-time augmentation: average the predictions of the 8 flips and quarter turns of every tile, each turned back (8 model passes per tile: about 8x the classification time; a little smoother, and the same whichever way the image is turned).
+Test-time augmentation: average the predictions of the 8 flips and quarter turns of every tile, each turned back (8 model passes per tile: about 8x the classification time; the same whichever way the image is turned). On by default: on buildings the model was not trained on it found more of them and fewer false ones (bench/README.md); untick it for a quick look at a large raster on the CPU.
 Match the image's histogram: map every band of the image onto the histogram of the model's training rasters before classifying (for imagery from another sensor, date or processing whose brightness and contrast differ); the image's histogram is taken from a sample of it. Needs a model trained by this version of 'Train Model'.
 
 The image must have the bands the model was trained on (a label raster is classified by its image bands, without its mask band); the model's normalization statistics are applied. Optional output: the classification, paletted with the class names: the class whose activation is highest where it is at least {threshold}, else background (the same as 'Activation to Classification' with its default threshold). Refine with 'Activation to Classification', 'Activation to Polygons' or 'Activation to Points'.</source>
@@ -214,93 +214,93 @@ Taille de tuile : pixels par côté de tuile (plus grand est plus rapide et util
 Taille de lot : tuiles par appel du modèle sur un GPU (sur le CPU le modèle prend une tuile à la fois).
 Processeur : automatique, CPU ou GPU.
 Emprise : ne classifier que cette zone.
-Augmentation au test (TTA) : moyenne des prédictions des 8 retournements et quarts de tour de chaque tuile, chacun remis dans le sens d'origine (8 passes du modèle par tuile : environ 8 fois le temps de classification ; un peu plus lisse, et identique quel que soit le sens dans lequel l'image est tournée).
+Augmentation au test (TTA) : moyenne des prédictions des 8 retournements et quarts de tour de chaque tuile, chacun remis dans le sens d'origine (8 passes du modèle par tuile : environ 8 fois le temps de classification ; identique quel que soit le sens dans lequel l'image est tournée). Activée par défaut : sur des bâtiments sur lesquels le modèle n'avait pas été entraîné, elle en a trouvé davantage, avec moins de fausses détections (bench/README.md) ; décochez-la pour un aperçu rapide d'un grand raster sur le CPU.
 Ajuster l'histogramme de l'image : ramène chaque bande de l'image sur l'histogramme des rasters d'entraînement du modèle avant la classification (pour des images d'un autre capteur, d'une autre date ou d'un autre traitement, dont la luminosité et le contraste diffèrent) ; l'histogramme de l'image est calculé sur un échantillon de celle-ci. Demande un modèle entraîné par cette version d'« Entraîner un modèle ».
 
 L'image doit avoir les bandes sur lesquelles le modèle a été entraîné (un raster d'étiquettes est classifié par ses bandes d'image, sans sa bande de masque) ; les statistiques de normalisation du modèle sont appliquées. Sortie facultative : la classification, en palette avec les noms des classes : la classe dont l'activation est la plus forte là où elle atteint au moins {threshold}, sinon le fond (comme « Activation vers classification » avec son seuil par défaut). Affinez avec « Activation vers classification », « Activation vers polygones » ou « Activation vers points ».</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="94"/>
+        <location filename="../algorithms/classify.py" line="96"/>
         <source>Input raster</source>
         <translation>Raster en entrée</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="95"/>
+        <location filename="../algorithms/classify.py" line="97"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="95"/>
+        <location filename="../algorithms/classify.py" line="97"/>
         <source>Keras model (*.keras)</source>
         <translation>Modèle Keras (*.keras)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="101"/>
+        <location filename="../algorithms/classify.py" line="103"/>
         <source>Extent (empty: whole raster)</source>
         <translation>Emprise (vide : tout le raster)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="105"/>
+        <location filename="../algorithms/classify.py" line="107"/>
         <source>Tile size (pixels; 0 = automatic: {} on the CPU, larger on a GPU)</source>
         <translation>Taille de tuile (pixels ; 0 = automatique : {} sur le CPU, plus grande sur un GPU)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="112"/>
+        <location filename="../algorithms/classify.py" line="114"/>
         <source>Batch size (tiles per model call)</source>
         <translation>Taille de lot (tuiles par appel du modèle)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="117"/>
+        <location filename="../algorithms/classify.py" line="119"/>
         <source>Device</source>
         <translation>Processeur</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="117"/>
+        <location filename="../algorithms/classify.py" line="119"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="117"/>
+        <location filename="../algorithms/classify.py" line="119"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="117"/>
+        <location filename="../algorithms/classify.py" line="119"/>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="122"/>
+        <location filename="../algorithms/classify.py" line="124"/>
         <source>Test-time augmentation: 8 flips and rotations (8x slower)</source>
         <translation>Augmentation au test (TTA) : 8 retournements et rotations (8 fois plus lent)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="126"/>
+        <location filename="../algorithms/classify.py" line="128"/>
         <source>Match the image's histogram to the training rasters (new imagery)</source>
         <translation>Ajuster l'histogramme de l'image sur celui des rasters d'entraînement (nouvelles images)</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="135"/>
+        <location filename="../algorithms/classify.py" line="137"/>
         <source>Class activation raster</source>
         <translation>Raster d'activation des classes</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="138"/>
+        <location filename="../algorithms/classify.py" line="140"/>
         <source>Classification raster</source>
         <translation>Raster de classification</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="168"/>
+        <location filename="../algorithms/classify.py" line="170"/>
         <source>The input raster must be a file on disk.</source>
         <translation>Le raster en entrée doit être un fichier sur disque.</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="191"/>
+        <location filename="../algorithms/classify.py" line="193"/>
         <source>Class activation</source>
         <translation>Activation des classes</translation>
     </message>
     <message>
-        <location filename="../algorithms/classify.py" line="195"/>
+        <location filename="../algorithms/classify.py" line="197"/>
         <source>Classification</source>
         <translation>Classification</translation>
     </message>
@@ -348,12 +348,12 @@ L'image doit avoir les bandes sur lesquelles le modèle a été entraîné (un r
         <translation>Mémoire insuffisante. Utilisez des tuiles ou des lots plus petits, ou fermez d'autres programmes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="175"/>
+        <location filename="../algorithms/common.py" line="183"/>
         <source>Classes: {}</source>
         <translation>Classes : {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="176"/>
+        <location filename="../algorithms/common.py" line="184"/>
         <source>Label raster</source>
         <translation>Raster d'étiquettes</translation>
     </message>
@@ -1173,17 +1173,17 @@ La sortie se charge avec sa bande de masque affichée dans les couleurs des clas
 <context>
     <name>LazySink</name>
     <message>
-        <location filename="../algorithms/common.py" line="126"/>
+        <location filename="../algorithms/common.py" line="134"/>
         <source>output layer</source>
         <translation>la couche de sortie</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="150"/>
+        <location filename="../algorithms/common.py" line="158"/>
         <source>Cannot write a feature: {}</source>
         <translation>Impossible d'écrire une entité : {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/common.py" line="162"/>
+        <location filename="../algorithms/common.py" line="170"/>
         <source>Cannot write the output layer: {}</source>
         <translation>Impossible d'écrire la couche de sortie : {}</translation>
     </message>
@@ -1617,22 +1617,22 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
 <context>
     <name>core</name>
     <message>
-        <location filename="../core/activation_format.py" line="98"/>
+        <location filename="../core/activation_format.py" line="115"/>
         <source>activation raster</source>
         <translation>le raster d'activation</translation>
     </message>
     <message>
-        <location filename="../core/activation_format.py" line="113"/>
+        <location filename="../core/activation_format.py" line="130"/>
         <source>Cannot open the raster '{}': {}</source>
         <translation>Impossible d'ouvrir le raster '{}' : {}</translation>
     </message>
     <message>
-        <location filename="../core/activation_format.py" line="116"/>
+        <location filename="../core/activation_format.py" line="133"/>
         <source>'{}' has integer values ({}): it is not an activation raster. Use the activation output of 'Classify Raster with Model' (float values 0–1).</source>
         <translation>'{}' a des valeurs entières ({}) : ce n'est pas un raster d'activation. Utilisez la sortie d'activation de « Classifier un raster avec un modèle » (valeurs flottantes 0–1).</translation>
     </message>
     <message>
-        <location filename="../core/activation_format.py" line="122"/>
+        <location filename="../core/activation_format.py" line="139"/>
         <source>class {}</source>
         <translation>classe {}</translation>
     </message>
@@ -2087,7 +2087,7 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation> dans EXTENT</translation>
     </message>
     <message>
-        <location filename="../core/inference/classifier.py" line="229"/>
+        <location filename="../core/inference/classifier.py" line="230"/>
         <source>Classified {:.2f} megapixels in {:.1f} s ({:.2f} MP/s).</source>
         <translation>{:.2f} mégapixels classifiés en {:.1f} s ({:.2f} MP/s).</translation>
     </message>
@@ -2982,87 +2982,87 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>L'encodeur pré-entraîné lit le rouge, le vert et le bleu ; cette image a {} bandes : les trois premières passent par sa première couche pré-entraînée, les autres par des poids qui partent de zéro et sont appris.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="80"/>
+        <location filename="../core/nn/model_file.py" line="93"/>
         <source>The model metadata has no model specification.</source>
         <translation>Les métadonnées du modèle n'ont pas de spécification du modèle.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="94"/>
+        <location filename="../core/nn/model_file.py" line="107"/>
         <source>The model metadata is malformed: {}.</source>
         <translation>Les métadonnées du modèle sont mal formées : {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="107"/>
+        <location filename="../core/nn/model_file.py" line="120"/>
         <source>{!r} is not JSON serialisable</source>
         <translation>{!r} n'est pas sérialisable en JSON</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="115"/>
+        <location filename="../core/nn/model_file.py" line="128"/>
         <source>The model file '{}' must end with '{}' (Keras 3 model format). Choose a name like 'model.keras'.</source>
         <translation>Le fichier de modèle '{}' doit se terminer par '{}' (format de modèle Keras 3). Choisissez un nom comme 'model.keras'.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="136"/>
+        <location filename="../core/nn/model_file.py" line="149"/>
         <source>Cannot write the model file '{}': {}</source>
         <translation>Impossible d'écrire le fichier de modèle '{}' : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="141"/>
+        <location filename="../core/nn/model_file.py" line="154"/>
         <source>Could not write the metadata copy '{}.json': {}</source>
         <translation>Impossible d'écrire la copie des métadonnées '{}.json' : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="149"/>
+        <location filename="../core/nn/model_file.py" line="162"/>
         <source>The model file '{}' does not exist. Choose a .keras file made with 'Initialize Model' or 'Train Model'.</source>
         <translation>Le fichier de modèle '{}' n'existe pas. Choisissez un fichier .keras créé avec « Initialiser un modèle » ou « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="156"/>
+        <location filename="../core/nn/model_file.py" line="169"/>
         <source>'{}' is not a Keras model file or it is damaged ({}). Choose a .keras file made with 'Initialize Model' or 'Train Model'.</source>
         <translation>'{}' n'est pas un fichier de modèle Keras ou il est endommagé ({}). Choisissez un fichier .keras créé avec « Initialiser un modèle » ou « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="168"/>
+        <location filename="../core/nn/model_file.py" line="181"/>
         <source>The model file '{}' is damaged ({} is unreadable: {}). Initialize or train the model again.</source>
         <translation>Le fichier de modèle '{}' est endommagé ({} est illisible : {}). Initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="179"/>
+        <location filename="../core/nn/model_file.py" line="192"/>
         <source>'{}' is not a deepfeature model (it has no deepfeature metadata). Initialize one with 'Initialize Model' and train it with 'Train Model'.</source>
         <translation>'{}' n'est pas un modèle deepfeature (il n'a pas de métadonnées deepfeature). Initialisez-en un avec « Initialiser un modèle » et entraînez-le avec « Entraîner un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="185"/>
+        <location filename="../core/nn/model_file.py" line="198"/>
         <source>The model file '{}' was written by a newer deepfeature (format {}, this one reads up to {}). Update the plugin.</source>
         <translation>Le fichier de modèle '{}' a été écrit par un deepfeature plus récent (format {}, celui-ci lit jusqu'au {}). Mettez à jour l'extension.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="191"/>
+        <location filename="../core/nn/model_file.py" line="204"/>
         <source>The model file '{}' has damaged metadata: {}</source>
         <translation>Le fichier de modèle '{}' a des métadonnées endommagées : {}</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="232"/>
+        <location filename="../core/nn/model_file.py" line="245"/>
         <source>The model file '{}' has no Keras configuration: it is damaged. Initialize or train the model again.</source>
         <translation>Le fichier de modèle '{}' n'a pas de configuration Keras : il est endommagé. Initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="238"/>
+        <location filename="../core/nn/model_file.py" line="251"/>
         <source>The model file '{}' contains Lambda layers ({}): refused, because model files must never execute code. Initialize a model with 'Initialize Model' instead.</source>
         <translation>Le fichier de modèle '{}' contient des couches Lambda ({}) : refusé, car les fichiers de modèle ne doivent jamais exécuter de code. Initialisez plutôt un modèle avec « Initialiser un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="245"/>
+        <location filename="../core/nn/model_file.py" line="258"/>
         <source>The model file '{}' uses objects from outside Keras ({}): refused, because model files must never execute code. Initialize a model with 'Initialize Model' instead.</source>
         <translation>Le fichier de modèle '{}' utilise des objets extérieurs à Keras ({}) : refusé, car les fichiers de modèle ne doivent jamais exécuter de code. Initialisez plutôt un modèle avec « Initialiser un modèle ».</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="257"/>
+        <location filename="../core/nn/model_file.py" line="270"/>
         <source>Cannot load the model file '{}': {}. It may be damaged or made by an incompatible Keras; initialize or train the model again.</source>
         <translation>Impossible de charger le fichier de modèle '{}' : {}. Il est peut-être endommagé ou créé par un Keras incompatible ; initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
     <message>
-        <location filename="../core/nn/model_file.py" line="264"/>
+        <location filename="../core/nn/model_file.py" line="277"/>
         <source>The model file '{}' does not match its metadata ({} bands, {} outputs expected). Initialize or train the model again.</source>
         <translation>Le fichier de modèle '{}' ne correspond pas à ses métadonnées ({} bandes, {} sorties attendues). Initialisez ou entraînez le modèle à nouveau.</translation>
     </message>
@@ -3697,7 +3697,12 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>THRESHOLD doit être entre 0 et 1 (une probabilité) ; {} a été donné.</translation>
     </message>
     <message>
-        <location filename="../core/postprocessing/thresholds.py" line="105"/>
+        <location filename="../core/postprocessing/thresholds.py" line="102"/>
+        <source>Minimum object size from the model's training objects: {} ({:g} square CRS units; half the size that 5 % of the training objects are below). Set the minimum area to 0 to keep every object.</source>
+        <translation>Taille minimale des objets d'après les objets d'entraînement du modèle : {} ({:g} unités carrées du SCR ; la moitié de la taille sous laquelle se trouvent 5 % des objets d'entraînement). Mettez la surface minimale à 0 pour garder tous les objets.</translation>
+    </message>
+    <message>
+        <location filename="../core/postprocessing/thresholds.py" line="118"/>
         <source>The raster's CRS is geographic: the minimum area {:g} is in square degrees ({}; a pixel is {:.3g} square degrees). For an area in square metres, reproject the activation raster to a projected CRS (Raster &gt; Projections &gt; Warp).</source>
         <translation>Le SCR du raster est géographique : la surface minimale {:g} est en degrés carrés ({} ; un pixel fait {:.3g} degrés carrés). Pour une surface en mètres carrés, reprojetez le raster d'activation dans un SCR projeté (Raster &gt; Projections &gt; Projection (warp)).</translation>
     </message>
@@ -3952,52 +3957,52 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Meilleur modèle (époque {}) écrit dans {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="376"/>
+        <location filename="../core/training/loop.py" line="377"/>
         <source>initial model</source>
         <translation>modèle initial</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="377"/>
+        <location filename="../core/training/loop.py" line="378"/>
         <source>training rasters</source>
         <translation>rasters d'entraînement</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="378"/>
+        <location filename="../core/training/loop.py" line="379"/>
         <source>validation</source>
         <translation>validation</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="379"/>
+        <location filename="../core/training/loop.py" line="380"/>
         <source>best epoch</source>
         <translation>meilleure époque</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="380"/>
+        <location filename="../core/training/loop.py" line="381"/>
         <source>epochs run</source>
         <translation>époques effectuées</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="381"/>
+        <location filename="../core/training/loop.py" line="382"/>
         <source>canceled</source>
         <translation>annulé</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="383"/>
+        <location filename="../core/training/loop.py" line="384"/>
         <source>classes</source>
         <translation>classes</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="384"/>
+        <location filename="../core/training/loop.py" line="385"/>
         <source>best validation IoU</source>
         <translation>meilleur IoU de validation</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="387"/>
+        <location filename="../core/training/loop.py" line="388"/>
         <source>configuration</source>
         <translation>configuration</translation>
     </message>
     <message>
-        <location filename="../core/training/loop.py" line="389"/>
+        <location filename="../core/training/loop.py" line="390"/>
         <source>Training report: {}</source>
         <translation>Rapport d'entraînement : {}</translation>
     </message>
@@ -4007,117 +4012,122 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Fonction de perte inconnue '{}' ; utilisez l'une de {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="88"/>
+        <location filename="../core/training/prepare.py" line="96"/>
         <source>The label raster '{}' ({} x {}) is smaller than the patch size {}: skipped.</source>
         <translation>Le raster d'étiquettes '{}' ({} x {}) est plus petit que la taille de patch {} : ignoré.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="94"/>
+        <location filename="../core/training/prepare.py" line="102"/>
         <source>The model's patch size ({} pixels) is larger than every training label raster. Use larger label rasters, or initialize a model with a smaller patch size.</source>
         <translation>La taille de patch du modèle ({} pixels) dépasse tous les rasters d'étiquettes d'entraînement. Utilisez des rasters d'étiquettes plus grands, ou initialisez un modèle avec une taille de patch plus petite.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="108"/>
+        <location filename="../core/training/prepare.py" line="116"/>
         <source>The validation raster '{}' is smaller than the patch size: skipped.</source>
         <translation>Le raster de validation '{}' est plus petit que la taille de patch : ignoré.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="113"/>
+        <location filename="../core/training/prepare.py" line="121"/>
         <source>Every validation label raster is smaller than the patch size {} x {} pixels. Give larger validation label rasters, initialize a model with a smaller patch size, or leave VALIDATION empty to hold out part of the training rasters.</source>
         <translation>Tous les rasters d'étiquettes de validation sont plus petits que la taille de patch de {} x {} pixels. Donnez des rasters d'étiquettes de validation plus grands, initialisez un modèle avec une taille de patch plus petite, ou laissez VALIDATION vide pour mettre de côté une partie des rasters d'entraînement.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="134"/>
+        <location filename="../core/training/prepare.py" line="142"/>
         <source>No validation rasters: holding out the last {:.0%} of each training raster (along its longer side; at least one patch: {}) for validation.</source>
         <translation>Pas de rasters de validation : les derniers {:.0%} de chaque raster d'entraînement (le long de son plus grand côté ; au moins un patch : {}) sont mis de côté pour la validation.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="140"/>
+        <location filename="../core/training/prepare.py" line="148"/>
         <source>No validation rasters and the training rasters are too small to hold a part out: validating on the training data (the best epoch is then optimistic).</source>
         <translation>Pas de rasters de validation et les rasters d'entraînement sont trop petits pour en mettre une partie de côté : validation sur les données d'entraînement (la meilleure époque est alors optimiste).</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="157"/>
+        <location filename="../core/training/prepare.py" line="165"/>
         <source>The class names of the {} label raster '{}' ({}) are not the model's ({}): its mask values are used as the model's class numbers. Check that they mean the same classes, or rebuild the label raster with the model's class names.</source>
         <translation>Les noms de classe du raster d'étiquettes {} '{}' ({}) ne sont pas ceux du modèle ({}) : ses valeurs de masque sont prises comme numéros de classe du modèle. Vérifiez qu'ils désignent les mêmes classes, ou recréez le raster d'étiquettes avec les noms de classe du modèle.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="199"/>
+        <location filename="../core/training/prepare.py" line="207"/>
         <source>Scanning {} training label raster(s)...</source>
         <translation>Analyse de {} raster(s) d'étiquettes d'entraînement...</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="209"/>
+        <location filename="../core/training/prepare.py" line="217"/>
         <source>The mask band of '{}' has values that are no class of the model ({}): they are ignored.</source>
         <translation>La bande de masque de '{}' a des valeurs qui ne sont pas des classes du modèle ({}) : elles sont ignorées.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="214"/>
+        <location filename="../core/training/prepare.py" line="222"/>
         <source>Refining a trained model: keeping its normalization statistics.</source>
         <translation>Affinage d'un modèle entraîné : ses statistiques de normalisation sont gardées.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="218"/>
+        <location filename="../core/training/prepare.py" line="226"/>
         <source>The training label rasters have no labelled pixels (all ignore or NoData).</source>
         <translation>Les rasters d'étiquettes d'entraînement n'ont pas de pixels étiquetés (tous ignorés ou NoData).</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="222"/>
+        <location filename="../core/training/prepare.py" line="230"/>
         <source>Normalization (per band mean / std over labelled pixels): {}.</source>
         <translation>Normalisation (moyenne / écart type par bande sur les pixels étiquetés) : {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="235"/>
+        <location filename="../core/training/prepare.py" line="268"/>
+        <source>Training objects of class {}: {} (median {:g} pixels, 5 % below {:g}); objects under {} pixels are dropped by default when this model's activation is turned into classes, polygons or points.</source>
+        <translation>Objets d'entraînement de la classe {} : {} (médiane {:g} pixels, 5 % sous {:g}) ; les objets de moins de {} pixels sont supprimés par défaut quand l'activation de ce modèle est convertie en classes, polygones ou points.</translation>
+    </message>
+    <message>
+        <location filename="../core/training/prepare.py" line="277"/>
         <source>Labelled training pixels: {} background, {}.</source>
         <translation>Pixels d'entraînement étiquetés : {} fond, {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="243"/>
+        <location filename="../core/training/prepare.py" line="285"/>
         <source>No training pixels of the class(es) {}: the model cannot learn them. Add labels of these classes, or initialize a model without them.</source>
         <translation>Aucun pixel d'entraînement de la ou des classes {} : le modèle ne peut pas les apprendre. Ajoutez des étiquettes de ces classes, ou initialisez un modèle sans elles.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="253"/>
+        <location filename="../core/training/prepare.py" line="295"/>
         <source>Patches per epoch: {} rounded up to {}, a whole number of batches of {}.</source>
         <translation>Patchs par époque : {} arrondi à {}, un nombre entier de lots de {}.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="256"/>
+        <location filename="../core/training/prepare.py" line="298"/>
         <source>'Augment also with zoom/shift' works only with 'Augment' on; no augmentation is used. Turn 'Augment' on to use it.</source>
         <translation>« Augmentation aussi par zoom/décalage » ne fonctionne qu'avec « Augmentation » activée ; aucune augmentation n'est utilisée. Activez « Augmentation » pour l'utiliser.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="259"/>
+        <location filename="../core/training/prepare.py" line="301"/>
         <source>{} epochs x {} patches ({} batches of {}), patch {} x {} pixels.</source>
         <translation>{} époques x {} patchs ({} lots de {}), patch de {} x {} pixels.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="273"/>
+        <location filename="../core/training/prepare.py" line="315"/>
         <source>'Augment with histogram matching' works only with 'Augment' on; no augmentation is used. Turn 'Augment' on to use it.</source>
         <translation>« Augmentation par ajustement d'histogramme » ne fonctionne qu'avec « Augmentation » activée ; aucune augmentation n'est utilisée. Activez « Augmentation » pour l'utiliser.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="282"/>
+        <location filename="../core/training/prepare.py" line="324"/>
         <source>Histogram matching: {:.0%} of the patches are matched to the histogram of one of {} reference patches of the training rasters.</source>
         <translation>Ajustement d'histogramme : {:.0%} des patchs sont ajustés sur l'histogramme de l'un des {} patchs de référence des rasters d'entraînement.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="300"/>
+        <location filename="../core/training/prepare.py" line="342"/>
         <source>The validation data has no labelled pixels. Give validation label rasters with labels.</source>
         <translation>Les données de validation n'ont pas de pixels étiquetés. Donnez des rasters d'étiquettes de validation avec des étiquettes.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="310"/>
+        <location filename="../core/training/prepare.py" line="352"/>
         <source>Validation: {} patches ({} labelled pixels).</source>
         <translation>Validation : {} patchs ({} pixels étiquetés).</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="315"/>
+        <location filename="../core/training/prepare.py" line="357"/>
         <source>The validation data has no pixels of the class(es) {}: their validation IoU is undefined (n/a) and the best epoch is chosen on the other classes{}. Give validation label rasters with these classes to measure them.</source>
         <translation>Les données de validation n'ont pas de pixels de la ou des classes {} : leur IoU de validation est indéfini (n/a) et la meilleure époque est choisie sur les autres classes{}. Donnez des rasters d'étiquettes de validation avec ces classes pour les mesurer.</translation>
     </message>
     <message>
-        <location filename="../core/training/prepare.py" line="319"/>
+        <location filename="../core/training/prepare.py" line="361"/>
         <source> (here: on the validation loss)</source>
         <translation> (ici : sur la perte de validation)</translation>
     </message>
@@ -4239,32 +4249,32 @@ Métriques en</translation>
         <translation>, précision mixte (bfloat16)</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="96"/>
+        <location filename="../core/training/sampling.py" line="99"/>
         <source>The classes of the label raster '{}' ({}) do not match the model's classes ({}). Rebuild the label raster with the model's class names, or initialize a model for these classes.</source>
         <translation>Les classes du raster d'étiquettes '{}' ({}) ne correspondent pas à celles du modèle ({}). Recréez le raster d'étiquettes avec les noms de classe du modèle, ou initialisez un modèle pour ces classes.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="119"/>
+        <location filename="../core/training/sampling.py" line="122"/>
         <source>The label raster '{}' has {} image bands but the model expects {}. Use label rasters built from imagery with the same bands as the model.</source>
         <translation>Le raster d'étiquettes '{}' a {} bandes d'image mais le modèle en attend {}. Utilisez des rasters d'étiquettes créés à partir d'images ayant les mêmes bandes que le modèle.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="215"/>
+        <location filename="../core/training/sampling.py" line="222"/>
         <source>Cannot read the label raster '{}': {}</source>
         <translation>Impossible de lire le raster d'étiquettes '{}' : {}</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="225"/>
+        <location filename="../core/training/sampling.py" line="234"/>
         <source>The label raster '{}' has NaN (not a number) pixels in its image bands that are not marked as NoData. Set NaN as the image NoData value when building the label raster, or fill those pixels.</source>
         <translation>Le raster d'étiquettes '{}' a dans ses bandes d'image des pixels NaN (pas un nombre) qui ne sont pas marqués NoData. Définissez NaN comme valeur NoData de l'image en créant le raster d'étiquettes, ou comblez ces pixels.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="424"/>
+        <location filename="../core/training/sampling.py" line="433"/>
         <source>The training label rasters have no feature pixels (every labelled pixel is background). Label some features, or check the class values of the mask band.</source>
         <translation>Les rasters d'étiquettes d'entraînement n'ont aucun pixel d'entité (chaque pixel étiqueté est du fond). Étiquetez des entités, ou vérifiez les valeurs de classe de la bande de masque.</translation>
     </message>
     <message>
-        <location filename="../core/training/sampling.py" line="458"/>
+        <location filename="../core/training/sampling.py" line="467"/>
         <source>No labelled pixels to draw patches from.</source>
         <translation>Aucun pixel étiqueté dans lequel tirer des patchs.</translation>
     </message>

@@ -143,7 +143,6 @@ def build_resunet(spec: ModelSpec, seed: int | None = None, folded: bool = False
     """Res-UNet (as in Segmentation Gym): residual blocks, strided convolutions down, nearest
     up-sampling up, skip concatenation, final 1x1 convolution."""
     import keras
-    from keras import layers
 
     init = _Initializers(seed, folded)
     inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
@@ -154,15 +153,23 @@ def build_resunet(spec: ModelSpec, seed: int | None = None, folded: bool = False
         x = _residual_block(x, spec.base_filters * 2**level, name, init, strides=1 if level == 0 else 2)
         if level < spec.depth - 1:
             skips.append(x)
-    x = _maybe_dropout(x, spec.dropout, "bottleneck")
+    x = _upsampling_decoder(_maybe_dropout(x, spec.dropout, "bottleneck"), skips, spec, init, _residual_block)
+    return keras.Model(inputs, _head(x, spec, init), name="deepfeature_resunet")
+
+
+def _upsampling_decoder(x, skips: list, spec: ModelSpec, init: _Initializers, block):
+    """The decoder from the deepest level: nearest up-sampling, concatenation with the skip of the level,
+    ``block`` with ``base_filters * 2**level`` filters, dropout (not at full resolution)."""
+    from keras import layers
+
     for level in reversed(range(spec.depth - 1)):
         name = "dec{}".format(level)
         x = layers.UpSampling2D(2, interpolation="nearest", name=name + "_up")(x)
         x = layers.Concatenate(name=name + "_concat")([x, skips[level]])
-        x = _residual_block(x, spec.base_filters * 2**level, name, init)
+        x = block(x, spec.base_filters * 2**level, name, init)
         if level > 0:
             x = _maybe_dropout(x, spec.dropout, name)
-    return keras.Model(inputs, _head(x, spec, init), name="deepfeature_resunet")
+    return x
 
 
 def build_encoder_unet(spec: ModelSpec, seed: int | None = None, folded: bool = False) -> keras.Model:
@@ -172,7 +179,6 @@ def build_encoder_unet(spec: ModelSpec, seed: int | None = None, folded: bool = 
     residual blocks for ``resunet``) with ``base_filters * 2**level`` filters. The encoder's weights are
     set by :func:`.encoders.load_pretrained`, not here."""
     import keras
-    from keras import layers
 
     from .encoders import encoder_taps
 
@@ -180,14 +186,7 @@ def build_encoder_unet(spec: ModelSpec, seed: int | None = None, folded: bool = 
     block = _double_conv if spec.architecture == "unet5" else _residual_block
     inputs = keras.Input(shape=(None, None, spec.bands), dtype="float32", name="image")
     skips = [inputs] + encoder_taps(spec.encoder, inputs, spec.depth, spec.bands, folded=folded)
-    x = _maybe_dropout(skips.pop(), spec.dropout, "bottleneck")
-    for level in reversed(range(spec.depth - 1)):
-        name = "dec{}".format(level)
-        x = layers.UpSampling2D(2, interpolation="nearest", name=name + "_up")(x)
-        x = layers.Concatenate(name=name + "_concat")([x, skips[level]])
-        x = block(x, spec.base_filters * 2**level, name, init)
-        if level > 0:
-            x = _maybe_dropout(x, spec.dropout, name)
+    x = _upsampling_decoder(_maybe_dropout(skips.pop(), spec.dropout, "bottleneck"), skips, spec, init, block)
     return keras.Model(inputs, _head(x, spec, init), name="deepfeature_{}_{}".format(
         spec.encoder, spec.architecture))
 
