@@ -2867,22 +2867,27 @@ Annuler arrête après le lot en cours et écrit tout de même le meilleur modè
         <translation>Le fichier des poids de l'encodeur '{}' n'existe pas.</translation>
     </message>
     <message>
-        <location filename="../core/nn/encoders.py" line="318"/>
+        <location filename="../core/nn/encoders.py" line="320"/>
+        <source>The encoder weights file '{}' does not hold the weights of {} without its top ('notop' file): {}. Give that encoder's file, or choose the encoder the file is for.</source>
+        <translation>Le fichier des poids de l'encodeur '{}' ne contient pas les poids de {} sans sa tête (fichier 'notop') : {}. Donnez le fichier de cet encodeur, ou choisissez l'encodeur auquel le fichier correspond.</translation>
+    </message>
+    <message>
+        <location filename="../core/nn/encoders.py" line="324"/>
         <source>Cannot get the ImageNet weights of {} ({}). On a machine without internet, download the 'notop' weights file on a connected one (Keras keeps it in ~/.keras/models) and give it as the encoder weights file.</source>
         <translation>Impossible d'obtenir les poids ImageNet de {} ({}). Sur une machine sans internet, téléchargez le fichier de poids 'notop' sur une machine connectée (Keras le garde dans ~/.keras/models) et donnez-le comme fichier des poids de l'encodeur.</translation>
     </message>
     <message>
-        <location filename="../core/nn/encoders.py" line="341"/>
+        <location filename="../core/nn/encoders.py" line="347"/>
         <source>The weights of layer '{}' do not fit the encoder {}: {} against {}.</source>
         <translation>Les poids de la couche '{}' ne conviennent pas à l'encodeur {} : {} contre {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/encoders.py" line="346"/>
+        <location filename="../core/nn/encoders.py" line="352"/>
         <source>No layer of the model took the {} weights.</source>
         <translation>Aucune couche du modèle n'a reçu les poids {}.</translation>
     </message>
     <message>
-        <location filename="../core/nn/encoders.py" line="355"/>
+        <location filename="../core/nn/encoders.py" line="361"/>
         <source>The model has no encoder convolution.</source>
         <translation>Le modèle n'a pas de convolution d'encodeur.</translation>
     </message>

@@ -258,3 +258,23 @@ def test_frozen_encoder_learns_only_after_the_frozen_epochs(tiny_scene, tmp_path
 
     assert changed(after_one, encoder=False) and not changed(after_one, encoder=True)
     assert changed(after_two, encoder=True)
+
+
+def test_initialize_model_algorithm_offers_the_encoders(run_alg, tmp_path):
+    """The dialog's default is the pretrained EfficientNet-Lite0; 'None' gives the model trained from
+    scratch; a weights file for the wrong encoder is refused with the layer that does not fit."""
+    from deepfeature.algorithms.initialize_model import InitializeModelAlgorithm
+
+    keys = InitializeModelAlgorithm.ENCODER_KEYS
+    assert keys[0] == "" and set(keys[1:]) == set(ENCODERS)
+    base = {"BANDS": 3, "CLASSES": "building", "PATCH_SIZE": 64, "BASE_FILTERS": 4, "DEPTH": 4}
+    default = run_alg("initializemodel", dict(base, OUTPUT=str(tmp_path / "lite0.keras")))
+    scratch = run_alg("initializemodel", dict(base, ENCODER=0, OUTPUT=str(tmp_path / "scratch.keras")))
+    assert read_metadata(tmp_path / "lite0.keras").spec.encoder == "efficientnet_lite0"
+    assert read_metadata(tmp_path / "scratch.keras").spec.encoder == ""
+    assert default["FIELD_OF_VIEW"] > 50 and scratch["FIELD_OF_VIEW"] > 50
+    with pytest.raises(Exception, match="does not hold the weights of ResNet50"):
+        wrong = _keras_weights_file("mobilenetv3_large", tmp_path)
+        run_alg("initializemodel", dict(base, ENCODER=keys.index("resnet50"), ENCODER_WEIGHTS=str(wrong),
+                                        OUTPUT=str(tmp_path / "r.keras")))
+    assert not (tmp_path / "r.keras").exists()

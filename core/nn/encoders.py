@@ -314,10 +314,16 @@ def pretrained_weights(key: str, weights: str | os.PathLike | None = None) -> di
     try:
         app = _application(key)(input_shape=(None, None, 3), include_top=False, weights=source)
     except (OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        if weights:
+            raise ModelFileError(
+                "The encoder weights file '{}' does not hold the weights of {} without its top ('notop' "
+                "file): {}. Give that encoder's file, or choose the encoder the file is for.".format(
+                    source, encoder_info(key).label, reason)) from exc
         raise ModelFileError(
             "Cannot get the ImageNet weights of {} ({}). On a machine without internet, download the "
             "'notop' weights file on a connected one (Keras keeps it in ~/.keras/models) and give it as the "
-            "encoder weights file.".format(encoder_info(key).label, exc)) from exc
+            "encoder weights file.".format(encoder_info(key).label, reason)) from exc
     return {layer.name: layer.get_weights() for layer in app.layers if layer.weights}
 
 
