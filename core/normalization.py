@@ -74,8 +74,6 @@ class Normalization:
         sums = np.asarray(sums, dtype=np.float64)
         mean = sums / count
         var = np.maximum(np.asarray(sums_of_squares, dtype=np.float64) / count - mean**2, 0.0)
-        if quantiles is not None:
-            quantiles = tuple(tuple(float(v) for v in row) for row in np.asarray(quantiles, np.float64))
         return cls(tuple(float(v) for v in mean), tuple(float(v) for v in np.sqrt(var)), quantiles)
 
     # -- metadata ---------------------------------------------------------------------------------
@@ -96,8 +94,6 @@ class Normalization:
         std = data.get("std") if isinstance(data, dict) else None
         quantiles = data.get("quantiles") if isinstance(data, dict) else None  # absent in older models
         try:
-            if quantiles is not None:
-                quantiles = tuple(tuple(float(v) for v in _flat(row)) for row in quantiles)
             return cls(tuple(float(v) for v in _flat(mean)), tuple(float(v) for v in _flat(std)), quantiles)
         except (AttributeError, TypeError, ValueError, ParameterError) as exc:
             raise ModelFileError(
@@ -182,27 +178,30 @@ def transfer_curves(source, target) -> tuple:
     return tuple(curves)
 
 
-def match_bands(x, curves, out=None) -> np.ndarray:
+def match_bands(x, curves, out=None, tables: dict | None = None) -> np.ndarray:
     """``x`` (bands on the last axis) mapped band by band through the transfer ``curves`` (see
     :func:`transfer_curves`; values outside a curve's range take its end values, NaN stays NaN), as
     float32 (into ``out`` when given: it may be ``x`` itself). 8- and 16-bit integers go through a
-    lookup table of every value of their type (10x faster than interpolating each pixel)."""
+    lookup table of every value of their type (10x faster than interpolating each pixel); ``tables``: a
+    dict that keeps those tables between calls with the same ``curves`` (keyed by dtype)."""
     import numpy as np
 
     x = np.asarray(x)
     if out is None:
         out = np.empty(x.shape, np.float32)
-    small_int = x.dtype.kind in "ui" and x.dtype.itemsize <= 2
-    if small_int:
-        info = np.iinfo(x.dtype)
-        values = np.arange(info.min, info.max + 1)
-    for b, (xp, fp) in enumerate(curves):
-        if small_int:
-            table = np.interp(values, xp, fp).astype(np.float32)
-            index = x[..., b] if info.min == 0 else x[..., b].astype(np.int32) - info.min
-            out[..., b] = table[index]
-        else:
+    if not (x.dtype.kind in "ui" and x.dtype.itemsize <= 2):
+        for b, (xp, fp) in enumerate(curves):
             out[..., b] = np.interp(x[..., b], xp, fp)
+        return out
+    info = np.iinfo(x.dtype)
+    luts = tables.get(x.dtype.str) if tables is not None else None
+    if luts is None:
+        values = np.arange(info.min, info.max + 1)
+        luts = [np.interp(values, xp, fp).astype(np.float32) for xp, fp in curves]
+        if tables is not None:
+            tables[x.dtype.str] = luts
+    for b, table in enumerate(luts):
+        out[..., b] = table[x[..., b] if info.min == 0 else x[..., b].astype(np.int32) - info.min]
     return out
 
 

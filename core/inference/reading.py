@@ -214,6 +214,7 @@ class Feeder(threading.Thread):
         self.batches = 0
         self.curves = None if source.transfer is None else [
             (np.asarray(xp, np.float64), np.asarray(fp, np.float64)) for xp, fp in source.transfer]
+        self._match_tables: dict = {}  # the lookup tables of match_bands, made once per run
 
     # -- reading -------------------------------------------------------------------------------------
     def _dataset(self):
@@ -264,7 +265,8 @@ class Feeder(threading.Thread):
             from ..normalization import match_bands
 
             for r in range(0, view.shape[0], MATCH_ROWS):  # bounded temporary arrays
-                match_bands(pixels[r:r + MATCH_ROWS], self.curves, out=view[r:r + MATCH_ROWS])
+                match_bands(pixels[r:r + MATCH_ROWS], self.curves, out=view[r:r + MATCH_ROWS],
+                            tables=self._match_tables)
 
     def _chunks(self, r0: int, r1: int):
         """Block-aligned (row, col) chunks of raster rows ``r0..r1`` over the strip's columns (one chunk

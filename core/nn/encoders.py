@@ -19,6 +19,7 @@ Everything is plain ``keras.layers`` (safe-mode loading, TensorFlow, JAX and PyT
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -233,27 +234,34 @@ def _application(key: str) -> Callable:
     raise ParameterError("'{}' is not a Keras application encoder.".format(key))
 
 
-def _application_taps(key: str, x, depth: int) -> list:
-    """The application ``key`` built on tensor ``x``: the last layer output at each resolution
-    1/2 .. 1/2**(depth-1), found by probing a copy of the network on a 64-pixel input (layers are matched
-    by their position: some are named automatically, differently in each copy)."""
-    app = _application(key)(input_tensor=x, include_top=False, weights=None)
+@functools.cache
+def _probe(key: str) -> tuple[str, dict[int, tuple[int, str]]]:
+    """The application ``key`` probed once per process on a 64-pixel input: the name of its first layer
+    after the input, and ``{stride: (position, layer class)}`` of the last layer at each resolution."""
     probe = _application(key)(input_shape=(64, 64, 3), include_top=False, weights=None)
-    last: dict[int, int] = {}
+    last: dict[int, tuple[int, str]] = {}
     for index, layer in enumerate(probe.layers):
         shape = getattr(layer.output, "shape", None)
         size = int(shape[1]) if shape is not None and len(shape) == 4 and shape[1] else 0
         if index and 2 <= size < 64 and not 64 % size:
-            last[64 // size] = index
-    names = [layer.name for layer in app.layers]
-    offset = names.index(probe.layers[1].name) - 1
+            last[64 // size] = (index, type(layer).__name__)
+    return probe.layers[1].name, last
+
+
+def _application_taps(key: str, x, depth: int) -> list:
+    """The application ``key`` built on tensor ``x``: the last layer output at each resolution
+    1/2 .. 1/2**(depth-1), found by probing a copy of the network (:func:`_probe`; layers are matched
+    by their position: some are named automatically, differently in each copy)."""
+    app = _application(key)(input_tensor=x, include_top=False, weights=None)
+    first, last = _probe(key)
+    offset = [layer.name for layer in app.layers].index(first) - 1
     taps = []
     for level in range(1, depth):
-        index = last.get(2**level)
-        if index is None:
+        if 2**level not in last:
             raise ParameterError("The encoder {} has no feature map at 1/{}.".format(key, 2**level))
+        index, kind = last[2**level]
         layer = app.layers[offset + index]
-        if type(layer) is not type(probe.layers[index]):
+        if type(layer).__name__ != kind:
             raise ParameterError("Cannot find the feature maps of the encoder {}.".format(key))
         taps.append(layer.output)
     return taps
