@@ -158,13 +158,14 @@ def _squared_at(poly: Polygon, theta: float, pixel_size: float, tolerance: float
         coords = _rectilinear_ring(ring.coords, min_edge * pixel_size)
         hole = Polygon(coords) if coords is not None else None
         if hole is None or not hole.is_valid or hole.area <= 0:
-            hole = _scaled(pixels.envelope, pixels.area)  # its rectangle along the building's orientation
+            # its rectangle along the building's orientation
+            hole = scaled_to_area(pixels.envelope, pixels.area)
         if shell.contains(hole) and not any(hole.intersects(h) for h in holes):
             holes.append(hole)
     squared = Polygon(shell.exterior.coords, [h.exterior.coords for h in holes])
     if not squared.is_valid:
         squared = shell
-    return _scaled(affinity.rotate(squared, theta, origin=origin), poly.area)
+    return scaled_to_area(affinity.rotate(squared, theta, origin=origin), poly.area)
 
 
 def _rectilinear_ring(coords, min_edge: float) -> list[tuple[float, float]] | None:
@@ -261,11 +262,12 @@ def _rectangle(poly: Polygon) -> Polygon:
     rect = poly.minimum_rotated_rectangle
     if not isinstance(rect, Polygon) or rect.area <= 0:
         return poly
-    return _scaled(rect, poly.area)
+    return scaled_to_area(rect, poly.area)
 
 
-def _scaled(poly: Polygon, area: float) -> Polygon:
-    """``poly`` scaled about its centroid to ``area``."""
+def scaled_to_area(poly: Polygon, area: float) -> Polygon:
+    """``poly`` scaled about its centroid to ``area`` (smoothed and squared outlines keep their pixels'
+    area)."""
     from shapely import affinity
 
     factor = math.sqrt(area / poly.area)

@@ -15,6 +15,7 @@ from ..errors import ParameterError
 from ..progress import Progress, ensure
 from .activation_strips import raster_profile
 from .objects import Objects, Sink, find_objects, object_attributes, object_strips
+from .regularize import regularize_polygon, scaled_to_area
 from .thresholds import DEFAULT_THRESHOLD, min_pixels, resolve_threshold, warn_if_nothing_found
 
 
@@ -60,15 +61,12 @@ def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool, regu
     ``smooth`` is then not used.
     """
     import shapely
-    from shapely import affinity
     from shapely.geometry import Polygon
 
     poly = shapely.force_2d(geom)
     if fill_holes:
         poly = Polygon(poly.exterior)
     if regularize:
-        from .regularize import regularize_polygon
-
         if not poly.is_valid:
             poly = _polygonal(shapely.make_valid(poly))
         if poly is not None:
@@ -82,8 +80,7 @@ def shape_polygon(geom, pixel_size: float, smooth: float, fill_holes: bool, regu
             if not cand.is_valid:
                 cand = _polygonal(shapely.make_valid(cand))
             if cand is not None and not cand.is_empty and cand.area > 0:
-                factor = math.sqrt(poly.area / cand.area)
-                poly = affinity.scale(cand, factor, factor, origin="centroid")
+                poly = scaled_to_area(cand, poly.area)
     if poly is not None and not poly.is_valid:
         poly = _polygonal(shapely.make_valid(poly))
     return poly
