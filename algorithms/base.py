@@ -121,6 +121,12 @@ class DeepFeatureAlgorithm(QgsProcessingAlgorithm):
     #: The algorithm runs in the worker (:meth:`run_worker`), on the deep-learning environment.
     NEEDS_WORKER = True
 
+    def add_advanced_parameters(self, *params) -> None:
+        """Add ``params`` to the dialog's 'Advanced parameters' group, in this order."""
+        for param in params:
+            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
+            self.addParameter(param)
+
     def tr(self, string):
         """Translate ``string`` (a literal, so that ``pylupdate5`` extracts it with the name of the class
         whose code holds the call as context): the algorithm's class is the context, then its base

@@ -131,9 +131,7 @@ class ClassifyAlgorithm(DeepFeatureAlgorithm):
                 defaultValue=False,
             ),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
-            self.addParameter(param)
+        self.add_advanced_parameters(*advanced)
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Class activation raster"))
         )

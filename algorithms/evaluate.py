@@ -104,9 +104,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
                 optional=True,
             ),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
-            self.addParameter(param)
+        self.add_advanced_parameters(*advanced)
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD, self.tr("Threshold (activation rasters)"),
@@ -118,8 +116,7 @@ class EvaluateAlgorithm(DeepFeatureAlgorithm):
             self.RELAXED_TOLERANCE, self.tr("Boundary tolerance for relaxed scores (pixels)"),
             type=compat.NUMBER_INTEGER, defaultValue=DEFAULT_TOLERANCE, minValue=0, maxValue=50,
         )
-        tolerance.setFlags(tolerance.flags() | compat.FLAG_ADVANCED)
-        self.addParameter(tolerance)
+        self.add_advanced_parameters(tolerance)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_JSON, self.tr("Metrics (JSON)"), self.tr("JSON files (*.json)"), optional=True,

@@ -207,9 +207,7 @@ class InitializeModelAlgorithm(DeepFeatureAlgorithm):
                 minValue=0,
             ),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | compat.FLAG_ADVANCED)
-            self.addParameter(param)
+        self.add_advanced_parameters(*advanced)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT, self.tr("Model file"), fileFilter=self.tr("Keras model (*.keras)")

@@ -261,8 +261,7 @@ has finished).""").format(
             self.AUGMENT_ZOOM, self.tr("Augment also with small zoom/shift (objects of varying scale)"),
             d.augment_zoom,
         )
-        zoom.setFlags(zoom.flags() | compat.FLAG_ADVANCED)
-        self.addParameter(zoom)
+        self.add_advanced_parameters(zoom)
         histogram = number(
             self.AUGMENT_HISTOGRAM,
             self.tr("Augment with histogram matching (share of patches, 0 = off)"),
@@ -271,8 +270,7 @@ has finished).""").format(
             minValue=0.0,
             maxValue=1.0,
         )
-        histogram.setFlags(histogram.flags() | compat.FLAG_ADVANCED)
-        self.addParameter(histogram)
+        self.add_advanced_parameters(histogram)
         freeze = number(
             self.FREEZE_ENCODER_EPOCHS,
             self.tr("Epochs with the pretrained encoder frozen (0 = fine-tune it from the start)"),
@@ -280,8 +278,7 @@ has finished).""").format(
             d.freeze_encoder_epochs,
             minValue=0,
         )
-        freeze.setFlags(freeze.flags() | compat.FLAG_ADVANCED)
-        self.addParameter(freeze)
+        self.add_advanced_parameters(freeze)
         self.addParameter(
             number(self.SEED, self.tr("Random seed"), compat.NUMBER_INTEGER, d.seed, minValue=0)
         )
@@ -300,8 +297,7 @@ has finished).""").format(
             extension="json",
             optional=True,
         )
-        cfg.setFlags(cfg.flags() | compat.FLAG_ADVANCED)
-        self.addParameter(cfg)
+        self.add_advanced_parameters(cfg)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, self.tr("Trained model"), self.tr("Keras model (*.keras)")
